@@ -1,0 +1,18 @@
+// Command admin serves the admin page and JSON API.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/qbosync/qbosync/internal/app"
+)
+
+func main() {
+	deps, err := app.FromAWS(context.Background(), "table", "queues", "qbo")
+	if err != nil {
+		app.Exit("admin cold start", err)
+	}
+	lambda.Start(app.Admin(deps))
+}

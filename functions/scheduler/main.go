@@ -1,0 +1,19 @@
+// Command scheduler runs hourly: it refreshes tokens nearing expiry and
+// requeues what has not synced yet.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/qbosync/qbosync/internal/app"
+)
+
+func main() {
+	deps, err := app.FromAWS(context.Background(), "table", "queues", "qbo")
+	if err != nil {
+		app.Exit("scheduler cold start", err)
+	}
+	lambda.Start(app.Scheduler(deps))
+}

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/qbosync/qbosync/internal/config"
+)
+
+// FromAWS builds Deps at a function's cold start: configuration from the
+// environment (need as for config.FromEnv), AWS clients, and the secrets
+// named by SSM parameter, read once.
+func FromAWS(ctx context.Context, need ...string) (Deps, error) {
+	log := lambdacontext.NewLogger()
+	cfg, err := config.FromEnv(os.LookupEnv, need...)
+	if err != nil {
+		return Deps{}, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return Deps{}, fmt.Errorf("load aws config: %w", err)
+	}
+	params := ssm.NewFromConfig(awsCfg)
+	if cfg.ClientSecret == "" && cfg.ClientSecretParam != "" {
+		if cfg.ClientSecret, err = parameter(ctx, params, cfg.ClientSecretParam); err != nil {
+			return Deps{}, err
+		}
+	}
+	if cfg.StateKey == "" && cfg.StateKeyParam != "" {
+		if cfg.StateKey, err = parameter(ctx, params, cfg.StateKeyParam); err != nil {
+			return Deps{}, err
+		}
+	}
+	return Deps{
+		DynamoDB: dynamodb.NewFromConfig(awsCfg), SQS: sqs.NewFromConfig(awsCfg), Config: cfg,
+		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: log, Now: time.Now,
+	}, nil
+}
+
+func parameter(ctx context.Context, c *ssm.Client, name string) (string, error) {
+	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: &name, WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return "", fmt.Errorf("read parameter %s: %w", name, err)
+	}
+	return aws.ToString(out.Parameter.Value), nil
+}
+
+// Exit logs a cold-start failure and exits: Lambda reports it as an init error.
+func Exit(msg string, err error) {
+	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error(msg, "err", err)
+	os.Exit(1)
+}

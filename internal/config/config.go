@@ -1,0 +1,84 @@
+// Package config reads the functions' configuration from the environment
+// that template.yaml sets, reporting every missing variable at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/qbosync/qbosync/internal/billing"
+)
+
+// Config is what the functions need to reach AWS and Intuit.
+type Config struct {
+	Table     string
+	QueueURLs map[billing.Kind]string
+
+	QBOAPIBase   string // https://quickbooks.api.intuit.com
+	QBOAuthURL   string
+	QBOTokenURL  string
+	QBORevokeURL string
+	QBOClientID  string
+	// Secrets are named, not given: they are read once at cold start from
+	// SSM Parameter Store (SecureString). Locally they may be given
+	// directly through QBO_CLIENT_SECRET and STATE_KEY.
+	ClientSecretParam string
+	ClientSecret      string
+	StateKeyParam     string
+	StateKey          string
+	PublicBaseURL     string
+	SyncKind          billing.Kind
+}
+
+// Lookup is os.LookupEnv's signature.
+type Lookup func(string) (string, bool)
+
+// QueueEnv is the environment variable holding kind's queue URL.
+func QueueEnv(kind billing.Kind) string {
+	return "QUEUE_URL_" + strings.ToUpper(string(kind))
+}
+
+// FromEnv reads the configuration. need names the groups the caller
+// requires: "table", "queues", "qbo", "sync".
+func FromEnv(lookup Lookup, need ...string) (Config, error) {
+	var c Config
+	var missing []string
+	get := func(name string, required bool) string {
+		v, ok := lookup(name)
+		if required && (!ok || v == "") {
+			missing = append(missing, name)
+		}
+		return v
+	}
+	needs := map[string]bool{}
+	for _, n := range need {
+		needs[n] = true
+	}
+	c.Table = get("TABLE_NAME", needs["table"])
+	c.QueueURLs = map[billing.Kind]string{}
+	for _, k := range billing.Kinds {
+		if u := get(QueueEnv(k), needs["queues"]); u != "" {
+			c.QueueURLs[k] = u
+		}
+	}
+	c.QBOAPIBase = get("QBO_API_BASE", needs["qbo"])
+	c.QBOAuthURL = get("QBO_AUTH_URL", needs["qbo"])
+	c.QBOTokenURL = get("QBO_TOKEN_URL", needs["qbo"])
+	c.QBORevokeURL = get("QBO_REVOKE_URL", false)
+	c.QBOClientID = get("QBO_CLIENT_ID", needs["qbo"])
+	c.ClientSecretParam, c.ClientSecret = get("QBO_CLIENT_SECRET_PARAM", false), get("QBO_CLIENT_SECRET", false)
+	c.StateKeyParam, c.StateKey = get("STATE_KEY_PARAM", false), get("STATE_KEY", false)
+	if needs["qbo"] && c.ClientSecretParam == "" && c.ClientSecret == "" {
+		missing = append(missing, "QBO_CLIENT_SECRET_PARAM")
+	}
+	c.PublicBaseURL = get("PUBLIC_BASE_URL", false)
+	c.SyncKind = billing.Kind(get("SYNC_KIND", needs["sync"]))
+	if len(missing) > 0 {
+		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
+	}
+	if needs["sync"] && !c.SyncKind.Valid() {
+		return c, errors.New("SYNC_KIND is not a billing kind: " + string(c.SyncKind))
+	}
+	return c, nil
+}

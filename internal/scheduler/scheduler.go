@@ -1,0 +1,154 @@
+// Package scheduler is the hourly safety net: it keeps every tenant's
+// tokens alive and requeues what the event-driven path left behind.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qboauth"
+	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// Store is what the scheduler reads.
+type Store interface {
+	TenantIDs(ctx context.Context) ([]string, error)
+	Connection(ctx context.Context, tenant string) (store.Connection, error)
+	EntitiesByStatus(ctx context.Context, tenant string, st store.Status, kind billing.Kind) ([]store.EntityState, error)
+}
+
+// Tokens refreshes access tokens.
+type Tokens interface {
+	Token(ctx context.Context, tenant string, force bool) (store.Connection, error)
+}
+
+// Publisher queues entities again.
+type Publisher interface {
+	Publish(ctx context.Context, m queue.Message) error
+}
+
+// Scheduler runs one pass over every tenant.
+type Scheduler struct {
+	store  Store
+	tokens Tokens
+	queue  Publisher
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New returns a Scheduler.
+func New(s Store, t Tokens, q Publisher, now func() time.Time, log *slog.Logger) *Scheduler {
+	if now == nil {
+		now = time.Now
+	}
+	return &Scheduler{store: s, tokens: t, queue: q, now: now, log: log}
+}
+
+// Result counts what a pass did.
+type Result struct {
+	Tenants   int `json:"tenants"`
+	Refreshed int `json:"refreshed"`
+	Requeued  int `json:"requeued"`
+	Failed    int `json:"failed"`
+}
+
+// Run visits every tenant; one tenant's failure does not stop the others.
+func (s *Scheduler) Run(ctx context.Context) (Result, error) {
+	ids, err := s.store.TenantIDs(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("list tenants: %w", err)
+	}
+	var res Result
+	var errs []error
+	for _, id := range ids {
+		res.Tenants++
+		refreshed, requeued, err := s.tenant(ctx, id)
+		res.Requeued += requeued
+		if refreshed {
+			res.Refreshed++
+		}
+		if err != nil {
+			res.Failed++
+			errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
+			s.log.ErrorContext(ctx, "scheduler pass failed", "tenant", id, "err", err)
+		}
+	}
+	s.log.InfoContext(ctx, "scheduler pass", "tenants", res.Tenants, "refreshed", res.Refreshed,
+		"requeued", res.Requeued, "failed", res.Failed)
+	return res, errors.Join(errs...)
+}
+
+// tokenHorizon: tokens that would expire before the next hourly pass are
+// refreshed now, which also keeps idle tenants' refresh tokens rolling.
+const tokenHorizon = 70 * time.Minute
+
+func (s *Scheduler) tenant(ctx context.Context, id string) (refreshed bool, requeued int, err error) {
+	conn, err := s.store.Connection(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	if conn.Status != store.ConnConnected {
+		return false, 0, nil // requeueing would only park the entities again
+	}
+	if conn.AccessExpiresAt.Before(s.now().Add(tokenHorizon)) {
+		if _, err := s.tokens.Token(ctx, id, true); err != nil {
+			if errors.Is(err, qboauth.ErrReconnect) {
+				return false, 0, nil
+			}
+			return false, 0, fmt.Errorf("refresh token: %w", err)
+		}
+		refreshed = true
+	}
+	requeued, err = s.requeue(ctx, id)
+	return refreshed, requeued, err
+}
+
+// requeue sends again every not_tried entity and every retryable warning
+// whose back-off has passed.
+func (s *Scheduler) requeue(ctx context.Context, tenant string) (int, error) {
+	n := 0
+	for _, st := range []store.Status{store.StatusNotTried, store.StatusWarning} {
+		ents, err := s.store.EntitiesByStatus(ctx, tenant, st, "")
+		if err != nil {
+			return n, err
+		}
+		for _, e := range ents {
+			if !s.due(e) {
+				continue
+			}
+			m := queue.Message{Tenant: tenant, Kind: e.Kind, ID: e.ID, CustomerID: e.CustomerID,
+				Version: e.Version, Reason: "retry", Nonce: fmt.Sprintf("retry:%d", s.now().Unix()/3600)}
+			if err := s.queue.Publish(ctx, m); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// due says whether an entity should be sent again now.
+func (s *Scheduler) due(e store.EntityState) bool {
+	if e.Status == store.StatusWarning && (e.Warning == nil || !e.Warning.Retryable) {
+		return false // waits for an admin's fix and resend
+	}
+	return s.now().Sub(e.UpdatedAt) >= Backoff(e.Attempts)
+}
+
+// Backoff is the pause before the n-th retry: 5 minutes doubling, capped
+// at 6 hours.
+func Backoff(attempts int) time.Duration {
+	d := 5 * time.Minute
+	for i := 1; i < attempts && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
+}

@@ -1,0 +1,29 @@
+package store
+
+// Settings are a tenant's choices of how billing lands in QuickBooks.
+// Account and item fields hold QBO ids; empty ones are resolved to the
+// company's defaults on first sync and then kept.
+type Settings struct {
+	RevenueAccountID  string `json:"revenue_account_id,omitempty"`
+	DepositAccountID  string `json:"deposit_account_id,omitempty"`
+	RefundAccountID   string `json:"refund_account_id,omitempty"`
+	DiscountAccountID string `json:"discount_account_id,omitempty"`
+	BadDebtAccountID  string `json:"bad_debt_account_id,omitempty"`
+	// DefaultItemID is the QBO item used for lines without a product.
+	DefaultItemID string `json:"default_item_id,omitempty"`
+	// TaxMode is us_override, tax_codes or none.
+	TaxMode string `json:"tax_mode,omitempty"`
+	// TaxCodes maps billing tax codes to QBO TaxCode ids (tax_codes mode).
+	TaxCodes map[string]string `json:"tax_codes,omitempty"`
+	// CustomerMode is auto (create or latch on first sight) or manual.
+	CustomerMode string `json:"customer_mode,omitempty"`
+	// SyncFrom (YYYY-MM-DD): documents dated before it are skipped.
+	SyncFrom string `json:"sync_from,omitempty"`
+}
+
+// Tax modes.
+const (
+	TaxUSOverride = "us_override"
+	TaxCodes      = "tax_codes"
+	TaxNone       = "none"
+)

@@ -1,0 +1,146 @@
+// Package store keeps the service's state in one DynamoDB table: tenants,
+// QBO connections, billing snapshots, links to QBO objects, warnings,
+// dependency edges and webhook event ids. Every key starts with the tenant,
+// so no call can reach another tenant's items.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/billing"
+)
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	// ErrNotFound: the item does not exist (for a tenant: unknown tenant).
+	ErrNotFound = errors.New("not found")
+	// ErrStale: a newer version of the snapshot is already stored.
+	ErrStale = errors.New("stale version")
+	// ErrConflict: a conditional write lost to a concurrent writer.
+	ErrConflict = errors.New("conflict")
+)
+
+// Snapshot is the newest billing state of one entity, as the webhook
+// received it. Data is the contract's "data" object, unchanged.
+type Snapshot struct {
+	Tenant     string
+	Kind       billing.Kind
+	ID         string
+	Version    int64
+	CustomerID string // "" for products
+	Action     string // created, updated, voided, deleted
+	EventID    string
+	OccurredAt time.Time
+	ReceivedAt time.Time
+	Data       json.RawMessage
+}
+
+// Status is what admins see for an entity.
+type Status string
+
+// Entity statuses (ARCHITECTURE.md).
+const (
+	StatusNotTried     Status = "not_tried"
+	StatusWaiting      Status = "waiting"
+	StatusSynced       Status = "synced"
+	StatusWarning      Status = "warning"
+	StatusDismissed    Status = "dismissed"
+	StatusNotConnected Status = "not_connected"
+	StatusSkipped      Status = "skipped"
+)
+
+// Warning is why an entity did not sync, in QuickBooks' own words where
+// QuickBooks gave them.
+type Warning struct {
+	Code      string `json:"code,omitempty"`
+	Message   string `json:"message"`
+	Detail    string `json:"detail,omitempty"`
+	Element   string `json:"element,omitempty"`
+	IntuitTID string `json:"intuit_tid,omitempty"`
+	// Retryable warnings are retried by the scheduler; the others wait for
+	// an admin's fix and resend.
+	Retryable bool `json:"retryable,omitempty"`
+}
+
+// EntityState is an entity's snapshot together with its sync status.
+type EntityState struct {
+	Snapshot
+	Status Status
+	// StatusVersion is the snapshot version the status describes.
+	StatusVersion int64
+	Warning       *Warning
+	// WaitingOn names the parent the entity waits for, as "kind/id".
+	WaitingOn string
+	Attempts  int
+	UpdatedAt time.Time
+}
+
+// LinkState says how far the QBO object of an entity got.
+type LinkState string
+
+// Link states.
+const (
+	// LinkCreating: an intent to create was written; the object may or may
+	// not exist in QBO (the response may have been lost).
+	LinkCreating LinkState = "creating"
+	LinkLinked   LinkState = "linked"
+)
+
+// Link records which QBO object mirrors a billing entity.
+type Link struct {
+	Tenant  string
+	Kind    billing.Kind
+	ID      string
+	RealmID string
+	State   LinkState
+	QBOID   string
+	// SyncToken is QBO's version of the object after our last write.
+	SyncToken string
+	// SentHash is the hash of the last payload written; an update goes out
+	// only when the newly mapped payload hashes differently.
+	SentHash      string
+	SyncedVersion int64
+	// RequestID is the create intent's requestid, resent on every retry.
+	RequestID string
+	IntentAt  time.Time
+	// Voided is set once the QBO object has been voided or deactivated.
+	Voided    bool
+	Extra     map[string]string
+	Rev       int64
+	UpdatedAt time.Time
+}
+
+// Linked reports whether the QBO object exists and is known.
+func (l Link) Linked() bool { return l.State == LinkLinked && l.QBOID != "" }
+
+// Connection is a tenant's QuickBooks company and its OAuth tokens.
+type Connection struct {
+	Tenant           string
+	RealmID          string
+	AccessToken      string
+	RefreshToken     string
+	AccessExpiresAt  time.Time
+	RefreshExpiresAt time.Time
+	Status           string // connected, needs_reconnect, disconnected
+	ConnectedAt      time.Time
+	Rev              int64
+}
+
+// Connection statuses.
+const (
+	ConnConnected      = "connected"
+	ConnNeedsReconnect = "needs_reconnect"
+	ConnDisconnected   = "disconnected"
+)
+
+// Tenant is a billing account using the service.
+type Tenant struct {
+	ID             string
+	Name           string
+	WebhookSecrets []string
+	Settings       Settings
+	LastSyncAt     time.Time
+	CreatedAt      time.Time
+}

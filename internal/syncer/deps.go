@@ -1,0 +1,59 @@
+package syncer
+
+import (
+	"context"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// Entities reads snapshots and records outcomes.
+type Entities interface {
+	// Entity returns store.ErrNotFound for an entity never received.
+	Entity(ctx context.Context, tenant string, kind billing.Kind, id string) (store.EntityState, error)
+	// SetStatus returns store.ErrStale when a newer snapshot arrived.
+	SetStatus(ctx context.Context, tenant string, kind billing.Kind, id string, u store.StatusUpdate) error
+}
+
+// Links records which QBO object mirrors which entity.
+type Links interface {
+	// Link returns store.ErrNotFound if the entity never got a link.
+	Link(ctx context.Context, tenant string, kind billing.Kind, id string) (store.Link, error)
+	// PutLink returns store.ErrConflict if l.Rev is not the stored revision.
+	PutLink(ctx context.Context, l store.Link) (store.Link, error)
+}
+
+// Dependencies records who waits for whom.
+type Dependencies interface {
+	AddDependent(ctx context.Context, tenant string, parent billing.Ref, child store.Dependent) error
+	Dependents(ctx context.Context, tenant string, parent billing.Ref) ([]store.Dependent, error)
+	RemoveDependent(ctx context.Context, tenant string, parent billing.Ref, child store.Dependent) error
+}
+
+// Tenants reads and updates tenant settings.
+type Tenants interface {
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	SaveSettings(ctx context.Context, tenant string, s store.Settings) error
+	MarkSynced(ctx context.Context, tenant string, at time.Time) error
+}
+
+// Tokens hands out a connection with a usable access token.
+type Tokens interface {
+	// Token refreshes when the token is near expiry or force is set.
+	Token(ctx context.Context, tenant string, force bool) (store.Connection, error)
+}
+
+// Publisher queues wake-ups of dependents.
+type Publisher interface {
+	Publish(ctx context.Context, m queue.Message) error
+}
+
+// Store is everything the engine persists.
+type Store interface {
+	Entities
+	Links
+	Dependencies
+	Tenants
+}

@@ -1,0 +1,168 @@
+// Package syncer converges QuickBooks Online to the newest billing snapshot
+// of each entity: it waits for parents, maps the snapshot to a QBO payload
+// (pure functions, one file per kind), writes it exactly once, and records
+// the outcome an admin sees.
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/qboauth"
+	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// Config configures an Engine.
+type Config struct {
+	Store      Store
+	Tokens     Tokens
+	Queue      Publisher
+	QBOBaseURL string
+	HTTPClient *http.Client // transport for QBO calls; nil: a client with a 60 s timeout
+	Log        *slog.Logger
+	Now        func() time.Time
+	// QBOOptions are passed to every QBO client (observers in benchmarks).
+	QBOOptions []qbo.Option
+}
+
+// Engine syncs one entity per call. It is safe for concurrent use.
+type Engine struct {
+	cfg Config
+}
+
+// New returns an Engine.
+func New(cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Engine{cfg: cfg}
+}
+
+// Handle syncs the entity m names. It returns an error only when the
+// message should be retried (throttling, QBO or AWS unavailable); outcomes
+// an admin must see are recorded as the entity's status.
+func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
+	log := e.cfg.Log.With("tenant", m.Tenant, "kind", m.Kind, "id", m.ID, "event_id", m.EventID)
+	st, err := e.cfg.Store.Entity(ctx, m.Tenant, m.Kind, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		log.WarnContext(ctx, "message for an unknown entity ignored")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r, err := e.newRun(ctx, st)
+	if err != nil {
+		return e.notConnected(ctx, st, err)
+	}
+	out, err := r.sync(ctx)
+	if err != nil {
+		return e.failed(ctx, log, st, err)
+	}
+	return e.record(ctx, log, st, out)
+}
+
+// notConnected parks the entity until a connection exists; connecting
+// requeues every parked entity.
+func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err error) error {
+	var msg string
+	switch {
+	case errors.Is(err, qboauth.ErrNotConnected):
+		msg = "QuickBooks is not connected. Connect a QuickBooks company; queued entities sync then."
+	case errors.Is(err, qboauth.ErrReconnect):
+		msg = "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."
+	default:
+		return err
+	}
+	return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried,
+		Warning: &store.Warning{Message: msg, Retryable: true}})
+}
+
+// failed turns a sync error into a retry (returned) or a warning (recorded).
+func (e *Engine) failed(ctx context.Context, log *slog.Logger, st store.EntityState, err error) error {
+	var qe *qbo.Error
+	if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() {
+		log.WarnContext(ctx, "qbo refused entity", "code", qe.Code, "intuit_tid", qe.IntuitTID, "err", err)
+		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: &store.Warning{
+			Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element, IntuitTID: qe.IntuitTID}})
+	}
+	var pe *PermanentError
+	if errors.As(err, &pe) {
+		log.WarnContext(ctx, "entity cannot sync", "err", err)
+		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: &store.Warning{Message: pe.Reason}})
+	}
+	log.WarnContext(ctx, "sync will be retried", "err", err)
+	return fmt.Errorf("sync %s/%s: %w", st.Kind, st.ID, err)
+}
+
+// record stores a finished outcome and wakes what waited for the entity.
+func (e *Engine) record(ctx context.Context, log *slog.Logger, st store.EntityState, out outcome) error {
+	if err := e.setStatus(ctx, st, out.update); err != nil {
+		return err
+	}
+	switch out.update.Status {
+	case store.StatusWaiting:
+		log.InfoContext(ctx, "entity waits", "waiting_on", out.update.WaitingOn)
+		return nil
+	case store.StatusSynced:
+		log.InfoContext(ctx, "entity synced", "qbo_id", out.qboID)
+		if err := e.cfg.Store.MarkSynced(ctx, st.Tenant, e.cfg.Now()); err != nil {
+			return err
+		}
+		return e.wake(ctx, st)
+	}
+	log.InfoContext(ctx, "entity not sent", "status", out.update.Status)
+	return nil
+}
+
+func (e *Engine) setStatus(ctx context.Context, st store.EntityState, u store.StatusUpdate) error {
+	u.Version = st.Version
+	err := e.cfg.Store.SetStatus(ctx, st.Tenant, st.Kind, st.ID, u)
+	if errors.Is(err, store.ErrStale) {
+		return nil // a newer version is queued and will set its own status
+	}
+	return err
+}
+
+// wake requeues every entity that waited for st to link.
+func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
+	parent := billing.Ref{Kind: st.Kind, ID: st.ID}
+	deps, err := e.cfg.Store.Dependents(ctx, st.Tenant, parent)
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
+		m := queue.Message{Tenant: st.Tenant, Kind: d.Kind, ID: d.ID, CustomerID: d.CustomerID,
+			Reason: "wake", Nonce: "wake:" + string(st.Kind) + ":" + st.ID + ":" + fmt.Sprint(st.Version)}
+		if err := e.cfg.Queue.Publish(ctx, m); err != nil {
+			return fmt.Errorf("wake %s/%s: %w", d.Kind, d.ID, err)
+		}
+		if err := e.cfg.Store.RemoveDependent(ctx, st.Tenant, parent, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// client returns a QBO client that sends conn's access token.
+func (e *Engine) client(ctx context.Context, conn store.Connection) *qbo.Client {
+	base := context.WithValue(ctx, oauth2.HTTPClient, e.cfg.HTTPClient)
+	hc := oauth2.NewClient(base, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}))
+	hc.Timeout = e.cfg.HTTPClient.Timeout
+	return qbo.New(hc, e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
+}

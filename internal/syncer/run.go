@@ -1,0 +1,111 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// run is one sync attempt of one entity.
+type run struct {
+	e      *Engine
+	st     store.EntityState
+	tenant store.Tenant
+	conn   store.Connection
+	qbo    *qbo.Client
+	// parents holds the links of the entity's references, once linked.
+	parents map[billing.Ref]store.Link
+}
+
+func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error) {
+	t, err := e.cfg.Store.Tenant(ctx, st.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("load tenant %s: %w", st.Tenant, err)
+	}
+	conn, err := e.cfg.Tokens.Token(ctx, st.Tenant, false)
+	if err != nil {
+		return nil, err
+	}
+	return &run{e: e, st: st, tenant: t, conn: conn, qbo: e.client(ctx, conn),
+		parents: map[billing.Ref]store.Link{}}, nil
+}
+
+// sync decodes the snapshot, waits for parents and hands the entity to its
+// kind's syncer, refreshing the access token once if QBO answers 401.
+func (r *run) sync(ctx context.Context) (outcome, error) {
+	ent, err := billing.Decode(r.st.Kind, r.st.Data)
+	if err != nil {
+		return outcome{}, &PermanentError{Reason: fmt.Sprintf("stored snapshot cannot be read: %v", err)}
+	}
+	if reason := r.skipReason(ent); reason != "" {
+		return outcome{update: store.StatusUpdate{Status: store.StatusSkipped, Warning: &store.Warning{Message: reason}}}, nil
+	}
+	if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
+		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
+	}
+	if err := r.ensureDefaults(ctx); err != nil {
+		return outcome{}, err
+	}
+	link, err := r.syncKind(ctx, ent)
+	var qe *qbo.Error
+	if errors.As(err, &qe) && qe.AuthFailed() {
+		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
+			return outcome{}, err
+		}
+		r.qbo = r.e.client(ctx, r.conn)
+		link, err = r.syncKind(ctx, ent)
+	}
+	if err != nil {
+		return outcome{}, err
+	}
+	return outcome{update: store.StatusUpdate{Status: store.StatusSynced}, qboID: link.QBOID}, nil
+}
+
+// waitFor returns the first reference that has not linked yet, as
+// "kind/id", after recording the entity as its dependent. The edge is
+// written before the link is read again, so a parent linking meanwhile
+// either sees the edge or is seen linked: no wake-up is lost.
+func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
+	for _, ref := range ent.Refs() {
+		l, err := r.parentLink(ctx, ref)
+		if err != nil {
+			return "", err
+		}
+		if l.Linked() {
+			r.parents[ref] = l
+			continue
+		}
+		child := store.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
+		if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, ref, child); err != nil {
+			return "", err
+		}
+		if l, err = r.parentLink(ctx, ref); err != nil {
+			return "", err
+		}
+		if !l.Linked() {
+			return string(ref.Kind) + "/" + ref.ID, nil
+		}
+		r.parents[ref] = l
+	}
+	return "", nil
+}
+
+func (r *run) parentLink(ctx context.Context, ref billing.Ref) (store.Link, error) {
+	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, ref.Kind, ref.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Link{}, nil
+	}
+	if err == nil && l.RealmID != r.conn.RealmID {
+		return store.Link{}, nil // linked in another company: not a parent here
+	}
+	return l, err
+}
+
+// qboID returns the QBO id of a linked parent.
+func (r *run) qboID(kind billing.Kind, id string) string {
+	return r.parents[billing.Ref{Kind: kind, ID: id}].QBOID
+}
