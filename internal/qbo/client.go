@@ -1,0 +1,205 @@
+package qbo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MinorVersion is the minor version sent when no WithMinorVersion is given.
+// Intuit ignores anything lower since August 2025.
+const MinorVersion = 75
+
+// maxBody bounds what is read of one response (a page of 1000 invoices
+// is a few MB).
+const maxBody = 64 << 20
+
+// Client calls the QBO Accounting API. It is safe for concurrent use.
+type Client struct {
+	hc       *http.Client
+	base     string
+	minor    string
+	observer func(op string, status int, d time.Duration)
+	hook     func(context.Context, Call)
+}
+
+// Call describes one finished HTTP exchange with QBO.
+type Call struct {
+	Op        string // "create Invoice", "query Customer", "batch", ...
+	RealmID   string
+	RequestID string // empty for reads
+	Status    int    // 0 when no response arrived
+	IntuitTID string // Intuit's transaction id of the response
+	Duration  time.Duration
+	Err       error // nil on success
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithObserver calls fn after every HTTP exchange, e.g. to count calls.
+func WithObserver(fn func(op string, status int, d time.Duration)) Option {
+	return func(c *Client) { c.observer = fn }
+}
+
+// WithCallHook calls fn after every HTTP exchange with the caller's
+// context, so the caller can log the intuit_tid of writes that succeeded.
+func WithCallHook(fn func(ctx context.Context, call Call)) Option {
+	return func(c *Client) { c.hook = fn }
+}
+
+// WithMinorVersion pins another minor version than MinorVersion.
+func WithMinorVersion(v int) Option {
+	return func(c *Client) { c.minor = strconv.Itoa(v) }
+}
+
+// New returns a client for the API at baseURL (https://quickbooks.api.intuit.com
+// or the sandbox host; the /v3/company/{realmId} path is added per call).
+// httpClient must add the Authorization header, e.g. one from oauth2.NewClient.
+func New(httpClient *http.Client, baseURL string, opts ...Option) *Client {
+	c := &Client{hc: httpClient, base: strings.TrimRight(baseURL, "/"), minor: strconv.Itoa(MinorVersion)}
+	if c.hc == nil {
+		c.hc = http.DefaultClient
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// request is one call to send.
+type request struct {
+	op          string
+	method      string
+	realmID     string
+	path        string // below /v3/company/{realmId}/, already escaped
+	params      url.Values
+	body        []byte
+	contentType string
+	requestID   string
+}
+
+// envelope is a response's top-level object: {"Invoice": {...}, "time": ...}.
+type envelope map[string]json.RawMessage
+
+// do sends r once and returns the response object, or an *Error.
+func (c *Client) do(ctx context.Context, r request) (envelope, error) {
+	if r.realmID == "" {
+		return nil, fmt.Errorf("qbo: %s: %w: empty realm id", r.op, ErrInvalidRequest)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), bytes.NewReader(r.body))
+	if err != nil {
+		return nil, fmt.Errorf("qbo: %s: %w", r.op, err)
+	}
+	if r.body == nil {
+		req.Body, req.GetBody, req.ContentLength = nil, nil, 0
+	} else {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		e := &Error{Op: r.op, Err: err}
+		c.report(ctx, r, 0, "", time.Since(start), e)
+		return nil, e
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	tid := resp.Header.Get("intuit_tid")
+	env, e := parse(r.op, resp.StatusCode, tid, body, err)
+	c.report(ctx, r, resp.StatusCode, tid, time.Since(start), e)
+	if e != nil {
+		return nil, e
+	}
+	return env, nil
+}
+
+// parse turns a response into its envelope or an *Error; a Fault inside a
+// 2xx response is an error too.
+func parse(op string, status int, tid string, body []byte, readErr error) (envelope, *Error) {
+	if readErr != nil {
+		return nil, &Error{Status: status, IntuitTID: tid, Op: op, Err: fmt.Errorf("read response: %w", readErr)}
+	}
+	if status < 200 || status > 299 {
+		return nil, httpError(op, status, tid, body)
+	}
+	env := envelope{}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return env, nil
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+			if e := httpError(op, status, tid, body); e.Code != "" {
+				return nil, e
+			}
+		}
+		return nil, &Error{Status: status, IntuitTID: tid, Op: op, Err: fmt.Errorf("%w: %v", ErrMalformedResponse, err)}
+	}
+	if raw, ok := env.field("Fault"); ok {
+		var f jsonFault
+		if err := json.Unmarshal(raw, &f); err != nil || len(f.Error) == 0 {
+			return nil, &Error{Status: status, IntuitTID: tid, Op: op, Err: fmt.Errorf("%w: unreadable Fault", ErrMalformedResponse)}
+		}
+		return nil, faultError(op, status, tid, f.Type, f.faults())
+	}
+	return env, nil
+}
+
+// field returns the member named name, matched case-insensitively as
+// encoding/json does.
+func (env envelope) field(name string) (json.RawMessage, bool) {
+	if raw, ok := env[name]; ok {
+		return raw, true
+	}
+	for k, raw := range env {
+		if strings.EqualFold(k, name) {
+			return raw, true
+		}
+	}
+	return nil, false
+}
+
+// decode unmarshals member name into v.
+func (env envelope) decode(op, name string, v any) error {
+	raw, ok := env.field(name)
+	if !ok {
+		return &Error{Status: http.StatusOK, Op: op, Err: fmt.Errorf("%w: no %s in response", ErrMalformedResponse, name)}
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return &Error{Status: http.StatusOK, Op: op, Err: fmt.Errorf("%w: %s: %v", ErrMalformedResponse, name, err)}
+	}
+	return nil
+}
+
+func (c *Client) url(r request) string {
+	q := url.Values{}
+	for k, v := range r.params {
+		q[k] = v
+	}
+	q.Set("minorversion", c.minor)
+	if r.requestID != "" {
+		q.Set("requestid", r.requestID)
+	}
+	return c.base + "/v3/company/" + url.PathEscape(r.realmID) + "/" + r.path + "?" + q.Encode()
+}
+
+func (c *Client) report(ctx context.Context, r request, status int, tid string, d time.Duration, e *Error) {
+	if c.observer != nil {
+		c.observer(r.op, status, d)
+	}
+	if c.hook != nil {
+		call := Call{Op: r.op, RealmID: r.realmID, RequestID: r.requestID, Status: status, IntuitTID: tid, Duration: d}
+		if e != nil {
+			call.Err = e
+		}
+		c.hook(ctx, call)
+	}
+}

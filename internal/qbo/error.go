@@ -1,0 +1,218 @@
+package qbo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+var (
+	// ErrInvalidRequest reports a call the client refuses before sending,
+	// such as an update without Id and SyncToken.
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrMalformedResponse reports a successful response the client could
+	// not read. Retrying with the same requestid returns the same answer.
+	ErrMalformedResponse = errors.New("malformed response")
+)
+
+// Error is a failed QBO call: a Fault from QBO (Code, Message, ... set),
+// an HTTP error without a Fault, or a transport failure (Err set, Status 0).
+type Error struct {
+	Status    int    // HTTP status; 200 for a Fault in a successful response; 0 if none arrived
+	FaultType string // ValidationFault, SERVICE, AUTHENTICATION, ...
+	Code      string // Intuit's error code of the first error, e.g. "6240"
+	Message   string
+	Detail    string
+	Element   string
+	IntuitTID string  // intuit_tid response header: quote it to Intuit support
+	Op        string  // "create Invoice"
+	Faults    []Fault // every error of the Fault; the first is copied above
+	Err       error
+}
+
+// Fault is one error of Intuit's Fault.
+type Fault struct {
+	Code    string
+	Message string
+	Detail  string
+	Element string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("qbo: ")
+	if e.Op != "" {
+		b.WriteString(e.Op + ": ")
+	}
+	if e.Err != nil && e.Code == "" && e.Message == "" {
+		b.WriteString(e.Err.Error())
+	} else {
+		if e.Status != 0 {
+			fmt.Fprintf(&b, "%d ", e.Status)
+		}
+		if e.Code != "" {
+			fmt.Fprintf(&b, "code %s: ", e.Code)
+		}
+		b.WriteString(e.Message)
+		if e.Detail != "" && e.Detail != e.Message {
+			b.WriteString(": " + e.Detail)
+		}
+	}
+	if e.IntuitTID != "" {
+		b.WriteString(" (intuit_tid " + e.IntuitTID + ")")
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// class is how a caller should react to an error.
+type class int
+
+const (
+	classOther class = iota
+	classThrottled
+	classAuth
+	classStale
+	classValidation
+	classUnavailable
+)
+
+func (e *Error) class() class {
+	if e.Err != nil && e.Code == "" {
+		if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, ErrMalformedResponse) ||
+			errors.Is(e.Err, ErrInvalidRequest) {
+			return classOther
+		}
+		return classUnavailable // the request may or may not have reached QBO
+	}
+	switch {
+	case e.Status == 429 || e.any(func(f Fault) bool {
+		return codeNum(f.Code) == 3001 || contains(f, "ThrottleExceeded")
+	}):
+		return classThrottled
+	case e.Status == 401 || e.anyCode(3200):
+		return classAuth
+	case e.any(isStale):
+		return classStale
+	case e.any(isValidation) || e.Status < 500 && strings.EqualFold(e.FaultType, "ValidationFault"):
+		return classValidation
+	case e.Status >= 500 || e.Status == 408:
+		return classUnavailable
+	}
+	return classOther
+}
+
+// isStale is a SyncToken conflict. QBO also reports other conditions,
+// such as a closed period, under 5010, so the words decide.
+func isStale(f Fault) bool { return codeNum(f.Code) == 5010 && contains(f, "stale") }
+
+// isValidation is a business or request fault a retry cannot fix:
+// 2xxx request validation, 4xxx query errors, 6xxx business rules, 610
+// missing or inactive references, and 5010 that is not a stale object.
+func isValidation(f Fault) bool {
+	n := codeNum(f.Code)
+	return n == 610 || n == 5010 || n >= 2000 && n < 3000 || n >= 4000 && n < 5000 || n >= 6000 && n < 7000
+}
+
+// Throttled reports QBO's rate limit: HTTP 429 or ThrottleExceeded (3001),
+// which QBO also sends with 403 and as XML. Back off at least a minute.
+func (e *Error) Throttled() bool { return e.class() == classThrottled }
+
+// AuthFailed reports a rejected access token (401, 3200): refresh it once
+// and retry.
+func (e *Error) AuthFailed() bool { return e.class() == classAuth }
+
+// Stale reports a SyncToken conflict (5010 Stale Object Error): re-read the
+// entity, re-apply the change and retry.
+func (e *Error) Stale() bool { return e.class() == classStale }
+
+// Temporary reports a failure that the same request (same requestid) may
+// not meet again: throttling, 5xx, timeouts and network errors.
+func (e *Error) Temporary() bool {
+	c := e.class()
+	return c == classThrottled || c == classUnavailable
+}
+
+// Validation reports a fault in the request or against QBO's business
+// rules (2xxx, 4xxx, 6xxx, 610). Never retry it unchanged.
+func (e *Error) Validation() bool { return e.class() == classValidation }
+
+// DuplicateName reports 6240: the name is used by another customer,
+// vendor or employee, possibly an inactive one.
+func (e *Error) DuplicateName() bool { return e.anyCode(6240) }
+
+// DuplicateDocNumber reports 6140: the DocNumber is already used.
+func (e *Error) DuplicateDocNumber() bool {
+	return e.any(func(f Fault) bool {
+		return codeNum(f.Code) == 6140 || contains(f, "Duplicate Document Number")
+	})
+}
+
+// PeriodClosed reports a date inside the company's closed books (6210,
+// also seen as 5010 "Account Period Closed").
+func (e *Error) PeriodClosed() bool {
+	return e.any(func(f Fault) bool {
+		return codeNum(f.Code) == 6210 || contains(f, "Account Period Closed") ||
+			contains(f, "account period has closed")
+	})
+}
+
+// ObjectNotFound reports 610: the object read, or one the request refers
+// to, does not exist or has been made inactive.
+func (e *Error) ObjectNotFound() bool { return e.anyCode(610) }
+
+func (e *Error) anyCode(n int) bool {
+	return e.any(func(f Fault) bool { return codeNum(f.Code) == n })
+}
+
+func (e *Error) any(match func(Fault) bool) bool {
+	if len(e.Faults) == 0 {
+		return match(Fault{Code: e.Code, Message: e.Message, Detail: e.Detail, Element: e.Element})
+	}
+	for _, f := range e.Faults {
+		if match(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// codeNum reads "3001" and "003001" alike; 0 when there is no number.
+func codeNum(code string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(code))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func contains(f Fault, word string) bool {
+	w := strings.ToLower(word)
+	return strings.Contains(strings.ToLower(f.Message), w) || strings.Contains(strings.ToLower(f.Detail), w)
+}
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// IsTemporary reports whether err is a *Error that is Temporary.
+func IsTemporary(err error) bool { e := asError(err); return e != nil && e.Temporary() }
+
+// IsThrottled reports whether err is a *Error that is Throttled.
+func IsThrottled(err error) bool { e := asError(err); return e != nil && e.Throttled() }
+
+// IsAuthFailed reports whether err is a *Error that is AuthFailed.
+func IsAuthFailed(err error) bool { e := asError(err); return e != nil && e.AuthFailed() }
+
+// IsStale reports whether err is a *Error that is Stale.
+func IsStale(err error) bool { e := asError(err); return e != nil && e.Stale() }
+
+// IsValidation reports whether err is a *Error that is a Validation fault.
+func IsValidation(err error) bool { e := asError(err); return e != nil && e.Validation() }

@@ -1,0 +1,166 @@
+package qbo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// maxRequestID is Intuit's limit on requestid outside batches.
+const maxRequestID = 50
+
+// Create posts v as a new object and returns QBO's copy. v must not carry
+// an Id: QBO would treat the post as an update. requestID makes retries of
+// the same create safe; derive it from the write, not from the attempt.
+func Create[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) (T, error) {
+	name := entityName[T]()
+	op := "create " + name
+	var zero T
+	if id, _, err := identity(v); err != nil {
+		return zero, fmt.Errorf("qbo: %s: %w", op, err)
+	} else if id != "" {
+		return zero, fmt.Errorf("qbo: %s: %w: Id %q is set (use Update)", op, ErrInvalidRequest, id)
+	}
+	return write(ctx, c, realmID, op, name, v, nil, requestID)
+}
+
+// Read returns the object with the given Id.
+func Read[T Entity](ctx context.Context, c *Client, realmID, id string) (T, error) {
+	name := entityName[T]()
+	op := "read " + name
+	var v T
+	if id == "" {
+		return v, fmt.Errorf("qbo: %s: %w: empty id", op, ErrInvalidRequest)
+	}
+	env, err := c.do(ctx, request{op: op, method: http.MethodGet, realmID: realmID,
+		path: segment(name) + "/" + url.PathEscape(id)})
+	if err != nil {
+		return v, err
+	}
+	err = env.decode(op, name, &v)
+	return v, err
+}
+
+// Update posts v over the existing object: a full update that clears
+// omitted writable fields, or a sparse one when v has Sparse set. v must
+// carry Id and the current SyncToken; a stale token fails with Stale.
+func Update[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) (T, error) {
+	name := entityName[T]()
+	op := "update " + name
+	var zero T
+	if _, _, err := requireIdentity(v); err != nil {
+		return zero, fmt.Errorf("qbo: %s: %w", op, err)
+	}
+	return write(ctx, c, realmID, op, name, v, nil, requestID)
+}
+
+// voidStyle is how QBO voids each entity: most take operation=void, a
+// Payment is voided by a sparse update with include=void.
+var voidStyle = map[string]url.Values{
+	"Invoice":       {"operation": {"void"}},
+	"CreditMemo":    {"operation": {"void"}},
+	"SalesReceipt":  {"operation": {"void"}},
+	"RefundReceipt": {"operation": {"void"}},
+	"Payment":       {"operation": {"update"}, "include": {"void"}},
+}
+
+// Void voids the transaction v names by Id and SyncToken: QBO keeps it
+// with zero amounts. Invoice, CreditMemo, SalesReceipt, RefundReceipt and
+// Payment can be voided.
+func Void[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) (T, error) {
+	name := entityName[T]()
+	op := "void " + name
+	var zero T
+	params, ok := voidStyle[name]
+	if !ok {
+		return zero, fmt.Errorf("qbo: %s: %w: QBO cannot void a %s", op, ErrInvalidRequest, name)
+	}
+	id, token, err := requireIdentity(v)
+	if err != nil {
+		return zero, fmt.Errorf("qbo: %s: %w", op, err)
+	}
+	body := ref{ID: id, SyncToken: token, Sparse: name == "Payment"}
+	return write(ctx, c, realmID, op, name, body, params, requestID)
+}
+
+// notDeletable are name-list entities: QBO only deactivates them.
+var notDeletable = map[string]bool{
+	"Customer": true, "Item": true, "Account": true, "PaymentMethod": true,
+	"TaxCode": true, "CompanyInfo": true, "Preferences": true,
+}
+
+// Delete deletes the transaction v names by Id and SyncToken. Name-list
+// entities (Customer, Item, Account, ...) cannot be deleted; update them
+// with Active set to false instead.
+func Delete[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) error {
+	name := entityName[T]()
+	op := "delete " + name
+	if notDeletable[name] {
+		return fmt.Errorf("qbo: %s: %w: QBO cannot delete a %s; set Active to false", op, ErrInvalidRequest, name)
+	}
+	id, token, err := requireIdentity(v)
+	if err != nil {
+		return fmt.Errorf("qbo: %s: %w", op, err)
+	}
+	_, err = write(ctx, c, realmID, op, name, ref{ID: id, SyncToken: token},
+		url.Values{"operation": {"delete"}}, requestID)
+	return err
+}
+
+// ref is the body of void and delete.
+type ref struct {
+	ID        string `json:"Id"`
+	SyncToken string `json:"SyncToken"`
+	Sparse    bool   `json:"sparse,omitempty"`
+}
+
+// write posts body to the entity's resource and decodes the entity QBO
+// returns.
+func write[T Entity](ctx context.Context, c *Client, realmID, op, name string, body any,
+	params url.Values, requestID string) (T, error) {
+	var out T
+	if len(requestID) > maxRequestID {
+		return out, fmt.Errorf("qbo: %s: %w: requestid longer than %d characters", op, ErrInvalidRequest, maxRequestID)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return out, fmt.Errorf("qbo: %s: encode: %w", op, err)
+	}
+	env, err := c.do(ctx, request{op: op, method: http.MethodPost, realmID: realmID, path: segment(name),
+		params: params, body: b, contentType: "application/json", requestID: requestID})
+	if err != nil {
+		return out, err
+	}
+	if op == "delete "+name {
+		return out, nil // QBO answers with a stub carrying status "Deleted"
+	}
+	err = env.decode(op, name, &out)
+	return out, err
+}
+
+// identity reads Id and SyncToken from any entity value by its JSON form,
+// so entity types need no accessor methods.
+func identity(v any) (id, syncToken string, err error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", "", fmt.Errorf("encode: %w", err)
+	}
+	var r struct {
+		ID        string `json:"Id"`
+		SyncToken string `json:"SyncToken"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return "", "", fmt.Errorf("%w: entity is not a JSON object", ErrInvalidRequest)
+	}
+	return r.ID, r.SyncToken, nil
+}
+
+// requireIdentity is identity for calls that need both values.
+func requireIdentity(v any) (id, syncToken string, err error) {
+	if id, syncToken, err = identity(v); err == nil && (id == "" || syncToken == "") {
+		err = fmt.Errorf("%w: Id and SyncToken are required", ErrInvalidRequest)
+	}
+	return id, syncToken, err
+}

@@ -1,0 +1,97 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// mapCustomer maps a billing customer to a QBO Customer. parentID is the
+// QBO id of its parent customer, if any.
+func mapCustomer(c *billing.Customer, parentID string) qbo.Customer {
+	out := qbo.Customer{
+		DisplayName: c.DisplayName,
+		CompanyName: c.CompanyName,
+		Notes:       marker(billing.KindCustomer, c.ID),
+		Active:      qbo.Bool(true),
+	}
+	if c.Email != "" {
+		out.PrimaryEmailAddr = &qbo.EmailAddress{Address: c.Email}
+	}
+	if c.Phone != "" {
+		out.PrimaryPhone = &qbo.TelephoneNumber{FreeFormNumber: c.Phone}
+	}
+	if a := c.BillingAddress; a != nil {
+		out.BillAddr = &qbo.PhysicalAddress{Line1: a.Line1, Line2: a.Line2, City: a.City,
+			CountrySubDivisionCode: a.Region, PostalCode: a.PostalCode, Country: a.Country}
+	}
+	if parentID != "" {
+		out.ParentRef, out.Job = ref(parentID), qbo.Bool(true)
+	}
+	return out
+}
+
+// disambiguated is the DisplayName used when another QBO name (a vendor,
+// an employee or someone else's customer) already has the billing name.
+func disambiguated(c *billing.Customer) string {
+	return fmt.Sprintf("%s (billing %s)", c.DisplayName, c.ID)
+}
+
+func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link, error) {
+	payload := mapCustomer(c, r.qboID(billing.KindCustomer, c.ParentID))
+	if r.st.Action == "deleted" {
+		// A customer is never deleted in QBO, only made inactive.
+		payload.Active = qbo.Bool(false)
+	}
+	t := target[qbo.Customer]{
+		payload:  payload,
+		ident:    func(v qbo.Customer) (string, string) { return v.ID, v.SyncToken },
+		setIdent: func(v *qbo.Customer, id, tok string) { v.ID, v.SyncToken, v.Sparse = id, tok, true },
+		find:     func(ctx context.Context) (qbo.Customer, bool, error) { return r.findCustomer(ctx, c) },
+		create: func(ctx context.Context, v qbo.Customer, reqID string) (qbo.Customer, error) {
+			return r.createCustomer(ctx, c, v, reqID)
+		},
+	}
+	return upsert(ctx, r, t)
+}
+
+// createCustomer creates v; when the name is taken (6240) it latches onto
+// the QBO customer that is ours or has the same e-mail, else it creates the
+// customer under a disambiguated name.
+func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Customer, reqID string) (qbo.Customer, error) {
+	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID)
+	var qe *qbo.Error
+	if !errors.As(err, &qe) || !qe.DuplicateName() {
+		return created, err
+	}
+	if found, ok, ferr := r.findCustomer(ctx, c); ferr != nil || ok {
+		return found, ferr
+	}
+	v.DisplayName = disambiguated(c)
+	return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
+}
+
+// findCustomer looks for the QBO customer of c by name, active or not.
+func (r *run) findCustomer(ctx context.Context, c *billing.Customer) (qbo.Customer, bool, error) {
+	for _, name := range []string{c.DisplayName, disambiguated(c)} {
+		stmt := "select * from Customer where DisplayName = " + qbo.Quote(name) + " and Active in (true, false)"
+		found, err := qbo.Query[qbo.Customer](ctx, r.qbo, r.conn.RealmID, stmt)
+		if err != nil {
+			return qbo.Customer{}, false, err
+		}
+		for _, f := range found {
+			if strings.Contains(f.Notes, marker(billing.KindCustomer, c.ID)) {
+				return f, true, nil
+			}
+			if c.Email != "" && f.PrimaryEmailAddr != nil && strings.EqualFold(f.PrimaryEmailAddr.Address, c.Email) {
+				return f, true, nil
+			}
+		}
+	}
+	return qbo.Customer{}, false, nil
+}

@@ -1,0 +1,164 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// invoiceRefs are the QBO ids an invoice's mapping needs.
+type invoiceRefs struct {
+	customerID string
+	items      map[string]string // billing product id → QBO item id
+}
+
+// mapInvoice maps a posted or paid billing invoice to a QBO Invoice: one
+// sales line per billing line, one discount line for the discount total,
+// tax per the tenant's tax mode, the billing number as DocNumber and the
+// marker in PrivateNote.
+func mapInvoice(v *billing.Invoice, s store.Settings, refs invoiceRefs) (qbo.Invoice, error) {
+	out := qbo.Invoice{
+		DocNumber:   v.Number,
+		TxnDate:     v.IssuedOn.String(),
+		DueDate:     v.DueOn.String(),
+		CustomerRef: ref(refs.customerID),
+		PrivateNote: truncate(strings.TrimSpace(marker(billing.KindInvoice, v.ID)+" "+v.Notes), 4000),
+	}
+	for i, l := range v.Lines {
+		line, err := mapSalesLine(l, v.Currency, s, refs)
+		if err != nil {
+			return qbo.Invoice{}, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		out.Line = append(out.Line, line)
+	}
+	if v.DiscountTotal > 0 {
+		amt, err := amount(v.DiscountTotal, v.Currency)
+		if err != nil {
+			return qbo.Invoice{}, err
+		}
+		out.Line = append(out.Line, qbo.Line{Amount: amt, DetailType: qbo.DiscountLine, Description: "Discounts",
+			DiscountLineDetail: &qbo.DiscountLineDetail{PercentBased: qbo.Bool(false), DiscountAccountRef: ref(s.DiscountAccountID)}})
+	}
+	return out, applyTax(&out, v, s)
+}
+
+func mapSalesLine(l billing.InvoiceLine, currency string, s store.Settings, refs invoiceRefs) (qbo.Line, error) {
+	amt, err := amount(l.Amount, currency)
+	if err != nil {
+		return qbo.Line{}, err
+	}
+	unit, err := amount(l.UnitAmount, currency)
+	if err != nil {
+		return qbo.Line{}, err
+	}
+	item := s.DefaultItemID
+	if l.ProductID != "" {
+		item = refs.items[l.ProductID]
+	}
+	d := &qbo.SalesItemLineDetail{ItemRef: ref(item), Qty: jsonNumber(l.Quantity.String()), UnitPrice: unit}
+	switch s.TaxMode {
+	case store.TaxCodes:
+		code, ok := s.TaxCodes[l.TaxCode]
+		if !ok {
+			return qbo.Line{}, &PermanentError{Reason: fmt.Sprintf(
+				"billing tax code %q has no QuickBooks tax code in the tax-code map; add it in settings, then resend", l.TaxCode)}
+		}
+		d.TaxCodeRef = ref(code)
+	case store.TaxUSOverride:
+		d.TaxCodeRef = ref("NON")
+		if l.TaxAmount > 0 {
+			d.TaxCodeRef = ref("TAX")
+		}
+	}
+	return qbo.Line{Amount: amt, Description: l.Description, DetailType: qbo.SalesItemLine, SalesItemLineDetail: d}, nil
+}
+
+// applyTax sets the invoice's tax so QBO's total equals billing's to the
+// cent: US companies get billing's tax total as an override of automated
+// sales tax; tax-code companies compute tax from the mapped codes.
+func applyTax(out *qbo.Invoice, v *billing.Invoice, s store.Settings) error {
+	switch s.TaxMode {
+	case store.TaxUSOverride:
+		if v.TaxTotal > 0 {
+			tax, err := amount(v.TaxTotal, v.Currency)
+			if err != nil {
+				return err
+			}
+			out.TxnTaxDetail = &qbo.TxnTaxDetail{TotalTax: tax}
+		}
+	case store.TaxCodes:
+		out.GlobalTaxCalculation = "TaxExcluded"
+	default:
+		if v.TaxTotal > 0 {
+			return &PermanentError{Reason: "the invoice has tax but the tax mode is none; choose a tax mode in settings, then resend"}
+		}
+	}
+	return nil
+}
+
+func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, error) {
+	refs := invoiceRefs{customerID: r.qboID(billing.KindCustomer, v.CustomerID), items: map[string]string{}}
+	for _, l := range v.Lines {
+		if l.ProductID != "" {
+			refs.items[l.ProductID] = r.qboID(billing.KindProduct, l.ProductID)
+		}
+	}
+	if v.Status == billing.InvoiceVoided {
+		return r.voidInvoice(ctx)
+	}
+	payload, err := mapInvoice(v, r.tenant.Settings, refs)
+	if err != nil {
+		return store.Link{}, err
+	}
+	t := target[qbo.Invoice]{
+		payload:  payload,
+		ident:    func(v qbo.Invoice) (string, string) { return v.ID, v.SyncToken },
+		setIdent: func(v *qbo.Invoice, id, tok string) { v.ID, v.SyncToken, v.Sparse = id, tok, true },
+		find: func(ctx context.Context) (qbo.Invoice, bool, error) {
+			return r.findByMarker(ctx, v.Number, marker(billing.KindInvoice, v.ID))
+		},
+	}
+	return upsert(ctx, r, t)
+}
+
+// voidInvoice voids the linked QBO invoice; an invoice voided before it
+// ever reached QBO needs nothing there.
+func (r *run) voidInvoice(ctx context.Context) (store.Link, error) {
+	link, err := r.link(ctx)
+	if err != nil || !link.Linked() || link.Voided {
+		return link, err
+	}
+	reqID := requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "void", fmt.Sprint(link.Rev))
+	voided, err := qbo.Void[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID, link.SyncToken, reqID)
+	if qbo.IsStale(err) {
+		cur, rerr := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID)
+		if rerr != nil {
+			return link, rerr
+		}
+		voided, err = qbo.Void[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID, cur.SyncToken, reqID+"r")
+	}
+	if err != nil {
+		return link, err
+	}
+	link.Voided, link.SyncToken, link.SyncedVersion, link.SentHash = true, voided.SyncToken, r.st.Version, ""
+	return r.putLink(ctx, link)
+}
+
+// findByMarker finds the invoice numbered docNumber that carries mark.
+func (r *run) findByMarker(ctx context.Context, docNumber, mark string) (qbo.Invoice, bool, error) {
+	found, err := qbo.Query[qbo.Invoice](ctx, r.qbo, r.conn.RealmID,
+		"select * from Invoice where DocNumber = "+qbo.Quote(docNumber))
+	if err != nil {
+		return qbo.Invoice{}, false, err
+	}
+	for _, f := range found {
+		if strings.Contains(f.PrivateNote, mark) {
+			return f, true, nil
+		}
+	}
+	return qbo.Invoice{}, false, nil
+}

@@ -1,0 +1,58 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// mapProduct maps a billing product to a QBO Service item whose income
+// account is the tenant's revenue ledger.
+func mapProduct(p *billing.Product, revenueAccountID string, deleted bool) qbo.Item {
+	return qbo.Item{
+		Name:             p.Name,
+		Type:             "Service",
+		IncomeAccountRef: ref(revenueAccountID),
+		Description:      p.Description,
+		Sku:              p.SKU,
+		Active:           qbo.Bool(p.Active && !deleted),
+	}
+}
+
+func (r *run) syncProduct(ctx context.Context, p *billing.Product) (store.Link, error) {
+	find := func(ctx context.Context) (qbo.Item, bool, error) {
+		return findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(p.Name)+" and Active in (true, false)")
+	}
+	t := target[qbo.Item]{
+		payload:  mapProduct(p, r.tenant.Settings.RevenueAccountID, r.st.Action == "deleted"),
+		ident:    func(v qbo.Item) (string, string) { return v.ID, v.SyncToken },
+		setIdent: func(v *qbo.Item, id, tok string) { v.ID, v.SyncToken, v.Sparse = id, tok, true },
+		find:     find,
+		// An item of the same name already in QBO is the product's item
+		// (item names are unique there): latch onto it.
+		create: func(ctx context.Context, v qbo.Item, reqID string) (qbo.Item, error) {
+			created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID)
+			var qe *qbo.Error
+			if errors.As(err, &qe) && qe.DuplicateName() {
+				if found, ok, ferr := find(ctx); ferr != nil || ok {
+					return found, ferr
+				}
+			}
+			return created, err
+		},
+	}
+	return upsert(ctx, r, t)
+}
+
+// findOne returns the first object stmt finds.
+func findOne[T qbo.Entity](ctx context.Context, r *run, stmt string) (T, bool, error) {
+	found, err := qbo.Query[T](ctx, r.qbo, r.conn.RealmID, stmt)
+	if err != nil || len(found) == 0 {
+		var zero T
+		return zero, false, err
+	}
+	return found[0], true, nil
+}

@@ -1,0 +1,174 @@
+package syncer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// target describes how one kind's QBO object is written.
+type target[T qbo.Entity] struct {
+	// payload is the mapped object without Id and SyncToken.
+	payload T
+	// ident reads Id and SyncToken; setIdent writes them (and marks the
+	// object sparse, so fields we do not map are left alone in QBO).
+	ident    func(T) (id, syncToken string)
+	setIdent func(v *T, id, syncToken string)
+	// find looks the object up by its natural key (marker, DocNumber,
+	// DisplayName) after a create whose answer was lost.
+	find func(ctx context.Context) (T, bool, error)
+	// create may replace qbo.Create (customers resolve duplicate names).
+	create func(ctx context.Context, v T, requestID string) (T, error)
+}
+
+// upsert converges the QBO object of the run's entity to t.payload with at
+// most one create ever: an intent with a fixed requestid is stored before
+// the create, and an intent found from an earlier attempt is resolved by a
+// natural-key lookup before anything is created again.
+func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link, error) {
+	link, err := r.link(ctx)
+	if err != nil {
+		return link, err
+	}
+	hash, err := payloadHash(t.payload)
+	if err != nil {
+		return link, err
+	}
+	if !link.Linked() {
+		if link, err = createOnce(ctx, r, link, t, hash); err != nil || link.SentHash == hash {
+			return link, err
+		}
+	}
+	if link.SentHash == hash {
+		return r.markVersion(ctx, link)
+	}
+	return updateLinked(ctx, r, link, t, hash)
+}
+
+// createOnce links the entity to a QBO object, creating it at most once.
+// The returned link has SentHash == hash when the object now holds payload.
+func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
+	if link.State == store.LinkCreating && link.RequestID != "" {
+		found, ok, err := t.find(ctx)
+		if err != nil {
+			return link, fmt.Errorf("look for an earlier create: %w", err)
+		}
+		if ok {
+			id, token := t.ident(found)
+			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
+			return r.putLink(ctx, link)
+		}
+	} else {
+		link.State, link.RealmID, link.IntentAt = store.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
+		link.RequestID = requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
+		var err error
+		if link, err = r.putLink(ctx, link); err != nil {
+			return link, err
+		}
+	}
+	create := t.create
+	if create == nil {
+		create = func(ctx context.Context, v T, id string) (T, error) { return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, id) }
+	}
+	created, err := create(ctx, t.payload, link.RequestID)
+	if err != nil {
+		var qe *qbo.Error
+		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() {
+			// QBO answered and created nothing: the next attempt may use a
+			// new requestid and need not look the object up first.
+			link.RequestID = ""
+			if _, perr := r.putLink(ctx, link); perr != nil {
+				return link, perr
+			}
+		}
+		return link, err
+	}
+	id, token := t.ident(created)
+	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
+	link.SyncedVersion = r.st.Version
+	return r.putLink(ctx, link)
+}
+
+// updateLinked writes payload over the linked object, re-reading it once
+// when QBO reports a stale SyncToken (someone edited it in QuickBooks).
+func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
+	reqID := requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "update", fmt.Sprint(link.Rev))
+	v := t.payload
+	t.setIdent(&v, link.QBOID, link.SyncToken)
+	updated, err := qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID)
+	var qe *qbo.Error
+	if errors.As(err, &qe) && qe.Stale() {
+		cur, rerr := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
+		if rerr != nil {
+			return link, rerr
+		}
+		_, token := t.ident(cur)
+		t.setIdent(&v, link.QBOID, token)
+		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+"r")
+	}
+	if err != nil {
+		return link, err
+	}
+	_, link.SyncToken = t.ident(updated)
+	link.SentHash, link.SyncedVersion = hash, r.st.Version
+	return r.putLink(ctx, link)
+}
+
+// link loads the entity's link, or a new one.
+func (r *run) link(ctx context.Context) (store.Link, error) {
+	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, r.st.Kind, r.st.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Link{Tenant: r.st.Tenant, Kind: r.st.Kind, ID: r.st.ID, RealmID: r.conn.RealmID}, nil
+	}
+	if err == nil && l.RealmID != r.conn.RealmID {
+		// Linked in another company: start over there, keeping the
+		// revision for the conditional write.
+		return store.Link{Tenant: r.st.Tenant, Kind: r.st.Kind, ID: r.st.ID, RealmID: r.conn.RealmID, Rev: l.Rev}, nil
+	}
+	return l, err
+}
+
+// putLink saves a link; losing the conditional write means another worker
+// handled the same entity concurrently, so this attempt is retried.
+func (r *run) putLink(ctx context.Context, l store.Link) (store.Link, error) {
+	saved, err := r.e.cfg.Store.PutLink(ctx, l)
+	if err != nil {
+		return l, fmt.Errorf("save link: %w", err)
+	}
+	return saved, nil
+}
+
+// markVersion records that the current version needed no write.
+func (r *run) markVersion(ctx context.Context, l store.Link) (store.Link, error) {
+	if l.SyncedVersion >= r.st.Version {
+		return l, nil
+	}
+	l.SyncedVersion = r.st.Version
+	return r.putLink(ctx, l)
+}
+
+// requestID is QBO's idempotency key: the first 32 hex digits of
+// SHA-256 over the parts, so every retry of one write sends the same id.
+func requestID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{'|'})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func payloadHash(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode payload: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
