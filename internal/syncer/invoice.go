@@ -133,13 +133,13 @@ func (r *run) voidInvoice(ctx context.Context) (store.Link, error) {
 		return link, err
 	}
 	reqID := requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "void", fmt.Sprint(link.Rev))
-	voided, err := qbo.Void[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID, link.SyncToken, reqID)
+	voided, err := qbo.Void(ctx, r.qbo, r.conn.RealmID, qbo.Invoice{ID: link.QBOID, SyncToken: link.SyncToken}, reqID)
 	if qbo.IsStale(err) {
 		cur, rerr := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID)
 		if rerr != nil {
 			return link, rerr
 		}
-		voided, err = qbo.Void[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID, cur.SyncToken, reqID+"r")
+		voided, err = qbo.Void(ctx, r.qbo, r.conn.RealmID, qbo.Invoice{ID: link.QBOID, SyncToken: cur.SyncToken}, reqID+"r")
 	}
 	if err != nil {
 		return link, err

@@ -40,3 +40,6 @@ func truncate(s string, n int) string {
 	}
 	return string(r[:n])
 }
+
+// jsonNumber passes an exact decimal string (a quantity) through as a JSON number.
+func jsonNumber(s string) json.Number { return json.Number(s) }
