@@ -1,0 +1,123 @@
+package queue_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/localaws"
+	"github.com/qbosync/qbosync/internal/queue"
+)
+
+var stack *localaws.Stack
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	s, err := localaws.StartStack(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start local AWS stack:", err)
+		os.Exit(1)
+	}
+	stack = s
+	os.Exit(s.Run(m))
+}
+
+func TestPublishGroupsAndDeduplicates(t *testing.T) {
+	ctx := context.Background()
+	_, _, res := stack.ForTest(t)
+	p := queue.NewPublisher(stack.SQS, res.Queues)
+	m := queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_1", CustomerID: "cus_1", Version: 3, EventID: "evt_1"}
+	for i := 0; i < 3; i++ { // the webhook retried: one message only
+		if err := p.Publish(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wake := m
+	wake.Nonce = "wake:customer:cus_1:1"
+	if err := p.Publish(ctx, wake); err != nil {
+		t.Fatal(err)
+	}
+	out, err := stack.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(res.Queues[billing.KindInvoice]), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) == 0 {
+		t.Fatal("no message on the invoice queue")
+	}
+	var got queue.Message
+	if err := json.Unmarshal([]byte(*out.Messages[0].Body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got != m {
+		t.Errorf("message = %+v, want %+v", got, m)
+	}
+	if g := out.Messages[0].Attributes["MessageGroupId"]; g != "acme#cus_1" {
+		t.Errorf("group = %q, want acme#cus_1", g)
+	}
+	// The first message of the group is in flight, so FIFO holds the
+	// wake-up back; delete it and the deliberate re-send (not a duplicate) follows.
+	if _, err := stack.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(res.Queues[billing.KindInvoice]), ReceiptHandle: out.Messages[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := stack.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(res.Queues[billing.KindInvoice]), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.Messages) != 1 {
+		t.Fatalf("after the first: %d messages, want exactly the wake-up (duplicates dropped)", len(next.Messages))
+	}
+	if err := json.Unmarshal([]byte(*next.Messages[0].Body), &got); err != nil || got.Nonce != wake.Nonce {
+		t.Errorf("second message = %+v, want the wake-up", got)
+	}
+	if err := p.Publish(ctx, queue.Message{Tenant: "acme", Kind: "ledger", ID: "x"}); err == nil {
+		t.Error("publishing an unknown kind must fail")
+	}
+}
+
+func TestFIFOHandlerStopsAtFirstFailure(t *testing.T) {
+	var handled []string
+	fn := func(_ context.Context, m queue.Message) error {
+		handled = append(handled, m.ID)
+		if m.ID == "b" {
+			return errors.New("qbo unavailable")
+		}
+		return nil
+	}
+	h := queue.FIFOHandler(fn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var ev events.SQSEvent
+	for _, id := range []string{"a", "b", "c", "d"} {
+		body, _ := json.Marshal(queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: id})
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m-" + id, Body: string(body)})
+	}
+	ev.Records = append(ev.Records[:1], append([]events.SQSMessage{{MessageId: "m-junk", Body: "not json"}}, ev.Records[1:]...)...)
+	resp, err := h(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if fmt.Sprint(failed) != "[m-b m-c m-d]" {
+		t.Errorf("failed = %v, want b and everything after it (FIFO order kept)", failed)
+	}
+	if fmt.Sprint(handled) != "[a b]" {
+		t.Errorf("handled = %v, want processing to stop at b", handled)
+	}
+}
