@@ -49,7 +49,10 @@ func (d Deps) store() *store.Store { return store.New(d.DynamoDB, d.Config.Table
 func (d Deps) publisher() *queue.Publisher { return queue.NewPublisher(d.SQS, d.Config.QueueURLs) }
 
 func (d Deps) connector() *qboauth.Connector {
-	redirect := d.Config.PublicBaseURL + "/qbo/callback"
+	redirect := ""
+	if d.Config.PublicBaseURL != "" {
+		redirect = d.Config.PublicBaseURL + "/qbo/callback"
+	}
 	return qboauth.New(qboauth.Config{
 		ClientID: d.Config.QBOClientID, ClientSecret: d.Config.ClientSecret,
 		AuthURL: d.Config.QBOAuthURL, TokenURL: d.Config.QBOTokenURL, RedirectURL: redirect,

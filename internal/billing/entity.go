@@ -89,6 +89,8 @@ func (r *refs) add(kind Kind, id string) {
 	*r = append(*r, Ref{Kind: kind, ID: id})
 }
 
+// The snapshot types implement Entity.
+
 func (c *Customer) EntityID() string       { return c.ID }
 func (c *Customer) EntityVersion() int64   { return c.Version }
 func (c *Customer) CustomerRef() string    { return c.ID }

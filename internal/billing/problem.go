@@ -61,6 +61,16 @@ func (p *problems) has(fields ...string) bool {
 	return p.truncated
 }
 
+// at reports whether a problem was recorded at exactly field.
+func (p *problems) at(field string) bool {
+	for _, q := range p.list {
+		if q.Field == field {
+			return true
+		}
+	}
+	return p.truncated
+}
+
 func (p *problems) err() error {
 	if len(p.list) == 0 {
 		return nil

@@ -47,7 +47,17 @@ func checkInvoice(p *problems, path string, v *Invoice) {
 			p.add(join(lp, "amount"), "must be round(quantity × unit_amount) = %d (halves round away from zero), not %d", want, l.Amount)
 		}
 	}
+	checkInvoiceTotals(p, path, v)
+}
+
+// checkInvoiceTotals: the totals are the sums of the lines, and what is
+// due lies between nothing and the total.
+func checkInvoiceTotals(p *problems, path string, v *Invoice) {
+	lines := join(path, "lines")
 	sum := func(name string, get func(InvoiceLine) int64) (int64, bool) {
+		if p.at(lines) {
+			return 0, false
+		}
 		var s int64
 		for i, l := range v.Lines {
 			if p.has(join(index(lines, i), name)) {

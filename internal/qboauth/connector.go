@@ -74,18 +74,30 @@ func (c *Connector) ctx(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient)
 }
 
+// withRedirect returns the OAuth config using redirect when no redirect
+// URL was configured (the API's own URL is only known per request).
+func (c *Connector) withRedirect(redirect string) *oauth2.Config {
+	if c.oauth.RedirectURL != "" || redirect == "" {
+		return c.oauth
+	}
+	o := *c.oauth
+	o.RedirectURL = redirect
+	return &o
+}
+
 // ConnectURL returns Intuit's consent URL for tenant with a signed state.
-func (c *Connector) ConnectURL(tenant string) (string, error) {
+// redirect is used when no redirect URL is configured.
+func (c *Connector) ConnectURL(tenant, redirect string) (string, error) {
 	state, err := signState(c.cfg.StateKey, tenant, c.cfg.Now())
 	if err != nil {
 		return "", fmt.Errorf("sign state: %w", err)
 	}
-	return c.oauth.AuthCodeURL(state), nil
+	return c.withRedirect(redirect).AuthCodeURL(state), nil
 }
 
 // Callback completes the flow: it checks state, exchanges code and stores
 // realmID and the tokens. It returns the tenant the state named.
-func (c *Connector) Callback(ctx context.Context, code, realmID, state string) (string, error) {
+func (c *Connector) Callback(ctx context.Context, code, realmID, state, redirect string) (string, error) {
 	tenant, err := verifyState(c.cfg.StateKey, state, c.cfg.Now())
 	if err != nil {
 		return "", err
@@ -93,7 +105,7 @@ func (c *Connector) Callback(ctx context.Context, code, realmID, state string) (
 	if code == "" || realmID == "" {
 		return "", fmt.Errorf("callback for %s: missing code or realmId", tenant)
 	}
-	tok, err := c.oauth.Exchange(c.ctx(ctx), code)
+	tok, err := c.withRedirect(redirect).Exchange(c.ctx(ctx), code)
 	if err != nil {
 		return "", fmt.Errorf("exchange code for %s: %w", tenant, err)
 	}

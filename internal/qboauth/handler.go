@@ -39,7 +39,7 @@ func (h *Handler) connect(req events.APIGatewayV2HTTPRequest) events.APIGatewayV
 	if !billing.ValidTenant(tenant) {
 		return page(http.StatusBadRequest, "Cannot connect", "The tenant parameter is missing or not a valid tenant id.")
 	}
-	u, err := h.conn.ConnectURL(tenant)
+	u, err := h.conn.ConnectURL(tenant, callbackURL(req))
 	if err != nil {
 		h.log.Error("build connect url", "tenant", tenant, "err", err)
 		return page(http.StatusInternalServerError, "Cannot connect", "Please try again.")
@@ -54,7 +54,7 @@ func (h *Handler) callback(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return page(http.StatusBadRequest, "QuickBooks was not connected",
 			fmt.Sprintf("Intuit answered %q. Start again from the connect link when ready.", e))
 	}
-	tenant, err := h.conn.Callback(ctx, q["code"], q["realmId"], q["state"])
+	tenant, err := h.conn.Callback(ctx, q["code"], q["realmId"], q["state"], callbackURL(req))
 	if errors.Is(err, ErrBadState) {
 		return page(http.StatusBadRequest, "Link expired", "This connect link is invalid or expired. Start again from the connect link.")
 	}
@@ -64,7 +64,7 @@ func (h *Handler) callback(ctx context.Context, req events.APIGatewayV2HTTPReque
 	}
 	h.log.InfoContext(ctx, "qbo connected", "tenant", tenant, "realm_id", q["realmId"])
 	return page(http.StatusOK, "QuickBooks connected",
-		fmt.Sprintf("Tenant %s is now connected to QuickBooks company %s. Syncing starts now.", tenant, q["realmId"]))
+		fmt.Sprintf("Tenant %s is now connected to QuickBooks company %s. New billing events sync as they arrive; anything received before connecting is sent within the hour.", tenant, q["realmId"]))
 }
 
 func page(status int, title, text string) events.APIGatewayV2HTTPResponse {
@@ -72,4 +72,12 @@ func page(status int, title, text string) events.APIGatewayV2HTTPResponse {
 		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: body,
 		Headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}}
+}
+
+// callbackURL is this API's own callback URL, from the request's domain.
+func callbackURL(req events.APIGatewayV2HTTPRequest) string {
+	if req.RequestContext.DomainName == "" {
+		return ""
+	}
+	return "https://" + req.RequestContext.DomainName + "/qbo/callback"
 }

@@ -74,7 +74,9 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	}
 	create := t.create
 	if create == nil {
-		create = func(ctx context.Context, v T, id string) (T, error) { return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, id) }
+		create = func(ctx context.Context, v T, id string) (T, error) {
+			return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, id)
+		}
 	}
 	created, err := create(ctx, t.payload, link.RequestID)
 	if err != nil {

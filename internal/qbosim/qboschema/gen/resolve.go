@@ -230,8 +230,10 @@ var (
 	// readOnlyDoc is every way the schema's prose says "not writable":
 	// "InputType: ReadOnly", "InputType: QBO: ReadOnly", "(ReadOnly)",
 	// "Read-only field", "read only for all applications", "Cannot be
-	// written to QuickBooks", "Output only", "Non QB-writable".
-	readOnlyDoc = regexp.MustCompile(`(?i)read[- ]?only|cannot be written|output only|non qb-writable`)
+	// written to QuickBooks", "Output only". "Non QB-writable" is left out:
+	// it sits under "QuickBooks Notes" about Desktop, and Payment.TotalAmt,
+	// which carries it, is required input in QBO.
+	readOnlyDoc = regexp.MustCompile(`(?i)read[- ]?only|cannot be written|output only`)
 	// inputDespiteDocs lists properties documented as output only that
 	// Intuit reads on input: "sparse": true asks for a sparse update.
 	inputDespiteDocs = map[string]bool{"IntuitEntity.sparse": true}

