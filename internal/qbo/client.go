@@ -92,11 +92,11 @@ type envelope map[string]json.RawMessage
 // do sends r once and returns the response object, or an *Error.
 func (c *Client) do(ctx context.Context, r request) (envelope, error) {
 	if r.realmID == "" {
-		return nil, fmt.Errorf("qbo: %s: %w: empty realm id", r.op, ErrInvalidRequest)
+		return nil, invalid(r.op, "empty realm id")
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), bytes.NewReader(r.body))
 	if err != nil {
-		return nil, fmt.Errorf("qbo: %s: %w", r.op, err)
+		return nil, invalid(r.op, "%v", err)
 	}
 	if r.body == nil {
 		req.Body, req.GetBody, req.ContentLength = nil, nil, 0
@@ -141,12 +141,12 @@ func parse(op string, status int, tid string, body []byte, readErr error) (envel
 				return nil, e
 			}
 		}
-		return nil, &Error{Status: status, IntuitTID: tid, Op: op, Err: fmt.Errorf("%w: %v", ErrMalformedResponse, err)}
+		return nil, malformed(op, status, tid, "%v", err)
 	}
 	if raw, ok := env.field("Fault"); ok {
 		var f jsonFault
 		if err := json.Unmarshal(raw, &f); err != nil || len(f.Error) == 0 {
-			return nil, &Error{Status: status, IntuitTID: tid, Op: op, Err: fmt.Errorf("%w: unreadable Fault", ErrMalformedResponse)}
+			return nil, malformed(op, status, tid, "unreadable Fault")
 		}
 		return nil, faultError(op, status, tid, f.Type, f.faults())
 	}
@@ -171,10 +171,10 @@ func (env envelope) field(name string) (json.RawMessage, bool) {
 func (env envelope) decode(op, name string, v any) error {
 	raw, ok := env.field(name)
 	if !ok {
-		return &Error{Status: http.StatusOK, Op: op, Err: fmt.Errorf("%w: no %s in response", ErrMalformedResponse, name)}
+		return malformed(op, http.StatusOK, "", "no %s in response", name)
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return &Error{Status: http.StatusOK, Op: op, Err: fmt.Errorf("%w: %s: %v", ErrMalformedResponse, name, err)}
+		return malformed(op, http.StatusOK, "", "%s: %v", name, err)
 	}
 	return nil
 }

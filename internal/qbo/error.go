@@ -41,29 +41,46 @@ type Fault struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("qbo: ")
+	var parts []string
+	if e.Status != 0 {
+		parts = append(parts, strconv.Itoa(e.Status))
+	}
+	if e.Code != "" {
+		parts = append(parts, "code "+e.Code)
+	}
+	head := strings.Join(parts, " ")
+	parts = parts[:0]
+	if head != "" {
+		parts = append(parts, head)
+	}
+	if e.Message != "" {
+		parts = append(parts, e.Message)
+	}
+	if e.Detail != "" && e.Detail != e.Message {
+		parts = append(parts, e.Detail)
+	}
+	if e.Err != nil {
+		parts = append(parts, e.Err.Error())
+	}
+	s := "qbo: "
 	if e.Op != "" {
-		b.WriteString(e.Op + ": ")
+		s += e.Op + ": "
 	}
-	if e.Err != nil && e.Code == "" && e.Message == "" {
-		b.WriteString(e.Err.Error())
-	} else {
-		if e.Status != 0 {
-			fmt.Fprintf(&b, "%d ", e.Status)
-		}
-		if e.Code != "" {
-			fmt.Fprintf(&b, "code %s: ", e.Code)
-		}
-		b.WriteString(e.Message)
-		if e.Detail != "" && e.Detail != e.Message {
-			b.WriteString(": " + e.Detail)
-		}
-	}
+	s += strings.Join(parts, ": ")
 	if e.IntuitTID != "" {
-		b.WriteString(" (intuit_tid " + e.IntuitTID + ")")
+		s += " (intuit_tid " + e.IntuitTID + ")"
 	}
-	return b.String()
+	return s
+}
+
+// invalid is a call refused before it was sent.
+func invalid(op, format string, args ...any) *Error {
+	return &Error{Op: op, Message: fmt.Sprintf(format, args...), Err: ErrInvalidRequest}
+}
+
+// malformed is a successful response that could not be read.
+func malformed(op string, status int, tid, format string, args ...any) *Error {
+	return &Error{Status: status, IntuitTID: tid, Op: op, Message: fmt.Sprintf(format, args...), Err: ErrMalformedResponse}
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -81,7 +98,7 @@ const (
 )
 
 func (e *Error) class() class {
-	if e.Err != nil && e.Code == "" {
+	if e.Err != nil && len(e.Faults) == 0 && e.Code == "" {
 		if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, ErrMalformedResponse) ||
 			errors.Is(e.Err, ErrInvalidRequest) {
 			return classOther

@@ -3,7 +3,6 @@ package qbo
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 )
@@ -18,12 +17,14 @@ func Create[T Entity](ctx context.Context, c *Client, realmID string, v T, reque
 	name := entityName[T]()
 	op := "create " + name
 	var zero T
-	if id, _, err := identity(v); err != nil {
-		return zero, fmt.Errorf("qbo: %s: %w", op, err)
-	} else if id != "" {
-		return zero, fmt.Errorf("qbo: %s: %w: Id %q is set (use Update)", op, ErrInvalidRequest, id)
+	id, _, err := identity(op, v)
+	if err != nil {
+		return zero, err
 	}
-	return write(ctx, c, realmID, op, name, v, nil, requestID)
+	if id != "" {
+		return zero, invalid(op, "Id %q is set; use Update", id)
+	}
+	return write[T](ctx, c, realmID, op, name, v, nil, requestID)
 }
 
 // Read returns the object with the given Id.
@@ -32,7 +33,7 @@ func Read[T Entity](ctx context.Context, c *Client, realmID, id string) (T, erro
 	op := "read " + name
 	var v T
 	if id == "" {
-		return v, fmt.Errorf("qbo: %s: %w: empty id", op, ErrInvalidRequest)
+		return v, invalid(op, "empty id")
 	}
 	env, err := c.do(ctx, request{op: op, method: http.MethodGet, realmID: realmID,
 		path: segment(name) + "/" + url.PathEscape(id)})
@@ -50,10 +51,10 @@ func Update[T Entity](ctx context.Context, c *Client, realmID string, v T, reque
 	name := entityName[T]()
 	op := "update " + name
 	var zero T
-	if _, _, err := requireIdentity(v); err != nil {
-		return zero, fmt.Errorf("qbo: %s: %w", op, err)
+	if _, _, err := requireIdentity(op, v); err != nil {
+		return zero, err
 	}
-	return write(ctx, c, realmID, op, name, v, nil, requestID)
+	return write[T](ctx, c, realmID, op, name, v, nil, requestID)
 }
 
 // voidStyle is how QBO voids each entity: most take operation=void, a
@@ -75,14 +76,14 @@ func Void[T Entity](ctx context.Context, c *Client, realmID string, v T, request
 	var zero T
 	params, ok := voidStyle[name]
 	if !ok {
-		return zero, fmt.Errorf("qbo: %s: %w: QBO cannot void a %s", op, ErrInvalidRequest, name)
+		return zero, invalid(op, "QBO cannot void a %s", name)
 	}
-	id, token, err := requireIdentity(v)
+	id, token, err := requireIdentity(op, v)
 	if err != nil {
-		return zero, fmt.Errorf("qbo: %s: %w", op, err)
+		return zero, err
 	}
 	body := ref{ID: id, SyncToken: token, Sparse: name == "Payment"}
-	return write(ctx, c, realmID, op, name, body, params, requestID)
+	return write[T](ctx, c, realmID, op, name, body, params, requestID)
 }
 
 // notDeletable are name-list entities: QBO only deactivates them.
@@ -98,13 +99,14 @@ func Delete[T Entity](ctx context.Context, c *Client, realmID string, v T, reque
 	name := entityName[T]()
 	op := "delete " + name
 	if notDeletable[name] {
-		return fmt.Errorf("qbo: %s: %w: QBO cannot delete a %s; set Active to false", op, ErrInvalidRequest, name)
+		return invalid(op, "QBO cannot delete a %s; set Active to false", name)
 	}
-	id, token, err := requireIdentity(v)
+	id, token, err := requireIdentity(op, v)
 	if err != nil {
-		return fmt.Errorf("qbo: %s: %w", op, err)
+		return err
 	}
-	_, err = write(ctx, c, realmID, op, name, ref{ID: id, SyncToken: token},
+	// QBO answers with a stub whose status is "Deleted"; nothing to decode.
+	_, err = c.post(ctx, realmID, op, name, ref{ID: id, SyncToken: token},
 		url.Values{"operation": {"delete"}}, requestID)
 	return err
 }
@@ -121,46 +123,49 @@ type ref struct {
 func write[T Entity](ctx context.Context, c *Client, realmID, op, name string, body any,
 	params url.Values, requestID string) (T, error) {
 	var out T
-	if len(requestID) > maxRequestID {
-		return out, fmt.Errorf("qbo: %s: %w: requestid longer than %d characters", op, ErrInvalidRequest, maxRequestID)
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return out, fmt.Errorf("qbo: %s: encode: %w", op, err)
-	}
-	env, err := c.do(ctx, request{op: op, method: http.MethodPost, realmID: realmID, path: segment(name),
-		params: params, body: b, contentType: "application/json", requestID: requestID})
+	env, err := c.post(ctx, realmID, op, name, body, params, requestID)
 	if err != nil {
 		return out, err
-	}
-	if op == "delete "+name {
-		return out, nil // QBO answers with a stub carrying status "Deleted"
 	}
 	err = env.decode(op, name, &out)
 	return out, err
 }
 
+// post sends body as JSON to the entity's resource.
+func (c *Client) post(ctx context.Context, realmID, op, name string, body any,
+	params url.Values, requestID string) (envelope, error) {
+	if len(requestID) > maxRequestID {
+		return nil, invalid(op, "requestid longer than %d characters", maxRequestID)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, invalid(op, "encode: %v", err)
+	}
+	return c.do(ctx, request{op: op, method: http.MethodPost, realmID: realmID, path: segment(name),
+		params: params, body: b, contentType: "application/json", requestID: requestID})
+}
+
 // identity reads Id and SyncToken from any entity value by its JSON form,
 // so entity types need no accessor methods.
-func identity(v any) (id, syncToken string, err error) {
+func identity(op string, v any) (id, syncToken string, err error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", "", fmt.Errorf("encode: %w", err)
+		return "", "", invalid(op, "encode: %v", err)
 	}
 	var r struct {
 		ID        string `json:"Id"`
 		SyncToken string `json:"SyncToken"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return "", "", fmt.Errorf("%w: entity is not a JSON object", ErrInvalidRequest)
+		return "", "", invalid(op, "entity is not a JSON object")
 	}
 	return r.ID, r.SyncToken, nil
 }
 
 // requireIdentity is identity for calls that need both values.
-func requireIdentity(v any) (id, syncToken string, err error) {
-	if id, syncToken, err = identity(v); err == nil && (id == "" || syncToken == "") {
-		err = fmt.Errorf("%w: Id and SyncToken are required", ErrInvalidRequest)
+func requireIdentity(op string, v any) (id, syncToken string, err error) {
+	if id, syncToken, err = identity(op, v); err == nil && (id == "" || syncToken == "") {
+		err = invalid(op, "Id and SyncToken are required")
 	}
 	return id, syncToken, err
 }

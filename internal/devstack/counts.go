@@ -1,0 +1,126 @@
+package devstack
+
+import (
+	"maps"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Counts are the requests the stack's functions sent since the last
+// ResetCounts. Every attempt counts, retries included, as AWS and Intuit
+// would bill and rate-limit them.
+type Counts struct {
+	// DynamoDB counts requests by operation, for example "PutItem".
+	DynamoDB map[string]int
+	// SQS counts the functions' own requests by action, for example
+	// "SendMessage".
+	SQS map[string]int
+	// QBO counts requests to Intuit (the simulator) by method and path,
+	// with the realm left out and ids replaced: "POST invoice",
+	// "GET invoice/{id}", "GET query", "POST /oauth2/v1/tokens/bearer".
+	QBO map[string]int
+	// EventSource counts what the queue pollers sent to SQS on the
+	// functions' behalf (ReceiveMessage, DeleteMessageBatch, ...), as
+	// Lambda's event source mapping would. Idle polls make it grow with
+	// time, so it is kept apart from SQS.
+	EventSource map[string]int
+}
+
+// Total returns the sum of the counts in m, for example Total(c.QBO).
+func Total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// counter tallies requests per service and key. It is safe for concurrent use.
+type counter struct {
+	mu sync.Mutex
+	c  Counts
+}
+
+func newCounter() *counter {
+	k := &counter{}
+	k.reset()
+	return k
+}
+
+func (k *counter) reset() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.c = Counts{DynamoDB: map[string]int{}, SQS: map[string]int{}, QBO: map[string]int{}, EventSource: map[string]int{}}
+}
+
+func (k *counter) add(pick func(*Counts) map[string]int, key string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	pick(&k.c)[key]++
+}
+
+func (k *counter) snapshot() Counts {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return Counts{DynamoDB: maps.Clone(k.c.DynamoDB), SQS: maps.Clone(k.c.SQS),
+		QBO: maps.Clone(k.c.QBO), EventSource: maps.Clone(k.c.EventSource)}
+}
+
+func dynamoCounts(c *Counts) map[string]int { return c.DynamoDB }
+func sqsCounts(c *Counts) map[string]int    { return c.SQS }
+func qboCounts(c *Counts) map[string]int    { return c.QBO }
+func pollCounts(c *Counts) map[string]int   { return c.EventSource }
+
+// awsCounting wraps an AWS SDK HTTP client so each request is counted under
+// the operation named by its X-Amz-Target header ("DynamoDB_20120810.PutItem",
+// "AmazonSQS.SendMessage"), the header both JSON protocols carry.
+type awsCounting struct {
+	next  aws.HTTPClient
+	count func(op string)
+}
+
+func (c awsCounting) Do(r *http.Request) (*http.Response, error) {
+	op := r.Header.Get("X-Amz-Target")
+	if i := strings.LastIndexByte(op, '.'); i >= 0 {
+		op = op[i+1:]
+	}
+	if op == "" {
+		op = "unknown"
+	}
+	c.count(op)
+	return c.next.Do(r)
+}
+
+// countingTransport counts the requests an http.Client sends to Intuit.
+type countingTransport struct {
+	next  http.RoundTripper
+	count func(key string)
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.count(qboKey(r))
+	return t.next.RoundTrip(r)
+}
+
+var (
+	companyPath = regexp.MustCompile(`^/v3/company/[^/]+/(.*)$`)
+	idSegment   = regexp.MustCompile(`/[0-9]+(/|$)`)
+)
+
+// qboKey names a QBO request without the parts that vary per company or
+// entity, so counts from different runs compare.
+func qboKey(r *http.Request) string {
+	m := companyPath.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		return r.Method + " " + r.URL.Path
+	}
+	rest := idSegment.ReplaceAllString("/"+m[1], "/{id}$1")[1:]
+	if op := r.URL.Query().Get("operation"); op != "" {
+		rest += "?operation=" + op
+	}
+	return r.Method + " " + rest
+}
