@@ -17,7 +17,7 @@ import (
 
 // tenantEnv is a connected tenant on a running stack.
 type tenantEnv struct {
-	t      *testing.T
+	t      testing.TB
 	stack  *devstack.Stack
 	tenant string
 	secret []byte
@@ -25,7 +25,7 @@ type tenantEnv struct {
 	seq    int
 }
 
-func newTenant(t *testing.T, s *devstack.Stack, tenant string) *tenantEnv {
+func newTenant(t testing.TB, s *devstack.Stack, tenant string) *tenantEnv {
 	t.Helper()
 	ctx := context.Background()
 	secret := "whsec_" + tenant

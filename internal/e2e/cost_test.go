@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/qbosync/qbosync/internal/devstack"
+)
+
+// BenchmarkInvoiceSync counts what one synced invoice costs once its
+// customer and products are in QuickBooks: requests to QBO, DynamoDB and
+// SQS per invoice (webhook + sync). Run:
+//
+//	go test ./internal/e2e -run '^$' -bench InvoiceSync -benchtime 50x
+func BenchmarkInvoiceSync(b *testing.B) {
+	s := devstack.ForTest(b)
+	e := newTenant(b, s, "bench")
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Bench Customer", "bench@example.com"))
+	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Bench plan"))
+	e.drain()
+	s.ResetCounts()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.mustPost(http.StatusAccepted, "invoice.created", invoice(fmt.Sprintf("inv_%d", i), 1, "cus_1",
+			fmt.Sprintf("B-%d", i), "posted", line{id: "l1", product: "prod_1", qty: "2", unit: 1500, tax: 210}))
+	}
+	e.drain()
+	b.StopTimer()
+	c := s.Counts()
+	n := float64(b.N)
+	b.ReportMetric(float64(devstack.Total(c.QBO))/n, "qbo-calls/invoice")
+	b.ReportMetric(float64(devstack.Total(c.DynamoDB))/n, "dynamodb-requests/invoice")
+	b.ReportMetric(float64(devstack.Total(c.SQS))/n, "sqs-sends/invoice")
+	b.Logf("per %d invoices: QBO %s; DynamoDB %s; SQS %s", b.N, breakdown(c.QBO), breakdown(c.DynamoDB), breakdown(c.SQS))
+}
+
+func breakdown(m map[string]int) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
