@@ -94,13 +94,15 @@ func (c *Client) do(ctx context.Context, r request) (envelope, error) {
 	if r.realmID == "" {
 		return nil, invalid(r.op, "empty realm id")
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), bytes.NewReader(r.body))
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), body)
 	if err != nil {
 		return nil, invalid(r.op, "%v", err)
 	}
-	if r.body == nil {
-		req.Body, req.GetBody, req.ContentLength = nil, nil, 0
-	} else {
+	if r.body != nil {
 		req.Header.Set("Content-Type", r.contentType)
 	}
 	req.Header.Set("Accept", "application/json")
@@ -111,10 +113,10 @@ func (c *Client) do(ctx context.Context, r request) (envelope, error) {
 		c.report(ctx, r, 0, "", time.Since(start), e)
 		return nil, e
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
 	tid := resp.Header.Get("intuit_tid")
-	env, e := parse(r.op, resp.StatusCode, tid, body, err)
+	env, e := parse(r.op, resp.StatusCode, tid, data, err)
 	c.report(ctx, r, resp.StatusCode, tid, time.Since(start), e)
 	if e != nil {
 		return nil, e

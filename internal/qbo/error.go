@@ -42,16 +42,13 @@ type Fault struct {
 
 func (e *Error) Error() string {
 	var parts []string
-	if e.Status != 0 {
+	switch {
+	case e.Status != 0 && e.Code != "":
+		parts = append(parts, strconv.Itoa(e.Status)+" code "+e.Code)
+	case e.Status != 0:
 		parts = append(parts, strconv.Itoa(e.Status))
-	}
-	if e.Code != "" {
+	case e.Code != "":
 		parts = append(parts, "code "+e.Code)
-	}
-	head := strings.Join(parts, " ")
-	parts = parts[:0]
-	if head != "" {
-		parts = append(parts, head)
 	}
 	if e.Message != "" {
 		parts = append(parts, e.Message)
@@ -73,6 +70,8 @@ func (e *Error) Error() string {
 	return s
 }
 
+func (e *Error) Unwrap() error { return e.Err }
+
 // invalid is a call refused before it was sent.
 func invalid(op, format string, args ...any) *Error {
 	return &Error{Op: op, Message: fmt.Sprintf(format, args...), Err: ErrInvalidRequest}
@@ -82,8 +81,6 @@ func invalid(op, format string, args ...any) *Error {
 func malformed(op string, status int, tid, format string, args ...any) *Error {
 	return &Error{Status: status, IntuitTID: tid, Op: op, Message: fmt.Sprintf(format, args...), Err: ErrMalformedResponse}
 }
-
-func (e *Error) Unwrap() error { return e.Err }
 
 // class is how a caller should react to an error.
 type class int

@@ -156,6 +156,9 @@ func identity(op string, v any) (id, syncToken string, err error) {
 		ID        string `json:"Id"`
 		SyncToken string `json:"SyncToken"`
 	}
+	if string(b) == "null" {
+		return "", "", invalid(op, "nil entity")
+	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return "", "", invalid(op, "entity is not a JSON object")
 	}

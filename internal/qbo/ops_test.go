@@ -279,6 +279,10 @@ func TestRefusedBeforeSending(t *testing.T) {
 			_, err := Void(ctx, c, testRealm, Payment{ID: "163"}, "rid")
 			return err
 		}},
+		{"create from a nil pointer", func(ctx context.Context, c *Client) error {
+			_, err := Create[*Invoice](ctx, c, testRealm, nil, "rid")
+			return err
+		}},
 		{"read without id", func(ctx context.Context, c *Client) error {
 			_, err := Read[Invoice](ctx, c, testRealm, "")
 			return err
