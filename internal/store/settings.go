@@ -9,8 +9,15 @@ type Settings struct {
 	RefundAccountID   string `json:"refund_account_id,omitempty"`
 	DiscountAccountID string `json:"discount_account_id,omitempty"`
 	BadDebtAccountID  string `json:"bad_debt_account_id,omitempty"`
+	// ARAccountID is the Accounts Receivable account refunds post to.
+	ARAccountID string `json:"ar_account_id,omitempty"`
 	// DefaultItemID is the QBO item used for lines without a product.
 	DefaultItemID string `json:"default_item_id,omitempty"`
+	// BadDebtItemID is the QBO item of write-offs; its account is the
+	// bad-debt ledger (Intuit's own bad-debt workflow).
+	BadDebtItemID string `json:"bad_debt_item_id,omitempty"`
+	// PaymentMethods maps billing payment methods to QBO PaymentMethod ids.
+	PaymentMethods map[string]string `json:"payment_methods,omitempty"`
 	// TaxMode is us_override, tax_codes or none.
 	TaxMode string `json:"tax_mode,omitempty"`
 	// TaxCodes maps billing tax codes to QBO TaxCode ids (tax_codes mode).

@@ -15,7 +15,7 @@ import (
 // QBO id of its parent customer, if any.
 func mapCustomer(c *billing.Customer, parentID string) qbo.Customer {
 	out := qbo.Customer{
-		DisplayName: c.DisplayName,
+		DisplayName: qboName(c.DisplayName),
 		CompanyName: c.CompanyName,
 		Notes:       marker(billing.KindCustomer, c.ID),
 		Active:      qbo.Bool(true),
@@ -39,7 +39,7 @@ func mapCustomer(c *billing.Customer, parentID string) qbo.Customer {
 // disambiguated is the DisplayName used when another QBO name (a vendor,
 // an employee or someone else's customer) already has the billing name.
 func disambiguated(c *billing.Customer) string {
-	return fmt.Sprintf("%s (billing %s)", c.DisplayName, c.ID)
+	return qboName(fmt.Sprintf("%s (billing %s)", c.DisplayName, c.ID))
 }
 
 func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link, error) {
@@ -49,10 +49,8 @@ func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link
 		payload.Active = qbo.Bool(false)
 	}
 	t := target[qbo.Customer]{
-		payload:  payload,
-		ident:    func(v qbo.Customer) (string, string) { return v.ID, v.SyncToken },
-		setIdent: func(v *qbo.Customer, id, tok string) { v.ID, v.SyncToken, v.Sparse = id, tok, true },
-		find:     func(ctx context.Context) (qbo.Customer, bool, error) { return r.findCustomer(ctx, c) },
+		payload: payload,
+		find:    func(ctx context.Context) (qbo.Customer, bool, error) { return r.findCustomer(ctx, c) },
 		create: func(ctx context.Context, v qbo.Customer, reqID string) (qbo.Customer, error) {
 			return r.createCustomer(ctx, c, v, reqID)
 		},
@@ -78,7 +76,7 @@ func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Cus
 
 // findCustomer looks for the QBO customer of c by name, active or not.
 func (r *run) findCustomer(ctx context.Context, c *billing.Customer) (qbo.Customer, bool, error) {
-	for _, name := range []string{c.DisplayName, disambiguated(c)} {
+	for _, name := range []string{qboName(c.DisplayName), disambiguated(c)} {
 		stmt := "select * from Customer where DisplayName = " + qbo.Quote(name) + " and Active in (true, false)"
 		found, err := qbo.Query[qbo.Customer](ctx, r.qbo, r.conn.RealmID, stmt)
 		if err != nil {

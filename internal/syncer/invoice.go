@@ -108,57 +108,18 @@ func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, 
 		}
 	}
 	if v.Status == billing.InvoiceVoided {
-		return r.voidInvoice(ctx)
+		return voidLinked[qbo.Invoice](ctx, r, billing.Ref{Kind: billing.KindInvoice, ID: v.ID})
 	}
 	payload, err := mapInvoice(v, r.tenant.Settings, refs)
 	if err != nil {
 		return store.Link{}, err
 	}
 	t := target[qbo.Invoice]{
-		payload:  payload,
-		ident:    func(v qbo.Invoice) (string, string) { return v.ID, v.SyncToken },
-		setIdent: func(v *qbo.Invoice, id, tok string) { v.ID, v.SyncToken, v.Sparse = id, tok, true },
+		payload: payload,
 		find: func(ctx context.Context) (qbo.Invoice, bool, error) {
-			return r.findByMarker(ctx, v.Number, marker(billing.KindInvoice, v.ID))
+			return findMarked(ctx, r, "select * from Invoice where DocNumber = "+qbo.Quote(v.Number),
+				marker(billing.KindInvoice, v.ID), func(v qbo.Invoice) string { return v.PrivateNote })
 		},
 	}
 	return upsert(ctx, r, t)
-}
-
-// voidInvoice voids the linked QBO invoice; an invoice voided before it
-// ever reached QBO needs nothing there.
-func (r *run) voidInvoice(ctx context.Context) (store.Link, error) {
-	link, err := r.link(ctx)
-	if err != nil || !link.Linked() || link.Voided {
-		return link, err
-	}
-	reqID := requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "void", fmt.Sprint(link.Rev))
-	voided, err := qbo.Void(ctx, r.qbo, r.conn.RealmID, qbo.Invoice{ID: link.QBOID, SyncToken: link.SyncToken}, reqID)
-	if qbo.IsStale(err) {
-		cur, rerr := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, link.QBOID)
-		if rerr != nil {
-			return link, rerr
-		}
-		voided, err = qbo.Void(ctx, r.qbo, r.conn.RealmID, qbo.Invoice{ID: link.QBOID, SyncToken: cur.SyncToken}, reqID+"r")
-	}
-	if err != nil {
-		return link, err
-	}
-	link.Voided, link.SyncToken, link.SyncedVersion, link.SentHash = true, voided.SyncToken, r.st.Version, ""
-	return r.putLink(ctx, link)
-}
-
-// findByMarker finds the invoice numbered docNumber that carries mark.
-func (r *run) findByMarker(ctx context.Context, docNumber, mark string) (qbo.Invoice, bool, error) {
-	found, err := qbo.Query[qbo.Invoice](ctx, r.qbo, r.conn.RealmID,
-		"select * from Invoice where DocNumber = "+qbo.Quote(docNumber))
-	if err != nil {
-		return qbo.Invoice{}, false, err
-	}
-	for _, f := range found {
-		if strings.Contains(f.PrivateNote, mark) {
-			return f, true, nil
-		}
-	}
-	return qbo.Invoice{}, false, nil
 }

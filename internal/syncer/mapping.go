@@ -3,6 +3,7 @@ package syncer
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/money"
@@ -43,3 +44,10 @@ func truncate(s string, n int) string {
 
 // jsonNumber passes an exact decimal string (a quantity) through as a JSON number.
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+// qboName is a name as QBO stores it: ASCII quotes and dashes (what
+// qbo.Quote looks up) and no colon, which QBO reserves for sub-customer
+// paths.
+func qboName(s string) string {
+	return strings.ReplaceAll(qbo.Normalize(s), ":", "-")
+}

@@ -13,7 +13,7 @@ import (
 // account is the tenant's revenue ledger.
 func mapProduct(p *billing.Product, revenueAccountID string, deleted bool) qbo.Item {
 	return qbo.Item{
-		Name:             p.Name,
+		Name:             qboName(p.Name),
 		Type:             "Service",
 		IncomeAccountRef: ref(revenueAccountID),
 		Description:      p.Description,
@@ -24,13 +24,11 @@ func mapProduct(p *billing.Product, revenueAccountID string, deleted bool) qbo.I
 
 func (r *run) syncProduct(ctx context.Context, p *billing.Product) (store.Link, error) {
 	find := func(ctx context.Context) (qbo.Item, bool, error) {
-		return findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(p.Name)+" and Active in (true, false)")
+		return findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(qboName(p.Name))+" and Active in (true, false)")
 	}
 	t := target[qbo.Item]{
-		payload:  mapProduct(p, r.tenant.Settings.RevenueAccountID, r.st.Action == "deleted"),
-		ident:    func(v qbo.Item) (string, string) { return v.ID, v.SyncToken },
-		setIdent: func(v *qbo.Item, id, tok string) { v.ID, v.SyncToken, v.Sparse = id, tok, true },
-		find:     find,
+		payload: mapProduct(p, r.tenant.Settings.RevenueAccountID, r.st.Action == "deleted"),
+		find:    find,
 		// An item of the same name already in QBO is the product's item
 		// (item names are unique there): latch onto it.
 		create: func(ctx context.Context, v qbo.Item, reqID string) (qbo.Item, error) {

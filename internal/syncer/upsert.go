@@ -8,18 +8,19 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
 // target describes how one kind's QBO object is written.
 type target[T qbo.Entity] struct {
+	// key names the link; zero means the run's entity. Entities that need
+	// a second QBO object (a credit's application payment) give it its own
+	// key, so it is created exactly once too.
+	key billing.Ref
 	// payload is the mapped object without Id and SyncToken.
 	payload T
-	// ident reads Id and SyncToken; setIdent writes them (and marks the
-	// object sparse, so fields we do not map are left alone in QBO).
-	ident    func(T) (id, syncToken string)
-	setIdent func(v *T, id, syncToken string)
 	// find looks the object up by its natural key (marker, DocNumber,
 	// DisplayName) after a create whose answer was lost.
 	find func(ctx context.Context) (T, bool, error)
@@ -32,7 +33,10 @@ type target[T qbo.Entity] struct {
 // the create, and an intent found from an earlier attempt is resolved by a
 // natural-key lookup before anything is created again.
 func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link, error) {
-	link, err := r.link(ctx)
+	if t.key.ID == "" {
+		t.key = billing.Ref{Kind: r.st.Kind, ID: r.st.ID}
+	}
+	link, err := r.linkOf(ctx, t.key)
 	if err != nil {
 		return link, err
 	}
@@ -60,13 +64,13 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 			return link, fmt.Errorf("look for an earlier create: %w", err)
 		}
 		if ok {
-			id, token := t.ident(found)
+			id, token := identOf(found)
 			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
 			return r.putLink(ctx, link)
 		}
 	} else {
 		link.State, link.RealmID, link.IntentAt = store.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
-		link.RequestID = requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
+		link.RequestID = requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
 		var err error
 		if link, err = r.putLink(ctx, link); err != nil {
 			return link, err
@@ -91,7 +95,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		}
 		return link, err
 	}
-	id, token := t.ident(created)
+	id, token := identOf(created)
 	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
 	link.SyncedVersion = r.st.Version
 	return r.putLink(ctx, link)
@@ -100,9 +104,8 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 // updateLinked writes payload over the linked object, re-reading it once
 // when QBO reports a stale SyncToken (someone edited it in QuickBooks).
 func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
-	reqID := requestID(r.st.Tenant, string(r.st.Kind), r.st.ID, fmt.Sprint(r.st.Version), "update", fmt.Sprint(link.Rev))
-	v := t.payload
-	t.setIdent(&v, link.QBOID, link.SyncToken)
+	reqID := requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "update", fmt.Sprint(link.Rev))
+	v := withIdent(link.QBOID, link.SyncToken, t.payload)
 	updated, err := qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	var qe *qbo.Error
 	if errors.As(err, &qe) && qe.Stale() {
@@ -110,28 +113,33 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t 
 		if rerr != nil {
 			return link, rerr
 		}
-		_, token := t.ident(cur)
-		t.setIdent(&v, link.QBOID, token)
+		_, token := identOf(cur)
+		v = withIdent(link.QBOID, token, t.payload)
 		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+"r")
 	}
 	if err != nil {
 		return link, err
 	}
-	_, link.SyncToken = t.ident(updated)
+	_, link.SyncToken = identOf(updated)
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
 	return r.putLink(ctx, link)
 }
 
 // link loads the entity's link, or a new one.
 func (r *run) link(ctx context.Context) (store.Link, error) {
-	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, r.st.Kind, r.st.ID)
+	return r.linkOf(ctx, billing.Ref{Kind: r.st.Kind, ID: r.st.ID})
+}
+
+// linkOf loads the link named key, or a new one.
+func (r *run) linkOf(ctx context.Context, key billing.Ref) (store.Link, error) {
+	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, key.Kind, key.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Link{Tenant: r.st.Tenant, Kind: r.st.Kind, ID: r.st.ID, RealmID: r.conn.RealmID}, nil
+		return store.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID}, nil
 	}
 	if err == nil && l.RealmID != r.conn.RealmID {
 		// Linked in another company: start over there, keeping the
 		// revision for the conditional write.
-		return store.Link{Tenant: r.st.Tenant, Kind: r.st.Kind, ID: r.st.ID, RealmID: r.conn.RealmID, Rev: l.Rev}, nil
+		return store.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID, Rev: l.Rev}, nil
 	}
 	return l, err
 }

@@ -1,0 +1,84 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// findMarked returns the object stmt finds whose note (as note reads it)
+// carries mark: the natural-key lookup after a lost create.
+func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt, mark string, note func(T) string) (T, bool, error) {
+	found, err := qbo.QueryAll[T](ctx, r.qbo, r.conn.RealmID, stmt)
+	var zero T
+	if err != nil {
+		return zero, false, err
+	}
+	for _, f := range found {
+		if strings.Contains(note(f), mark) {
+			return f, true, nil
+		}
+	}
+	return zero, false, nil
+}
+
+// voidLinked voids the QBO transaction linked under key, once. A document
+// voided before it reached QBO needs nothing there.
+func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref) (store.Link, error) {
+	link, err := r.linkOf(ctx, key)
+	if err != nil || !link.Linked() || link.Voided {
+		return link, err
+	}
+	reqID := requestID(r.st.Tenant, string(key.Kind), key.ID, fmt.Sprint(r.st.Version), "void", fmt.Sprint(link.Rev))
+	token := link.SyncToken
+	var voided T
+	for attempt := 0; ; attempt++ {
+		voided, err = qbo.Void(ctx, r.qbo, r.conn.RealmID, withIdent[T](link.QBOID, token), reqID+strings.Repeat("r", attempt))
+		if !qbo.IsStale(err) || attempt > 0 {
+			break
+		}
+		cur, rerr := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
+		if rerr != nil {
+			return link, rerr
+		}
+		_, token = identOf(cur)
+	}
+	if err != nil {
+		return link, err
+	}
+	_, link.SyncToken = identOf(voided)
+	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
+	return r.putLink(ctx, link)
+}
+
+// identity is the part of every QBO entity the engine tracks.
+type identity struct {
+	ID        string `json:"Id,omitempty"`
+	SyncToken string `json:"SyncToken,omitempty"`
+	Sparse    bool   `json:"sparse,omitempty"`
+}
+
+// identOf reads Id and SyncToken of any QBO entity.
+func identOf[T qbo.Entity](v T) (id, syncToken string) {
+	var i identity
+	b, _ := json.Marshal(v) // QBO entities always encode
+	_ = json.Unmarshal(b, &i)
+	return i.ID, i.SyncToken
+}
+
+// withIdent returns v as a sparse update of object id at syncToken, so the
+// fields the engine does not map are left alone in QBO.
+func withIdent[T qbo.Entity](id, syncToken string, v ...T) T {
+	var out T
+	if len(v) > 0 {
+		out = v[0]
+	}
+	b, _ := json.Marshal(identity{ID: id, SyncToken: syncToken, Sparse: true})
+	_ = json.Unmarshal(b, &out) // sets just these three fields
+	return out
+}

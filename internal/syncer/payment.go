@@ -1,0 +1,122 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// refundPrefix keys, in a payment's link, the journal entries of refunds
+// taken off the payment's unapplied amount: "refund:<refund id>" →
+// "<journal entry id>|<amount in minor units>".
+const refundPrefix = "refund:"
+
+// paymentRefs are the QBO ids a payment's mapping needs.
+type paymentRefs struct {
+	customerID string
+	invoices   map[string]string // billing invoice id → QBO invoice id
+	methodID   string
+	refunds    []refundLine
+}
+
+// refundLine applies part of a payment to a refund's journal entry.
+type refundLine struct {
+	journalID string
+	amount    int64
+}
+
+// mapPayment maps a billing payment to a QBO Payment: one line per
+// invoice it pays, one per refund taken off it; the rest is QBO's
+// UnappliedAmt, the customer's credit.
+func mapPayment(p *billing.Payment, s store.Settings, refs paymentRefs) (qbo.Payment, error) {
+	total, err := amount(p.Amount, p.Currency)
+	if err != nil {
+		return qbo.Payment{}, err
+	}
+	out := qbo.Payment{
+		TxnDate: p.ReceivedOn.String(), CustomerRef: ref(refs.customerID), TotalAmt: total,
+		PaymentRefNum: truncate(p.Reference, 21), PaymentMethodRef: ref(refs.methodID),
+		DepositToAccountRef: ref(s.DepositAccountID), PrivateNote: marker(billing.KindPayment, p.ID),
+	}
+	for _, a := range p.Applications {
+		line, err := linkedLine(a.Amount, p.Currency, refs.invoices[a.InvoiceID], "Invoice")
+		if err != nil {
+			return qbo.Payment{}, err
+		}
+		out.Line = append(out.Line, line)
+	}
+	for _, r := range refs.refunds {
+		line, err := linkedLine(r.amount, p.Currency, r.journalID, "JournalEntry")
+		if err != nil {
+			return qbo.Payment{}, err
+		}
+		out.Line = append(out.Line, line)
+	}
+	return out, nil
+}
+
+func linkedLine(minor int64, currency, txnID, txnType string) (qbo.Line, error) {
+	amt, err := amount(minor, currency)
+	if err != nil {
+		return qbo.Line{}, err
+	}
+	return qbo.Line{Amount: amt, LinkedTxn: []qbo.LinkedTxn{{TxnID: txnID, TxnType: txnType}}}, nil
+}
+
+// refundLines reads the refunds recorded on a payment's link, in a stable
+// order so the payload hash only changes when they do.
+func refundLines(l store.Link) ([]refundLine, error) {
+	var keys []string
+	for k := range l.Extra {
+		if strings.HasPrefix(k, refundPrefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []refundLine
+	for _, k := range keys {
+		var r refundLine
+		jid, amt, _ := strings.Cut(l.Extra[k], "|")
+		if _, err := fmt.Sscan(amt, &r.amount); err != nil {
+			return nil, fmt.Errorf("refund %s on payment link: %w", k, err)
+		}
+		r.journalID = jid
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, error) {
+	if r.st.Action == billing.ActionVoided {
+		return voidLinked[qbo.Payment](ctx, r, billing.Ref{Kind: billing.KindPayment, ID: p.ID})
+	}
+	link, err := r.link(ctx)
+	if err != nil {
+		return link, err
+	}
+	refunds, err := refundLines(link)
+	if err != nil {
+		return link, err
+	}
+	refs := paymentRefs{customerID: r.qboID(billing.KindCustomer, p.CustomerID), invoices: map[string]string{},
+		methodID: r.tenant.Settings.PaymentMethods[p.Method], refunds: refunds}
+	for _, a := range p.Applications {
+		refs.invoices[a.InvoiceID] = r.qboID(billing.KindInvoice, a.InvoiceID)
+	}
+	payload, err := mapPayment(p, r.tenant.Settings, refs)
+	if err != nil {
+		return store.Link{}, err
+	}
+	return upsert(ctx, r, target[qbo.Payment]{
+		payload: payload,
+		find: func(ctx context.Context) (qbo.Payment, bool, error) {
+			return findMarked[qbo.Payment](ctx, r, "select * from Payment where TxnDate = '"+p.ReceivedOn.String()+"'",
+				marker(billing.KindPayment, p.ID), func(v qbo.Payment) string { return v.PrivateNote })
+		},
+	})
+}
