@@ -3,13 +3,18 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
-// defaultItemName is the QBO item of invoice lines without a product.
-const defaultItemName = "Billing item"
+// Names of the QBO items the engine creates: lines without a product, and
+// write-offs (its account is the bad-debt ledger).
+const (
+	defaultItemName = "Billing item"
+	badDebtItemName = "Bad debt"
+)
 
 // ledgerDefault says which QBO account a ledger setting defaults to.
 type ledgerDefault struct {
@@ -25,6 +30,19 @@ var ledgerDefaults = []ledgerDefault{
 	{"refund ledger", func(s *store.Settings) *string { return &s.RefundAccountID }, []string{"Checking"}, []string{"Bank"}},
 	{"discount ledger", func(s *store.Settings) *string { return &s.DiscountAccountID }, []string{"DiscountsRefundsGiven"}, []string{"Income"}},
 	{"bad-debt ledger", func(s *store.Settings) *string { return &s.BadDebtAccountID }, []string{"BadDebts"}, []string{"Expense"}},
+	{"accounts receivable", func(s *store.Settings) *string { return &s.ARAccountID }, []string{"AccountsReceivable"}, []string{"Accounts Receivable"}},
+}
+
+// defaultItems are the service items the engine creates when missing.
+var defaultItems = []struct {
+	name, description string
+	field             func(*store.Settings) *string
+	account           func(store.Settings) string
+}{
+	{defaultItemName, "Billing lines without a product", func(s *store.Settings) *string { return &s.DefaultItemID },
+		func(s store.Settings) string { return s.RevenueAccountID }},
+	{badDebtItemName, "Invoice balances written off as bad debt", func(s *store.Settings) *string { return &s.BadDebtItemID },
+		func(s store.Settings) string { return s.BadDebtAccountID }},
 }
 
 // ensureDefaults fills unset ledgers with the company's default accounts
@@ -54,12 +72,22 @@ func (r *run) ensureDefaults(ctx context.Context) error {
 	if s.CustomerMode == "" {
 		s.CustomerMode, changed = "auto", true
 	}
-	if s.DefaultItemID == "" {
-		id, err := r.defaultItem(ctx, s.RevenueAccountID)
+	for _, it := range defaultItems {
+		if *it.field(&s) != "" {
+			continue
+		}
+		id, err := r.defaultItem(ctx, it.name, it.description, it.account(s))
 		if err != nil {
 			return err
 		}
-		s.DefaultItemID, changed = id, true
+		*it.field(&s), changed = id, true
+	}
+	if s.PaymentMethods == nil {
+		methods, err := r.paymentMethods(ctx)
+		if err != nil {
+			return err
+		}
+		s.PaymentMethods, changed = methods, true
 	}
 	if !changed {
 		return nil
@@ -98,18 +126,41 @@ func pickAccount(accounts []qbo.Account, d ledgerDefault) string {
 	return ""
 }
 
-// defaultItem finds or creates the default item, at most once: its
-// requestid is fixed per tenant and realm.
-func (r *run) defaultItem(ctx context.Context, revenueAccountID string) (string, error) {
-	found, ok, err := findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(defaultItemName)+" and Active in (true, false)")
+// defaultItem finds or creates a service item, at most once: its
+// requestid is fixed per tenant, realm and name.
+func (r *run) defaultItem(ctx context.Context, name, description, accountID string) (string, error) {
+	found, ok, err := findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(name)+" and Active in (true, false)")
 	if err != nil || ok {
 		return found.ID, err
 	}
-	item := qbo.Item{Name: defaultItemName, Type: "Service", IncomeAccountRef: ref(revenueAccountID),
-		Description: "Billing lines without a product"}
-	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, item, requestID(r.st.Tenant, r.conn.RealmID, "default-item"))
+	item := qbo.Item{Name: name, Type: "Service", IncomeAccountRef: ref(accountID), Description: description}
+	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, item, requestID(r.st.Tenant, r.conn.RealmID, "item", name))
 	if err != nil {
-		return "", fmt.Errorf("create default item: %w", err)
+		return "", fmt.Errorf("create item %q: %w", name, err)
 	}
 	return created.ID, nil
+}
+
+// paymentMethods maps billing payment methods to the company's
+// PaymentMethods by name; a method with no match is sent without one.
+func (r *run) paymentMethods(ctx context.Context) (map[string]string, error) {
+	list, err := qbo.QueryAll[qbo.PaymentMethod](ctx, r.qbo, r.conn.RealmID, "select * from PaymentMethod")
+	if err != nil {
+		return nil, fmt.Errorf("read payment methods: %w", err)
+	}
+	names := map[string][]string{
+		"card": {"credit card", "card"}, "check": {"check", "cheque"}, "cash": {"cash"},
+		"ach": {"ach", "bank transfer", "eft", "direct debit"}, "other": {"other"},
+	}
+	out := map[string]string{}
+	for method, candidates := range names {
+		for _, want := range candidates {
+			for _, pm := range list {
+				if out[method] == "" && strings.Contains(strings.ToLower(pm.Name), want) {
+					out[method] = pm.ID
+				}
+			}
+		}
+	}
+	return out, nil
 }

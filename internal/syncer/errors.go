@@ -1,6 +1,9 @@
 package syncer
 
-import "github.com/qbosync/qbosync/internal/store"
+import (
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/store"
+)
 
 // PermanentError is a failure no retry can fix, found before or after a
 // QBO call (bad mapping, currency mismatch); it becomes a warning.
@@ -15,3 +18,11 @@ type outcome struct {
 	update store.StatusUpdate
 	qboID  string
 }
+
+// waitError: the entity must wait for on (already recorded as its
+// dependent) for a reason beyond on not being linked.
+type waitError struct {
+	on billing.Ref
+}
+
+func (e *waitError) Error() string { return "waiting on " + e.on.String() }

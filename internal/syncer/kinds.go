@@ -17,6 +17,16 @@ func (r *run) syncKind(ctx context.Context, ent billing.Entity) (store.Link, err
 		return r.syncProduct(ctx, v)
 	case *billing.Invoice:
 		return r.syncInvoice(ctx, v)
+	case *billing.Payment:
+		return r.syncPayment(ctx, v)
+	case *billing.Credit:
+		return r.syncCredit(ctx, v)
+	case *billing.ChargeReversal:
+		return r.syncChargeReversal(ctx, v)
+	case *billing.WriteOff:
+		return r.syncWriteOff(ctx, v)
+	case *billing.Refund:
+		return r.syncRefund(ctx, v)
 	}
 	return store.Link{}, &PermanentError{Reason: fmt.Sprintf("syncing %s entities to QuickBooks is not supported yet", r.st.Kind)}
 }

@@ -28,7 +28,8 @@ func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt, mark string, no
 }
 
 // voidLinked voids the QBO transaction linked under key, once. A document
-// voided before it reached QBO needs nothing there.
+// voided before it reached QBO needs nothing there. Journal entries cannot
+// be voided in QBO; they are deleted.
 func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref) (store.Link, error) {
 	link, err := r.linkOf(ctx, key)
 	if err != nil || !link.Linked() || link.Voided {
@@ -38,7 +39,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref) (sto
 	token := link.SyncToken
 	var voided T
 	for attempt := 0; ; attempt++ {
-		voided, err = qbo.Void(ctx, r.qbo, r.conn.RealmID, withIdent[T](link.QBOID, token), reqID+strings.Repeat("r", attempt))
+		voided, err = voidOrDelete(ctx, r, withIdent[T](link.QBOID, token), reqID+strings.Repeat("r", attempt))
 		if !qbo.IsStale(err) || attempt > 0 {
 			break
 		}
@@ -54,6 +55,13 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref) (sto
 	_, link.SyncToken = identOf(voided)
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
 	return r.putLink(ctx, link)
+}
+
+func voidOrDelete[T qbo.Entity](ctx context.Context, r *run, v T, reqID string) (T, error) {
+	if v.EntityName() != "JournalEntry" {
+		return qbo.Void(ctx, r.qbo, r.conn.RealmID, v, reqID)
+	}
+	return v, qbo.Delete(ctx, r.qbo, r.conn.RealmID, v, reqID)
 }
 
 // identity is the part of every QBO entity the engine tracks.

@@ -26,6 +26,7 @@ type paymentRefs struct {
 
 // refundLine applies part of a payment to a refund's journal entry.
 type refundLine struct {
+	refundID  string
 	journalID string
 	amount    int64
 }
@@ -85,7 +86,7 @@ func refundLines(l store.Link) ([]refundLine, error) {
 		if _, err := fmt.Sscan(amt, &r.amount); err != nil {
 			return nil, fmt.Errorf("refund %s on payment link: %w", k, err)
 		}
-		r.journalID = jid
+		r.refundID, r.journalID = strings.TrimPrefix(k, refundPrefix), jid
 		out = append(out, r)
 	}
 	return out, nil

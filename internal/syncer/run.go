@@ -59,6 +59,10 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		r.qbo = r.e.client(ctx, r.conn)
 		link, err = r.syncKind(ctx, ent)
 	}
+	var we *waitError
+	if errors.As(err, &we) {
+		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: we.on.String()}}, nil
+	}
 	if err != nil {
 		return outcome{}, err
 	}
@@ -87,7 +91,7 @@ func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 			return "", err
 		}
 		if !l.Linked() {
-			return string(ref.Kind) + "/" + ref.ID, nil
+			return ref.String(), nil
 		}
 		r.parents[ref] = l
 	}

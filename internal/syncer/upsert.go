@@ -40,6 +40,11 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 	if err != nil {
 		return link, err
 	}
+	if link.Voided {
+		// A voided object stays voided in QBO; a document live again in
+		// billing (or a credit applied again) gets a new one.
+		link = store.Link{Tenant: link.Tenant, Kind: link.Kind, ID: link.ID, RealmID: r.conn.RealmID, Rev: link.Rev}
+	}
 	hash, err := payloadHash(t.payload)
 	if err != nil {
 		return link, err

@@ -1,0 +1,184 @@
+package syncer
+
+import (
+	"context"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// creditDoc is what a credit, a charge reversal or a write-off books: a
+// CreditMemo for the customer, applied to invoices by a zero-amount
+// Payment that links the CreditMemo and each Invoice (Intuit's own way of
+// applying credits; QBO's UI does the same).
+type creditDoc struct {
+	kind         billing.Kind
+	id           string
+	customerID   string // QBO id
+	date         string
+	currency     string
+	lines        []creditLine
+	applications []billing.Application
+	invoices     map[string]string // billing invoice id → QBO id
+}
+
+type creditLine struct {
+	description string
+	amount      int64
+	itemID      string
+}
+
+func mapCreditMemo(d creditDoc) (qbo.CreditMemo, error) {
+	out := qbo.CreditMemo{TxnDate: d.date, CustomerRef: ref(d.customerID), PrivateNote: marker(d.kind, d.id)}
+	for _, l := range d.lines {
+		amt, err := amount(l.amount, d.currency)
+		if err != nil {
+			return qbo.CreditMemo{}, err
+		}
+		out.Line = append(out.Line, qbo.Line{Amount: amt, Description: truncate(l.description, 4000),
+			DetailType: qbo.SalesItemLine, SalesItemLineDetail: &qbo.SalesItemLineDetail{
+				ItemRef: ref(l.itemID), Qty: "1", UnitPrice: amt, TaxCodeRef: ref("NON")}})
+	}
+	return out, nil
+}
+
+// applicationMarker tags the zero-amount payment that applies a credit.
+func applicationMarker(kind billing.Kind, id string) string { return marker(kind, id) + " application" }
+
+// mapApplication maps a credit's applications to the zero-amount Payment
+// that applies creditMemoID to the invoices.
+func mapApplication(d creditDoc, creditMemoID string) (qbo.Payment, error) {
+	out := qbo.Payment{TxnDate: d.date, CustomerRef: ref(d.customerID), TotalAmt: "0",
+		PrivateNote: applicationMarker(d.kind, d.id)}
+	var applied int64
+	for _, a := range d.applications {
+		line, err := linkedLine(a.Amount, d.currency, d.invoices[a.InvoiceID], "Invoice")
+		if err != nil {
+			return qbo.Payment{}, err
+		}
+		out.Line = append(out.Line, line)
+		applied += a.Amount
+	}
+	line, err := linkedLine(applied, d.currency, creditMemoID, "CreditMemo")
+	if err != nil {
+		return qbo.Payment{}, err
+	}
+	out.Line = append(out.Line, line)
+	return out, nil
+}
+
+// syncCreditDoc converges the CreditMemo and its application payment.
+func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error) {
+	main := billing.Ref{Kind: d.kind, ID: d.id}
+	app := billing.Ref{Kind: d.kind, ID: d.id + "#application"}
+	if r.st.Action == billing.ActionVoided {
+		// Release the invoices first: QBO refuses to void a credit memo
+		// that is still applied.
+		if _, err := voidLinked[qbo.Payment](ctx, r, app); err != nil {
+			return store.Link{}, err
+		}
+		return voidLinked[qbo.CreditMemo](ctx, r, main)
+	}
+	memo, err := mapCreditMemo(d)
+	if err != nil {
+		return store.Link{}, err
+	}
+	link, err := upsert(ctx, r, target[qbo.CreditMemo]{key: main, payload: memo,
+		find: func(ctx context.Context) (qbo.CreditMemo, bool, error) {
+			return findMarked(ctx, r, "select * from CreditMemo where TxnDate = '"+d.date+"'",
+				marker(d.kind, d.id), func(v qbo.CreditMemo) string { return v.PrivateNote })
+		}})
+	if err != nil {
+		return link, err
+	}
+	if len(d.applications) == 0 {
+		_, err := voidLinked[qbo.Payment](ctx, r, app)
+		return link, err
+	}
+	pay, err := mapApplication(d, link.QBOID)
+	if err != nil {
+		return link, err
+	}
+	_, err = upsert(ctx, r, target[qbo.Payment]{key: app, payload: pay,
+		find: func(ctx context.Context) (qbo.Payment, bool, error) {
+			return findMarked(ctx, r, "select * from Payment where TxnDate = '"+d.date+"'",
+				applicationMarker(d.kind, d.id), func(v qbo.Payment) string { return v.PrivateNote })
+		}})
+	return link, err
+}
+
+func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (store.Link, error) {
+	d := r.creditDocOf(c.ID, c.CustomerID, c.IssuedOn, c.Currency, c.Applications)
+	for _, l := range c.Lines {
+		item := r.tenant.Settings.DefaultItemID
+		if l.ProductID != "" {
+			item = r.qboID(billing.KindProduct, l.ProductID)
+		}
+		d.lines = append(d.lines, creditLine{description: l.Description, amount: l.Amount, itemID: item})
+	}
+	if len(c.Lines) == 0 {
+		d.lines = []creditLine{{description: orDefault(c.Reason, "Credit"), amount: c.Amount, itemID: r.tenant.Settings.DefaultItemID}}
+	}
+	return r.syncCreditDoc(ctx, d)
+}
+
+func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal) (store.Link, error) {
+	item, err := r.reversedItem(ctx, c)
+	if err != nil {
+		return store.Link{}, err
+	}
+	d := r.creditDocOf(c.ID, c.CustomerID, c.ReversedOn, c.Currency, []billing.Application{{InvoiceID: c.InvoiceID, Amount: c.Amount}})
+	d.lines = []creditLine{{description: orDefault(c.Reason, "Charge reversal"), amount: c.Amount, itemID: item}}
+	return r.syncCreditDoc(ctx, d)
+}
+
+func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (store.Link, error) {
+	d := r.creditDocOf(w.ID, w.CustomerID, w.WrittenOffOn, w.Currency, []billing.Application{{InvoiceID: w.InvoiceID, Amount: w.Amount}})
+	d.lines = []creditLine{{description: orDefault(w.Reason, "Bad debt write-off"), amount: w.Amount, itemID: r.tenant.Settings.BadDebtItemID}}
+	return r.syncCreditDoc(ctx, d)
+}
+
+func (r *run) creditDocOf(id, customerID string, date billing.Date, currency string, apps []billing.Application) creditDoc {
+	d := creditDoc{kind: r.st.Kind, id: id, customerID: r.qboID(billing.KindCustomer, customerID), date: date.String(),
+		currency: currency, applications: apps, invoices: map[string]string{}}
+	for _, a := range apps {
+		d.invoices[a.InvoiceID] = r.qboID(billing.KindInvoice, a.InvoiceID)
+	}
+	return d
+}
+
+// reversedItem is the item of the reversed invoice line, so the reversal
+// takes the revenue back from where the charge booked it.
+func (r *run) reversedItem(ctx context.Context, c *billing.ChargeReversal) (string, error) {
+	item := r.tenant.Settings.DefaultItemID
+	if c.LineID == "" {
+		return item, nil
+	}
+	st, err := r.e.cfg.Store.Entity(ctx, r.st.Tenant, billing.KindInvoice, c.InvoiceID)
+	if err != nil {
+		return "", err
+	}
+	ent, err := billing.Decode(billing.KindInvoice, st.Data)
+	if err != nil {
+		return "", &PermanentError{Reason: "the reversed invoice's stored snapshot cannot be read: " + err.Error()}
+	}
+	for _, l := range ent.(*billing.Invoice).Lines {
+		if l.ID != c.LineID || l.ProductID == "" {
+			continue
+		}
+		pl, err := r.parentLink(ctx, billing.Ref{Kind: billing.KindProduct, ID: l.ProductID})
+		if err != nil || !pl.Linked() {
+			return item, err
+		}
+		return pl.QBOID, nil
+	}
+	return item, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,141 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// mapRefund books money returned from a payment as a journal entry:
+// debit Accounts Receivable for the customer (the credit the payment left
+// is used up) and credit the refund ledger (the money leaves). The payment
+// then applies that much of its unapplied amount to the entry, so QBO's
+// open A/R, the payment's UnappliedAmt and the bank all match billing.
+// RefundReceipt is not used: it books against revenue, not A/R.
+func mapRefund(f *billing.Refund, s store.Settings, customerID string) (qbo.JournalEntry, error) {
+	amt, err := amount(f.Amount, f.Currency)
+	if err != nil {
+		return qbo.JournalEntry{}, err
+	}
+	desc := truncate(orDefault(f.Reason, "Refund of payment "+f.PaymentID), 4000)
+	return qbo.JournalEntry{
+		TxnDate:     f.RefundedOn.String(),
+		PrivateNote: marker(billing.KindRefund, f.ID),
+		Line: []qbo.Line{
+			{Amount: amt, Description: desc, DetailType: qbo.JournalEntryLine, JournalEntryLineDetail: &qbo.JournalEntryLineDetail{
+				PostingType: qbo.Debit, AccountRef: ref(s.ARAccountID),
+				Entity: &qbo.EntityTypeRef{Type: "Customer", EntityRef: ref(customerID)}}},
+			{Amount: amt, Description: desc, DetailType: qbo.JournalEntryLine, JournalEntryLineDetail: &qbo.JournalEntryLineDetail{
+				PostingType: qbo.Credit, AccountRef: ref(s.RefundAccountID)}},
+		},
+	}, nil
+}
+
+func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, error) {
+	me := billing.Ref{Kind: billing.KindRefund, ID: f.ID}
+	if r.st.Action == billing.ActionVoided {
+		if err := r.setRefundOnPayment(ctx, f, ""); err != nil {
+			return store.Link{}, err
+		}
+		return voidLinked[qbo.JournalEntry](ctx, r, me)
+	}
+	if err := r.refundCovered(ctx, f); err != nil {
+		return store.Link{}, err
+	}
+	je, err := mapRefund(f, r.tenant.Settings, r.qboID(billing.KindCustomer, f.CustomerID))
+	if err != nil {
+		return store.Link{}, err
+	}
+	link, err := upsert(ctx, r, target[qbo.JournalEntry]{payload: je,
+		find: func(ctx context.Context) (qbo.JournalEntry, bool, error) {
+			return findMarked(ctx, r, "select * from JournalEntry where TxnDate = '"+f.RefundedOn.String()+"'",
+				marker(billing.KindRefund, f.ID), func(v qbo.JournalEntry) string { return v.PrivateNote })
+		}})
+	if err != nil {
+		return link, err
+	}
+	return link, r.setRefundOnPayment(ctx, f, fmt.Sprintf("%s|%d", link.QBOID, f.Amount))
+}
+
+// setRefundOnPayment records (value != "") or removes the refund on its
+// payment's link and converges the payment at once, so the payment applies
+// (or releases) the refund's journal entry.
+func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, value string) error {
+	pl, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID})
+	if err != nil {
+		return err
+	}
+	key := refundPrefix + f.ID
+	if pl.Extra[key] != value {
+		if pl.Extra == nil {
+			pl.Extra = map[string]string{}
+		}
+		if value == "" {
+			delete(pl.Extra, key)
+		} else {
+			pl.Extra[key] = value
+		}
+		if _, err := r.putLink(ctx, pl); err != nil {
+			return err
+		}
+	}
+	return r.e.Handle(ctx, queue.Message{Tenant: r.st.Tenant, Kind: billing.KindPayment, ID: f.PaymentID,
+		CustomerID: f.CustomerID, Reason: "refund " + f.ID})
+}
+
+// refundCovered returns a waitError while the payment, as billing now has
+// it, leaves less unapplied than this refund plus the other refunds taken
+// off it: billing still has to release an application first, and the
+// payment's next sync wakes the refund. The edge is written before the
+// second look, so that sync cannot be missed.
+func (r *run) refundCovered(ctx context.Context, f *billing.Refund) error {
+	payment := billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID}
+	for attempt := 0; attempt < 2; attempt++ {
+		short, err := r.refundShort(ctx, f)
+		if err != nil || !short {
+			return err
+		}
+		if attempt == 0 {
+			child := store.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
+			if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, payment, child); err != nil {
+				return err
+			}
+		}
+	}
+	return &waitError{on: payment}
+}
+
+// refundShort reports whether the payment's free amount is below the refund.
+func (r *run) refundShort(ctx context.Context, f *billing.Refund) (bool, error) {
+	st, err := r.e.cfg.Store.Entity(ctx, r.st.Tenant, billing.KindPayment, f.PaymentID)
+	if err != nil {
+		return false, err
+	}
+	ent, err := billing.Decode(billing.KindPayment, st.Data)
+	if err != nil {
+		return false, &PermanentError{Reason: "the refunded payment's stored snapshot cannot be read: " + err.Error()}
+	}
+	p := ent.(*billing.Payment)
+	free := p.Amount
+	for _, a := range p.Applications {
+		free -= a.Amount
+	}
+	pl, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID})
+	if err != nil {
+		return false, err
+	}
+	others, err := refundLines(pl)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range others {
+		if o.refundID != f.ID {
+			free -= o.amount
+		}
+	}
+	return free < f.Amount, nil
+}
