@@ -84,8 +84,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, params, ok := g.route(r.Method, r.URL.EscapedPath())
 	status := http.StatusNotFound
 	defer func() {
+		key := "-"
+		if ok {
+			key = rt.Key()
+		}
 		g.log.Info("api request", "requestId", requestID, "ip", sourceIP(r), "method", r.Method,
-			"path", r.URL.Path, "routeKey", rt.Key(), "status", status,
+			"path", r.URL.Path, "routeKey", key, "status", status,
 			"latencyMs", g.now().Sub(start).Milliseconds())
 	}()
 	if !ok {

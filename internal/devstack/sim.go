@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbosim"
-	"github.com/qbosync/qbosync/internal/qbosim/intuitoauth"
-	"github.com/qbosync/qbosync/internal/qbosim/qboschema"
+	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 )
 
 // simServer is the QBO simulator serving on its own loopback listener, as
@@ -25,7 +24,8 @@ func (s *Stack) startSim() error {
 	if err != nil {
 		return fmt.Errorf("qbosim: %w", err)
 	}
-	sim := newSim()
+	sim := standalone.New(standalone.Options{ClientID: SimClientID, ClientSecret: SimClientSecret,
+		Logger: s.opts.Log.With("component", "qbosim")})
 	srv := &simServer{sim: sim, url: "http://" + l.Addr().String(),
 		http: &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
@@ -39,25 +39,6 @@ func (s *Stack) startSim() error {
 }
 
 func (s *simServer) close(ctx context.Context) { _ = s.http.Shutdown(ctx) }
-
-// newSim assembles the simulator with Intuit's OAuth server and schema
-// check, accepting the client SimClientID / SimClientSecret.
-func newSim() *qbosim.Server {
-	var sim *qbosim.Server
-	auth := intuitoauth.New(intuitoauth.Config{ClientID: SimClientID, ClientSecret: SimClientSecret},
-		realms(func(r string) (string, error) { return sim.ResolveRealm(r) }))
-	sim = qbosim.New(qbosim.Config{Auth: simAuth{auth}, CheckSchema: qboschema.Check, ReadOnly: qboschema.ReadOnly})
-	return sim
-}
-
-// realms lets the OAuth server ask the simulator, which is built after it.
-type realms func(string) (string, error)
-
-func (f realms) ResolveRealm(requested string) (string, error) { return f(requested) }
-
-type simAuth struct{ *intuitoauth.Server }
-
-func (a simAuth) Issue(realmID string) qbosim.Tokens { return qbosim.Tokens(a.Server.Issue(realmID)) }
 
 // Sim is the simulator itself, for tests that inspect or steer it in process.
 func (s *Stack) Sim() *qbosim.Server { return s.sim.sim }

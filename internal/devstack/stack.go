@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,15 +26,16 @@ import (
 
 	"github.com/qbosync/qbosync/internal/app"
 	"github.com/qbosync/qbosync/internal/localaws"
+	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
 const region = localaws.Region
 
-// The client the QBO simulator accepts by default.
+// The OAuth client the stack's functions use with the QBO simulator.
 const (
-	SimClientID     = "qbosim-client"
-	SimClientSecret = "qbosim-secret"
+	SimClientID     = standalone.DefaultClientID
+	SimClientSecret = standalone.DefaultClientSecret
 )
 
 // Options configure Start. The zero value is a stack on free loopback ports.
@@ -207,7 +207,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		if d.Config, err = functionConfig(f, s.resources, env); err != nil {
 			return err
 		}
-		if s.deps.Config.Table == "" {
+		if id == ids[0] { // every function shares the Globals environment
 			s.deps = d
 			s.deps.Config.SyncKind = ""
 		}
@@ -369,29 +369,3 @@ func (s *Stack) ResetCounts() { s.counts.reset() }
 
 // RunScheduler invokes the scheduler function once, as its hourly rule would.
 func (s *Stack) RunScheduler(ctx context.Context) error { return s.scheduler(ctx) }
-
-func (s *Stack) devRoutes(gw http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /_dev/scheduler", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.RunScheduler(r.Context()); err != nil {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"status": "failed", "error": err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /_dev/status", func(w http.ResponseWriter, r *http.Request) {
-		st, err := s.Status(r.Context())
-		if err != nil {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, st)
-	})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_dev/") {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		gw.ServeHTTP(w, r)
-	})
-}
