@@ -77,6 +77,7 @@ func Engine(d Deps) *syncer.Engine {
 	return syncer.New(syncer.Config{
 		Store: d.store(), Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: d.HTTPClient, Log: d.Log, Now: d.Now,
+		ThrottleBackoff: d.Config.ThrottleBackoff,
 	})
 }
 

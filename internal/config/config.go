@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/qbosync/qbosync/internal/billing"
 )
@@ -29,6 +30,9 @@ type Config struct {
 	StateKey          string
 	PublicBaseURL     string
 	SyncKind          billing.Kind
+	// ThrottleBackoff is how long a realm rests after Intuit throttles it
+	// (QBO_THROTTLE_BACKOFF, a Go duration; default 60s, Intuit's advice).
+	ThrottleBackoff time.Duration
 }
 
 // Lookup is os.LookupEnv's signature.
@@ -74,6 +78,13 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	}
 	c.PublicBaseURL = get("PUBLIC_BASE_URL", false)
 	c.SyncKind = billing.Kind(get("SYNC_KIND", needs["sync"]))
+	if v := get("QBO_THROTTLE_BACKOFF", false); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("QBO_THROTTLE_BACKOFF: %w", err)
+		}
+		c.ThrottleBackoff = d
+	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
 	}

@@ -44,6 +44,7 @@ const schedulerFunction = "SchedulerFunction"
 // rather than named in SSM.
 type environment struct {
 	simURL, gatewayURL, stateKey string
+	throttleBackoff              time.Duration
 }
 
 func (e environment) overlay(env map[string]string) config.Lookup {
@@ -56,6 +57,9 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 		"QBO_CLIENT_SECRET": SimClientSecret,
 		"STATE_KEY":         e.stateKey,
 		"PUBLIC_BASE_URL":   e.gatewayURL,
+	}
+	if e.throttleBackoff > 0 {
+		local["QBO_THROTTLE_BACKOFF"] = e.throttleBackoff.String()
 	}
 	return func(name string) (string, bool) {
 		if v, ok := local[name]; ok {

@@ -59,6 +59,9 @@ type Options struct {
 	// retry; Lambda waits for the queue's visibility timeout (minutes).
 	// Zero means one second.
 	RetryDelay time.Duration
+	// ThrottleBackoff shortens the realm's rest after a 429 (tests); zero
+	// keeps the functions' default, Intuit's 60 s.
+	ThrottleBackoff time.Duration
 	// Log receives the functions' and the gateway's logs; nil discards.
 	Log *slog.Logger
 	// EmulatorLog receives the emulators' output; nil discards.
@@ -196,7 +199,8 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32))}
+	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32)),
+		throttleBackoff: s.opts.ThrottleBackoff}
 	s.store = store.New(s.ddb, s.resources.Table, nil)
 	base := s.baseDeps(awsCfg)
 	pollSQS := localaws.SQSClient(counted(awsCfg, func(op string) { s.counts.add(pollCounts, op) }), s.emu)

@@ -60,7 +60,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	w.Header().Set("intuit_tid", newTID())
 	realm := r.PathValue("realm")
-	res, req := s.handleAPI(w, r, realm)
+	res, req := s.handleAPI(r, realm)
 	if res == nil {
 		return // the connection was dropped on purpose
 	}
@@ -71,7 +71,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		"op", req.op, "entity", req.entityName(), "status", res.status, "ms", time.Since(started).Milliseconds())
 }
 
-func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request, realm string) (*response, *apiRequest) {
+func (s *Server) handleAPI(r *http.Request, realm string) (*response, *apiRequest) {
 	req := &apiRequest{}
 	c, f := s.authorize(r, realm)
 	if f != nil {

@@ -26,7 +26,7 @@ func (c *company) autoApply(e *entity, created bool, now time.Time) {
 	default:
 		return
 	}
-	c.refresh(now, e)
+	c.refresh(now)
 }
 
 func (c *company) applyPaymentToInvoices(p *entity, now time.Time) {
@@ -81,7 +81,7 @@ func (c *company) applyCreditsToInvoice(inv *entity, now time.Time) {
 			}
 			c.creditPayment(inv, cr, money.Min(avail, need), now)
 		}
-		c.refresh(now, inv)
+		c.refresh(now)
 	}
 }
 
@@ -104,6 +104,7 @@ func (c *company) creditPayment(inv, memo *entity, amt money.Amount, now time.Ti
 		"Line":                paymentLines(links),
 	}
 	p.txn = &txn{date: inv.txn.date, customer: inv.txn.customer, currency: inv.txn.currency, rate: inv.txn.rate, links: links}
+	c.bumped[p] = true
 	c.put(p)
 }
 

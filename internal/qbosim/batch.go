@@ -62,20 +62,9 @@ func (c *company) batchItem(m map[string]any, seen map[string]bool, now time.Tim
 		}
 		return map[string]any{"QueryResponse": qr}, nil
 	}
-	var k *kind
-	var body map[string]any
-	for key := range m {
-		if batchKeys[key] {
-			continue
-		}
-		kk := kindByName(key)
-		if kk == nil || kk.name != key || k != nil {
-			return nil, errUnsupportedProperty(key)
-		}
-		k, body = kk, obj(m, key)
-	}
-	if k == nil || body == nil {
-		return nil, errRequired("an entity or Query")
+	k, body, err := batchEntity(m)
+	if err != nil {
+		return nil, err
 	}
 	op := str(m, "operation")
 	opts := str(m, "optionsData")
@@ -96,6 +85,27 @@ func (c *company) batchItem(m map[string]any, seen map[string]bool, now time.Tim
 		return nil, err
 	}
 	return map[string]any{k.name: row}, nil
+}
+
+// batchEntity finds the one entity an item carries, keyed by its exact
+// Intuit name.
+func batchEntity(m map[string]any) (*kind, map[string]any, error) {
+	var k *kind
+	var body map[string]any
+	for key := range m {
+		if batchKeys[key] {
+			continue
+		}
+		kk := kindByName(key)
+		if kk == nil || kk.name != key || k != nil {
+			return nil, nil, errUnsupportedProperty(key)
+		}
+		k, body = kk, obj(m, key)
+	}
+	if k == nil || body == nil {
+		return nil, nil, errRequired("an entity or Query")
+	}
+	return k, body, nil
 }
 
 func nameOf(k *kind) string {

@@ -3,6 +3,7 @@ package qbosim
 import (
 	"math/big"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 
@@ -15,10 +16,10 @@ type txn struct {
 	date      string
 	customer  string
 	currency  string
-	rate      *big.Rat     // home units per transaction unit; nil means 1
-	total     money.Amount // TotalAmt in the transaction currency
-	postings  []posting    // home currency; debits positive, credits negative
-	links     []link       // Payment: the documents its lines apply to
+	rate      *big.Rat                // home units per transaction unit; nil means 1
+	total     money.Amount            // TotalAmt in the transaction currency
+	postings  []posting               // home currency; debits positive, credits negative
+	links     []link                  // Payment: the documents its lines apply to
 	ar        map[string]money.Amount // JournalEntry: signed A/R per customer, debit positive
 	docNumber string
 	voided    bool
@@ -112,9 +113,9 @@ func (c *company) open(e *entity, customer string) (amt money.Amount, credit boo
 // refresh rebuilds the books and the derived properties QuickBooks shows:
 // Balance, RemainingCredit, UnappliedAmt, LinkedTxn, customer and account
 // balances. A transaction whose derived properties change because another
-// one linked or unlinked it gets a new SyncToken, as in QuickBooks; written
-// is the entity the request itself changed.
-func (c *company) refresh(now time.Time, written *entity) {
+// one linked or unlinked it gets a new SyncToken, as in QuickBooks (once per
+// operation, see bump).
+func (c *company) refresh(now time.Time) {
 	b := books{
 		applied:   make(map[string]money.Amount),
 		linkedBy:  make(map[string][]string),
@@ -123,7 +124,7 @@ func (c *company) refresh(now time.Time, written *entity) {
 		customers: make(map[string]*customerBooks),
 	}
 	for _, kindName := range []string{"Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Payment", "JournalEntry"} {
-		for _, e := range c.all(kindName) {
+		for _, e := range c.entities[kindName] {
 			for _, p := range e.txn.postings {
 				if p.amount > 0 {
 					b.debits[p.account] += p.amount
@@ -134,14 +135,14 @@ func (c *company) refresh(now time.Time, written *entity) {
 			for _, l := range e.txn.links {
 				b.applied[appliedKey(l.targetKind, l.targetID, e.txn.customer)] += l.amount
 				k := linkKey(l.targetKind, l.targetID)
-				if ids := b.linkedBy[k]; len(ids) == 0 || ids[len(ids)-1] != e.id {
-					b.linkedBy[k] = append(ids, e.id)
+				if !slices.Contains(b.linkedBy[k], e.id) {
+					b.linkedBy[k] = append(b.linkedBy[k], e.id)
 				}
 			}
 		}
 	}
 	c.books = b
-	c.deriveDocuments(now, written)
+	c.deriveDocuments(now)
 	c.deriveCustomers()
 	c.deriveAccounts()
 }
@@ -155,9 +156,9 @@ func (b *books) customer(id string) *customerBooks {
 	return cb
 }
 
-func (c *company) deriveDocuments(now time.Time, written *entity) {
+func (c *company) deriveDocuments(now time.Time) {
 	for _, kindName := range []string{"Invoice", "CreditMemo", "Payment", "JournalEntry"} {
-		for _, e := range c.all(kindName) {
+		for _, e := range c.entities[kindName] {
 			derived := c.derivedFields(e)
 			changed := false
 			for key, v := range derived {
@@ -187,9 +188,7 @@ func (c *company) deriveDocuments(now time.Time, written *entity) {
 				}
 			}
 			e.data = data
-			if e != written {
-				e.touch(now)
-			}
+			c.bump(e, now)
 		}
 	}
 }
@@ -235,10 +234,16 @@ func (c *company) derivedFields(e *entity) map[string]any {
 // linkedPayments is the LinkedTxn list of a document: the payments applying
 // it. nil removes the property.
 func (c *company) linkedPayments(e *entity) any {
-	ids := c.books.linkedBy[linkKey(e.kind.name, e.id)]
+	ids := slices.Clone(c.books.linkedBy[linkKey(e.kind.name, e.id)])
 	if len(ids) == 0 {
 		return nil
 	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if idLess(a, b) {
+			return -1
+		}
+		return 1
+	})
 	out := make([]any, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, map[string]any{"TxnId": id, "TxnType": "Payment"})
@@ -247,7 +252,7 @@ func (c *company) linkedPayments(e *entity) any {
 }
 
 func (c *company) deriveCustomers() {
-	customers := c.all("Customer")
+	customers := c.entities["Customer"]
 	withJobs := make(map[string]money.Amount)
 	for _, e := range customers {
 		bal := c.books.customer(e.id).balance()
@@ -268,7 +273,7 @@ func (c *company) deriveCustomers() {
 }
 
 func (c *company) deriveAccounts() {
-	for _, e := range c.all("Account") {
+	for _, e := range c.entities["Account"] {
 		bal := c.accountBalance(e)
 		e.data["CurrentBalance"] = num(bal)
 		e.data["CurrentBalanceWithSubAccounts"] = num(bal)

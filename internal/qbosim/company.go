@@ -12,12 +12,13 @@ import (
 type company struct {
 	mu sync.Mutex
 
-	realmID  string
-	name     string
-	country  string
-	created  time.Time
-	prefs    preferences
-	prefsRev int // SyncToken of the Preferences entity
+	realmID      string
+	name         string
+	country      string
+	created      time.Time
+	prefs        preferences
+	prefsRev     int // SyncToken of the Preferences entity
+	prefsUpdated time.Time
 
 	nextID     int
 	docSeq     map[string]int                // next automatic DocNumber per entity
@@ -26,6 +27,7 @@ type company struct {
 	books      books
 	replays    map[string]replay // by requestid
 	replaySeq  int
+	bumped     map[*entity]bool  // entities given a new SyncToken by the current operation
 	roles      map[string]string // seeded account and item ids by role
 
 	schema schema
@@ -94,8 +96,13 @@ func idLess(a, b string) bool {
 	return a < b
 }
 
-// touch records a change to e at now: a new SyncToken and LastUpdatedTime.
-func (e *entity) touch(now time.Time) {
+// bump records a change to e at now: a new SyncToken and LastUpdatedTime,
+// once per operation however many steps of it change e.
+func (c *company) bump(e *entity, now time.Time) {
+	if c.bumped[e] {
+		return
+	}
+	c.bumped[e] = true
 	e.syncToken++
 	e.updated = now
 }

@@ -81,7 +81,7 @@ func (s *Server) patchPreferences(w http.ResponseWriter, r *http.Request, c *com
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.applyPatch(p); err != nil {
+	if err := c.applyPatch(p, s.cfg.Now()); err != nil {
 		controlError(w, http.StatusConflict, err.Error())
 		return
 	}

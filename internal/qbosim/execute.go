@@ -77,6 +77,7 @@ func (s *Server) perform(c *company, req *apiRequest, now time.Time) (map[string
 // operation is the URL's operation parameter: a Payment is voided only
 // through operation=update&include=void, as QuickBooks requires.
 func (c *company) write(op string, k *kind, body map[string]any, operation string, opts writeOptions, now time.Time) (map[string]any, error) {
+	c.bumped = make(map[*entity]bool)
 	switch op {
 	case "delete":
 		return c.remove(k, body, now)

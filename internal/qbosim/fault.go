@@ -126,7 +126,7 @@ func errAuthentication(detail string) *Fault {
 func errAuthorization() *Fault {
 	return &Fault{Status: http.StatusForbidden, Type: "AuthorizationFault", Code: "3100",
 		Message: "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-		Detail: "The access token does not grant access to this company."}
+		Detail:  "The access token does not grant access to this company."}
 }
 
 func errThrottled() *Fault {

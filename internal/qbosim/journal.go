@@ -16,65 +16,79 @@ import (
 // can link.
 func (c *company) prepareJournal(w *write) error {
 	d := w.data
-	raw := list(d, "Line")
-	if len(raw) == 0 {
+	if len(list(d, "Line")) == 0 {
 		return errRequired("Line")
 	}
 	date, err := c.txnDate(w)
 	if err != nil {
 		return err
 	}
-	ids := newLineIDs(w.old)
-	lines := map[string]money.Amount{} // signed per account, debit positive
-	ar := map[string]money.Amount{}
-	var debits, credits money.Amount
-	var arCustomer *entity
-	for i, l := range raw {
-		elem := fmt.Sprintf("Line[%d]", i)
-		line, ok := l.(map[string]any)
-		if !ok {
-			return errMalformed(elem + " must be an object")
-		}
-		if dt := str(line, "DetailType"); dt == "DescriptionOnly" {
-			ids.assign(line, w.old != nil)
-			continue
-		} else if dt != "JournalEntryLineDetail" {
-			return errRequired(elem + ".DetailType")
-		}
-		p, cust, err := c.journalLine(line, elem)
-		if err != nil {
-			return err
-		}
-		lines[p.account] += p.amount
-		if p.amount > 0 {
-			debits += p.amount
-		} else {
-			credits -= p.amount
-		}
-		if cust != nil {
-			ar[cust.id] += p.amount
-			arCustomer = cust
-		}
-		ids.assign(line, w.old != nil)
-		line["LineNum"] = jsonNumber(strconv.Itoa(i + 1))
-	}
-	if debits != credits {
-		return errBusiness("The journal entry is out of balance: debits %s, credits %s. Debits and credits must be equal.", debits, credits)
-	}
-	cur, rate, err := c.txnCurrency(w, arCustomer)
+	j, err := c.journalLines(w)
 	if err != nil {
 		return err
 	}
-	if err := c.checkJournalLinks(w, ar); err != nil {
+	if j.debits != j.credits {
+		return errBusiness("The journal entry is out of balance: debits %s, credits %s. Debits and credits must be equal.", j.debits, j.credits)
+	}
+	cur, rate, err := c.txnCurrency(w, j.arCustomer)
+	if err != nil {
+		return err
+	}
+	if err := c.checkJournalLinks(w, j.ar); err != nil {
 		return err
 	}
 	dn, err := c.docNumber(w, false)
 	if err != nil {
 		return err
 	}
-	d["TotalAmt"] = num(debits)
-	w.txn = &txn{date: date, currency: cur, rate: rate, total: debits, docNumber: dn, ar: ar, postings: journalPostings(lines, rate)}
+	d["TotalAmt"] = num(j.debits)
+	w.txn = &txn{date: date, currency: cur, rate: rate, total: j.debits, docNumber: dn, ar: j.ar, postings: journalPostings(j.lines, rate)}
 	return nil
+}
+
+// journalTotals sums a journal's lines.
+type journalTotals struct {
+	lines      map[string]money.Amount // signed per account, debit positive
+	ar         map[string]money.Amount // signed A/R per customer
+	debits     money.Amount
+	credits    money.Amount
+	arCustomer *entity
+}
+
+func (c *company) journalLines(w *write) (journalTotals, error) {
+	j := journalTotals{lines: map[string]money.Amount{}, ar: map[string]money.Amount{}}
+	ids := newLineIDs(w.old)
+	for i, l := range list(w.data, "Line") {
+		elem := fmt.Sprintf("Line[%d]", i)
+		line, ok := l.(map[string]any)
+		if !ok {
+			return j, errMalformed(elem + " must be an object")
+		}
+		ids.assign(line, w.old != nil)
+		line["LineNum"] = jsonNumber(strconv.Itoa(i + 1))
+		switch str(line, "DetailType") {
+		case "DescriptionOnly":
+			continue
+		case "JournalEntryLineDetail":
+		default:
+			return j, errRequired(elem + ".DetailType")
+		}
+		p, cust, err := c.journalLine(line, elem)
+		if err != nil {
+			return j, err
+		}
+		j.lines[p.account] += p.amount
+		if p.amount > 0 {
+			j.debits += p.amount
+		} else {
+			j.credits -= p.amount
+		}
+		if cust != nil {
+			j.ar[cust.id] += p.amount
+			j.arCustomer = cust
+		}
+	}
+	return j, nil
 }
 
 // journalLine validates one JournalEntryLineDetail line and returns its

@@ -26,7 +26,7 @@ func (c *company) remove(k *kind, body map[string]any, now time.Time) (map[strin
 	c.releaseLinksTo(e, now)
 	delete(c.entities[k.name], e.id)
 	c.tombstones = append(c.tombstones, tombstone{kind: k.name, id: e.id, created: e.created, deleted: now})
-	c.refresh(now, nil)
+	c.refresh(now)
 	return map[string]any{"status": "Deleted", "domain": "QBO", "Id": e.id}, nil
 }
 
@@ -43,6 +43,9 @@ func (c *company) void(k *kind, body map[string]any, now time.Time) (*entity, er
 	if err != nil {
 		return nil, err
 	}
+	if err := errIfVoided(e); err != nil {
+		return nil, err
+	}
 	if err := c.checkPeriod(e.txn.date); err != nil {
 		return nil, err
 	}
@@ -55,8 +58,8 @@ func (c *company) void(k *kind, body map[string]any, now time.Time) (*entity, er
 	voided.ar = nil
 	e.txn = &voided
 	e.data = zeroAmounts(e.data)
-	e.touch(now)
-	c.refresh(now, e)
+	c.bump(e, now)
+	c.refresh(now)
 	return e, nil
 }
 
@@ -151,5 +154,5 @@ func (c *company) setPaymentLinks(p *entity, links []link, now time.Time) {
 	data := copyObject(p.data)
 	data["Line"] = paymentLines(links)
 	p.data = data
-	p.touch(now)
+	c.bump(p, now)
 }

@@ -45,6 +45,7 @@ func (g *gate) admit(l limits, now time.Time) bool {
 	}
 	g.window = append(g.window, now)
 	g.inFlight++
+	g.stats.Requests++
 	return true
 }
 

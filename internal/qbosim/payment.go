@@ -39,15 +39,8 @@ func (c *company) preparePayment(w *write) error {
 	if err != nil {
 		return err
 	}
-	deposit, err := c.depositAccount(d, true)
+	deposit, ar, err := c.paymentAccounts(d)
 	if err != nil {
-		return err
-	}
-	ar, err := c.arAccount(d)
-	if err != nil {
-		return err
-	}
-	if _, err := c.resolveRef(d, "PaymentMethodRef", "PaymentMethod", "PaymentMethodRef"); err != nil {
 		return err
 	}
 	links, err := c.paymentLinks(w, cust.id, cur)
@@ -72,6 +65,19 @@ func (c *company) preparePayment(w *write) error {
 	}
 	w.txn = &txn{date: date, customer: cust.id, currency: cur, rate: rate, total: total, postings: postings, links: links}
 	return nil
+}
+
+// paymentAccounts resolves where the money goes (Undeposited Funds unless
+// DepositToAccountRef says), the A/R account it comes off and the method.
+func (c *company) paymentAccounts(d map[string]any) (deposit, ar string, err error) {
+	if deposit, err = c.depositAccount(d, true); err != nil {
+		return "", "", err
+	}
+	if ar, err = c.arAccount(d); err != nil {
+		return "", "", err
+	}
+	_, err = c.resolveRef(d, "PaymentMethodRef", "PaymentMethod", "PaymentMethodRef")
+	return deposit, ar, err
 }
 
 // paymentLinks validates the payment's lines against what is open on each

@@ -58,7 +58,7 @@ func defaultPrefs(country, currency string) preferences {
 // applyPatch changes the preferences, refusing what QuickBooks refuses:
 // multicurrency cannot be turned off once on, and the home currency cannot
 // change after transactions exist.
-func (c *company) applyPatch(p prefsPatch) error {
+func (c *company) applyPatch(p prefsPatch, now time.Time) error {
 	next := c.prefs
 	if p.BooksClosedDate != nil {
 		d := strings.TrimSpace(*p.BooksClosedDate)
@@ -104,6 +104,7 @@ func (c *company) applyPatch(p prefsPatch) error {
 	}
 	c.prefs = next
 	c.prefsRev++
+	c.prefsUpdated = now
 	return nil
 }
 
@@ -124,12 +125,14 @@ func (c *company) hasTransactions() bool {
 	return false
 }
 
-// rehome moves the company's own currency references to a new home currency
-// before anything is booked in it.
+// rehome moves the records in the old home currency to a new one before
+// anything is booked.
 func (c *company) rehome(cur string) {
 	for _, kindName := range []string{"Customer", "Account"} {
 		for _, e := range c.entities[kindName] {
-			e.data["CurrencyRef"] = ref(cur, currencyName(cur))
+			if refValue(e.data, "CurrencyRef") == c.prefs.HomeCurrency {
+				e.data["CurrencyRef"] = ref(cur, currencyName(cur))
+			}
 		}
 	}
 }
@@ -139,13 +142,13 @@ func (c *company) rehome(cur string) {
 func (c *company) preferencesEntity() map[string]any {
 	p := c.prefs
 	accounting := map[string]any{
-		"TrackDepartments":       false,
-		"DepartmentTerminology":  "Location",
-		"ClassTrackingPerTxn":    false,
+		"TrackDepartments":        false,
+		"DepartmentTerminology":   "Location",
+		"ClassTrackingPerTxn":     false,
 		"ClassTrackingPerTxnLine": false,
-		"CustomerTerminology":    "Customers",
-		"FirstMonthOfFiscalYear": "January",
-		"UseAccountNumbers":      false,
+		"CustomerTerminology":     "Customers",
+		"FirstMonthOfFiscalYear":  "January",
+		"UseAccountNumbers":       false,
 	}
 	if p.BooksClosedDate != "" {
 		accounting["BookCloseDate"] = p.BooksClosedDate
@@ -162,7 +165,6 @@ func (c *company) preferencesEntity() map[string]any {
 			"AllowShipping":     false,
 			"AllowServiceDate":  true,
 			"AllowEstimates":    true,
-			"DefaultTerms":      ref("3", "Net 30"),
 		},
 		"CurrencyPrefs": map[string]any{
 			"MultiCurrencyEnabled": p.MultiCurrency,
@@ -176,7 +178,7 @@ func (c *company) preferencesEntity() map[string]any {
 		}},
 		"Id":        "1",
 		"SyncToken": strconv.Itoa(c.prefsRev),
-		"MetaData":  map[string]any{"CreateTime": qboTime(c.created), "LastUpdatedTime": qboTime(c.created)},
+		"MetaData":  map[string]any{"CreateTime": qboTime(c.created), "LastUpdatedTime": qboTime(c.prefsUpdated)},
 		"domain":    "QBO",
 		"sparse":    false,
 	}
@@ -186,16 +188,16 @@ func (c *company) preferencesEntity() map[string]any {
 func (c *company) companyInfoEntity() map[string]any {
 	addr := map[string]any{"Line1": "123 Main Street", "City": "Mountain View", "Country": c.country}
 	return map[string]any{
-		"CompanyName":       c.name,
-		"LegalName":         c.name,
-		"CompanyAddr":       addr,
-		"LegalAddr":         addr,
-		"Country":           c.country,
-		"SupportedLanguages": "en",
-		"DefaultTimeZone":   "UTC",
+		"CompanyName":          c.name,
+		"LegalName":            c.name,
+		"CompanyAddr":          addr,
+		"LegalAddr":            addr,
+		"Country":              c.country,
+		"SupportedLanguages":   "en",
+		"DefaultTimeZone":      "UTC",
 		"FiscalYearStartMonth": "January",
-		"CompanyStartDate":  today(c.created),
-		"Email":             map[string]any{"Address": "noreply@example.com"},
+		"CompanyStartDate":     today(c.created),
+		"Email":                map[string]any{"Address": "noreply@example.com"},
 		"NameValue": []any{
 			map[string]any{"Name": "NeoEnabled", "Value": "true"},
 			map[string]any{"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},

@@ -45,9 +45,11 @@ func (c *company) priceLines(w *write) (*salesCalc, error) {
 		if !ok {
 			return nil, errMalformed(elem + " must be an object")
 		}
-		switch dt := str(line, "DetailType"); dt {
-		case "":
-			return nil, errRequired(elem + ".DetailType")
+		dt, err := salesLineType(line, elem, w.kind.name)
+		if err != nil {
+			return nil, err
+		}
+		switch dt {
 		case "SubTotalLineDetail":
 			continue
 		case "SalesItemLineDetail":
@@ -57,16 +59,11 @@ func (c *company) priceLines(w *write) (*salesCalc, error) {
 			}
 			items = append(items, it)
 			calc.subtotal += it.amount
-		case "DescriptionOnly":
 		case "DiscountLineDetail":
 			if discountLine != nil {
 				return nil, errBusiness("Only one discount line is allowed on a %s.", w.kind.name)
 			}
 			discountLine = line
-		case "GroupLineDetail":
-			return nil, errBusiness("GroupLineDetail lines (bundles) are not supported.")
-		default:
-			return nil, errBusiness("%s.DetailType %q is not valid on a %s.", elem, dt, w.kind.name)
 		}
 		ids.assign(line, w.old != nil)
 		calc.lines = append(calc.lines, line)
@@ -88,6 +85,20 @@ func (c *company) priceLines(w *write) (*salesCalc, error) {
 		"Amount": num(calc.subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": map[string]any{},
 	})
 	return calc, nil
+}
+
+// salesLineType checks a sales line's DetailType.
+func salesLineType(line map[string]any, elem, kindName string) (string, error) {
+	switch dt := str(line, "DetailType"); dt {
+	case "":
+		return "", errRequired(elem + ".DetailType")
+	case "SubTotalLineDetail", "SalesItemLineDetail", "DescriptionOnly", "DiscountLineDetail":
+		return dt, nil
+	case "GroupLineDetail":
+		return "", errBusiness("GroupLineDetail lines (bundles) are not supported.")
+	default:
+		return "", errBusiness("%s.DetailType %q is not valid on a %s.", elem, dt, kindName)
+	}
 }
 
 // itemLine validates one SalesItemLineDetail line: its item (the company's

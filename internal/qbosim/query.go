@@ -24,8 +24,8 @@ const (
 	tokIdent
 	tokString
 	tokNumber
-	tokOp     // = < > <= >=
-	tokPunct  // ( ) , *
+	tokOp    // = < > <= >=
+	tokPunct // ( ) , *
 )
 
 type token struct {
@@ -83,7 +83,7 @@ func lex(src string) ([]token, error) {
 	return append(toks, token{tokEOF, "", len(r)}), nil
 }
 
-// lexString reads a quoted literal starting at r[i] == '\''. A backslash
+// lexString reads a quoted literal starting at r[i] == '\”. A backslash
 // escapes the next character, so \' is an apostrophe and a literal ending in
 // a lone backslash is unterminated, as in QuickBooks.
 func lexString(r []rune, i int) (string, int, error) {
@@ -107,13 +107,13 @@ func lexString(r []rune, i int) (string, int, error) {
 
 // query is a parsed statement.
 type query struct {
-	count    bool
-	columns  []string // nil for *
-	entity   string
-	where    []predicate
-	orderBy  []ordering
-	start    int // 1-based
-	max      int
+	count   bool
+	columns []string // nil for *
+	entity  string
+	where   []predicate
+	orderBy []ordering
+	start   int // 1-based
+	max     int
 }
 
 type predicate struct {

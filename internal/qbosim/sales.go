@@ -1,6 +1,7 @@
 package qbosim
 
 import (
+	"math/big"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbosim/money"
@@ -52,15 +53,25 @@ func (c *company) prepareSales(w *write) error {
 	if name == "CreditMemo" || name == "RefundReceipt" {
 		sign = -1
 	}
+	setSalesFields(w, calc, date, rate)
+	w.txn = &txn{
+		date: date, customer: custID, currency: cur, rate: rate, total: calc.total, docNumber: dn,
+		postings: ledger(control, calc.ledgerLines, sign, rate),
+	}
+	return nil
+}
+
+// setSalesFields writes what QuickBooks computes onto a sales document.
+func setSalesFields(w *write, calc *salesCalc, date string, rate *big.Rat) {
+	d := w.data
 	d["Line"] = calc.lines
 	d["TotalAmt"] = num(calc.total)
 	d["TxnTaxDetail"] = calc.taxDetail
+	delete(d, "HomeTotalAmt")
 	if rate != nil {
 		d["HomeTotalAmt"] = num(calc.total.MulRat(rate))
-	} else {
-		delete(d, "HomeTotalAmt")
 	}
-	switch name {
+	switch w.kind.name {
 	case "Invoice":
 		if str(d, "DueDate") == "" {
 			due, _ := time.Parse("2006-01-02", date)
@@ -72,11 +83,6 @@ func (c *company) prepareSales(w *write) error {
 	case "SalesReceipt", "RefundReceipt":
 		d["Balance"] = num(0)
 	}
-	w.txn = &txn{
-		date: date, customer: custID, currency: cur, rate: rate, total: calc.total, docNumber: dn,
-		postings: ledger(control, calc.ledgerLines, sign, rate),
-	}
-	return nil
 }
 
 // salesControlAccount is the account a sales document's total posts to:

@@ -51,16 +51,17 @@ func chartOfAccounts(taxModel string) []seedAccount {
 // newCompany builds a company with its seeded lists.
 func newCompany(realmID, name, country, currency string, now time.Time) *company {
 	c := &company{
-		realmID:  realmID,
-		name:     name,
-		country:  country,
-		created:  now,
-		prefs:    defaultPrefs(country, currency),
-		docSeq:   make(map[string]int),
-		entities: make(map[string]map[string]*entity),
-		replays:  make(map[string]replay),
-		roles:    make(map[string]string),
-		gate:     newGate(),
+		realmID:      realmID,
+		name:         name,
+		country:      country,
+		created:      now,
+		prefsUpdated: now,
+		prefs:        defaultPrefs(country, currency),
+		docSeq:       make(map[string]int),
+		entities:     make(map[string]map[string]*entity),
+		replays:      make(map[string]replay),
+		roles:        make(map[string]string),
+		gate:         newGate(),
 	}
 	for _, a := range chartOfAccounts(c.prefs.TaxModel) {
 		e := c.seed("Account", map[string]any{
@@ -93,7 +94,8 @@ func newCompany(realmID, name, country, currency string, now time.Time) *company
 		c.seed("PaymentMethod", map[string]any{"Name": pm.name, "Type": pm.typ, "Active": true})
 	}
 	c.seedTaxCodes(c.prefs.TaxModel)
-	c.refresh(now, nil)
+	c.bumped = make(map[*entity]bool)
+	c.refresh(now)
 	return c
 }
 

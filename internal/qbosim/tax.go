@@ -67,34 +67,18 @@ func (c *company) applyVAT(w *write, calc *salesCalc, items []itemLine) error {
 	groups := map[string]*taxGroup{}
 	var order []string
 	for _, it := range items {
-		detail := obj(it.line, "SalesItemLineDetail")
-		if refValue(detail, "TaxCodeRef") == "" {
-			return errBusiness("Make sure all your transactions have a VAT rate before you save. %s has no TaxCodeRef.", it.elem)
-		}
-		elem := it.elem + ".SalesItemLineDetail.TaxCodeRef"
-		if v := refValue(detail, "TaxCodeRef"); v == "TAX" || v == "NON" {
-			return errBusiness("%s %q is a US sales tax pseudo code; a VAT company needs the Id of one of its TaxCodes.", elem, v)
-		}
-		code, err := c.resolveRef(detail, "TaxCodeRef", "TaxCode", elem)
+		rate, pct, err := c.lineTaxCode(it)
 		if err != nil {
 			return err
 		}
-		detail["TaxCodeRef"] = map[string]any{"value": code.id}
-		rate, pct := c.salesRate(code)
 		base := it.amount
 		if afterDiscount && calc.discount != 0 && calc.subtotal != 0 {
 			base -= money.Round(new(big.Rat).Mul(calc.discount.Rat(), big.NewRat(int64(it.amount), int64(calc.subtotal))))
 		}
-		var lineTax money.Amount
-		switch mode {
-		case "TaxExcluded":
-			lineTax = base.MulRat(new(big.Rat).Quo(pct, big.NewRat(100, 1)))
-			calc.ledgerLines[it.account] += it.amount
-		case "TaxInclusive":
-			lineTax = base.MulRat(new(big.Rat).Quo(pct, new(big.Rat).Add(pct, big.NewRat(100, 1))))
-			calc.ledgerLines[it.account] += it.amount - lineTax
-		default:
-			calc.ledgerLines[it.account] += it.amount
+		lineTax, net := vatOn(mode, base, pct)
+		calc.ledgerLines[it.account] += it.amount
+		if mode == "TaxInclusive" {
+			calc.ledgerLines[it.account] -= lineTax
 		}
 		if rate == nil || mode == "NotApplicable" {
 			continue
@@ -106,17 +90,60 @@ func (c *company) applyVAT(w *write, calc *salesCalc, items []itemLine) error {
 			order = append(order, rate.id)
 		}
 		g.tax += lineTax
-		if mode == "TaxInclusive" {
-			g.net += base - lineTax
-		} else {
-			g.net += base
-		}
+		g.net += net
 		calc.tax += lineTax
 	}
-	var taxLines []any
+	calc.taxDetail = taxDetail(calc.tax, groups, order)
+	calc.total = calc.subtotal - calc.discount
+	if mode == "TaxExcluded" {
+		calc.total += calc.tax
+	}
+	if calc.tax != 0 {
+		calc.ledgerLines[c.roles[roleTax]] += calc.tax
+	}
+	return nil
+}
+
+// lineTaxCode resolves a VAT line's TaxCodeRef, which must name one of the
+// company's tax codes, and returns its rate.
+func (c *company) lineTaxCode(it itemLine) (*entity, *big.Rat, error) {
+	detail := obj(it.line, "SalesItemLineDetail")
+	elem := it.elem + ".SalesItemLineDetail.TaxCodeRef"
+	switch v := refValue(detail, "TaxCodeRef"); v {
+	case "":
+		return nil, nil, errBusiness("Make sure all your transactions have a VAT rate before you save. %s has no TaxCodeRef.", it.elem)
+	case "TAX", "NON":
+		return nil, nil, errBusiness("%s %q is a US sales tax pseudo code; a VAT company needs the Id of one of its TaxCodes.", elem, v)
+	}
+	code, err := c.resolveRef(detail, "TaxCodeRef", "TaxCode", elem)
+	if err != nil {
+		return nil, nil, err
+	}
+	detail["TaxCodeRef"] = map[string]any{"value": code.id}
+	rate, pct := c.salesRate(code)
+	return rate, pct, nil
+}
+
+// vatOn returns the tax on a line's taxable base and the net amount taxed:
+// added on top when tax is excluded, carved out when included.
+func vatOn(mode string, base money.Amount, pct *big.Rat) (tax, net money.Amount) {
+	switch mode {
+	case "TaxExcluded":
+		return base.MulRat(new(big.Rat).Quo(pct, big.NewRat(100, 1))), base
+	case "TaxInclusive":
+		tax = base.MulRat(new(big.Rat).Quo(pct, new(big.Rat).Add(pct, big.NewRat(100, 1))))
+		return tax, base - tax
+	}
+	return 0, base
+}
+
+// taxDetail renders TxnTaxDetail with one TaxLine per rate.
+func taxDetail(total money.Amount, groups map[string]*taxGroup, order []string) map[string]any {
+	detail := map[string]any{"TotalTax": num(total)}
+	var lines []any
 	for _, id := range order {
 		g := groups[id]
-		taxLines = append(taxLines, map[string]any{
+		lines = append(lines, map[string]any{
 			"Amount":     num(g.tax),
 			"DetailType": "TaxLineDetail",
 			"TaxLineDetail": map[string]any{
@@ -127,18 +154,10 @@ func (c *company) applyVAT(w *write, calc *salesCalc, items []itemLine) error {
 			},
 		})
 	}
-	calc.taxDetail = map[string]any{"TotalTax": num(calc.tax)}
-	if taxLines != nil {
-		calc.taxDetail["TaxLine"] = taxLines
+	if lines != nil {
+		detail["TaxLine"] = lines
 	}
-	calc.total = calc.subtotal - calc.discount
-	if mode == "TaxExcluded" {
-		calc.total += calc.tax
-	}
-	if calc.tax != 0 {
-		calc.ledgerLines[c.roles[roleTax]] += calc.tax
-	}
-	return nil
+	return detail
 }
 
 // salesRate returns the first sales rate of a tax code and its percentage;

@@ -10,7 +10,7 @@ import (
 // write is one create or update on its way into the store.
 type write struct {
 	kind  *kind
-	old   *entity       // nil on create
+	old   *entity        // nil on create
 	input map[string]any // the body as received
 	data  map[string]any // what will be stored; prepare normalises it
 	txn   *txn           // the bookkeeping view prepare derives
@@ -48,6 +48,9 @@ func (c *company) save(k *kind, body map[string]any, opts writeOptions, now time
 		if err != nil {
 			return nil, err
 		}
+		if err := errIfVoided(old); err != nil {
+			return nil, err
+		}
 		w.old = old
 	}
 	clean := c.stripReadOnly(k.name, copyObject(body), "")
@@ -66,7 +69,7 @@ func (c *company) save(k *kind, body map[string]any, opts writeOptions, now time
 		return nil, err
 	}
 	e := c.commit(w)
-	c.refresh(now, e)
+	c.refresh(now)
 	c.autoApply(e, w.old == nil, now)
 	return e, nil
 }
@@ -89,18 +92,25 @@ func (c *company) current(k *kind, body map[string]any) (*entity, error) {
 	if token != strconv.Itoa(e.syncToken) {
 		return nil, errStale()
 	}
-	if e.txn != nil && e.txn.voided {
-		return nil, errBusiness("%s %s has been voided and can no longer be changed.", k.name, id)
-	}
 	return e, nil
+}
+
+// errIfVoided refuses to change a voided transaction; it can only be
+// deleted.
+func errIfVoided(e *entity) error {
+	if e.txn != nil && e.txn.voided {
+		return errBusiness("%s %s has been voided and can no longer be changed.", e.kind.name, e.id)
+	}
+	return nil
 }
 
 func (c *company) commit(w *write) *entity {
 	e := w.old
 	if e == nil {
 		e = &entity{kind: w.kind, id: c.newID(), created: w.now, updated: w.now}
+		c.bumped[e] = true
 	} else {
-		e.touch(w.now)
+		c.bump(e, w.now)
 	}
 	e.data = w.data
 	e.txn = w.txn

@@ -26,7 +26,17 @@ type Settings struct {
 	CustomerMode string `json:"customer_mode,omitempty"`
 	// SyncFrom (YYYY-MM-DD): documents dated before it are skipped.
 	SyncFrom string `json:"sync_from,omitempty"`
+	// ClosedBooks says what happens to a new document dated inside
+	// QuickBooks' closed period: post_open (default: posted on the first
+	// open day and flagged) or hold (not posted; a warning explains).
+	ClosedBooks string `json:"closed_books,omitempty"`
 }
+
+// Closed-books choices.
+const (
+	ClosedPostOpen = "post_open"
+	ClosedHold     = "hold"
+)
 
 // Tax modes.
 const (

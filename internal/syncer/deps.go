@@ -56,4 +56,5 @@ type Store interface {
 	Links
 	Dependencies
 	Tenants
+	Realms
 }

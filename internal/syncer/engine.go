@@ -32,6 +32,10 @@ type Config struct {
 	Now        func() time.Time
 	// QBOOptions are passed to every QBO client (observers in benchmarks).
 	QBOOptions []qbo.Option
+	// RequestsPerMinute is the per-realm budget; 0 means DefaultRequestsPerMinute.
+	RequestsPerMinute int
+	// ThrottleBackoff is the realm's rest after a 429; 0 means 60 s.
+	ThrottleBackoff time.Duration
 }
 
 // Engine syncs one entity per call. It is safe for concurrent use.
@@ -49,6 +53,12 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.ThrottleBackoff == 0 {
+		cfg.ThrottleBackoff = defaultThrottleBackoff
+	}
+	if cfg.RequestsPerMinute == 0 {
+		cfg.RequestsPerMinute = DefaultRequestsPerMinute
 	}
 	return &Engine{cfg: cfg}
 }
@@ -72,7 +82,7 @@ func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
 	}
 	out, err := r.sync(ctx)
 	if err != nil {
-		return e.failed(ctx, log, st, err)
+		return e.failed(ctx, log, st, r.conn.RealmID, err)
 	}
 	return e.record(ctx, log, st, out)
 }
@@ -94,8 +104,15 @@ func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err err
 }
 
 // failed turns a sync error into a retry (returned) or a warning (recorded).
-func (e *Engine) failed(ctx context.Context, log *slog.Logger, st store.EntityState, err error) error {
+func (e *Engine) failed(ctx context.Context, log *slog.Logger, st store.EntityState, realm string, err error) error {
 	var qe *qbo.Error
+	if errors.As(err, &qe) && qe.Throttled() {
+		// Throttling is a scheduling input: the realm backs off and the
+		// entity stays queued, never a warning.
+		if terr := e.cfg.Store.ThrottleRealm(ctx, realm, e.cfg.Now().Add(e.cfg.ThrottleBackoff)); terr != nil {
+			return terr
+		}
+	}
 	if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() {
 		log.WarnContext(ctx, "qbo refused entity", "code", qe.Code, "intuit_tid", qe.IntuitTID, "err", err)
 		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: &store.Warning{
@@ -159,10 +176,17 @@ func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
 	return nil
 }
 
-// client returns a QBO client that sends conn's access token.
-func (e *Engine) client(ctx context.Context, conn store.Connection) *qbo.Client {
-	base := context.WithValue(ctx, oauth2.HTTPClient, e.cfg.HTTPClient)
-	hc := oauth2.NewClient(base, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}))
-	hc.Timeout = e.cfg.HTTPClient.Timeout
+// client returns a QBO client that sends conn's access token within the
+// realm's request budget.
+func (e *Engine) client(conn store.Connection) *qbo.Client {
+	base := e.cfg.HTTPClient.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc := &http.Client{Timeout: e.cfg.HTTPClient.Timeout, Transport: &oauth2.Transport{
+		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}),
+		Base: limited{base: base, realms: e.cfg.Store, realm: conn.RealmID, limit: e.cfg.RequestsPerMinute,
+			backoff: e.cfg.ThrottleBackoff, now: e.cfg.Now},
+	}}
 	return qbo.New(hc, e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
 }

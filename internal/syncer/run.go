@@ -19,6 +19,9 @@ type run struct {
 	qbo    *qbo.Client
 	// parents holds the links of the entity's references, once linked.
 	parents map[billing.Ref]store.Link
+	// flag is a note for admins on an entity that synced, but not as sent
+	// (posted in the open period instead of closed books).
+	flag string
 }
 
 func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error) {
@@ -30,7 +33,14 @@ func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error)
 	if err != nil {
 		return nil, err
 	}
-	return &run{e: e, st: st, tenant: t, conn: conn, qbo: e.client(ctx, conn),
+	until, err := e.cfg.Store.RealmThrottledUntil(ctx, conn.RealmID)
+	if err != nil {
+		return nil, err
+	}
+	if !until.IsZero() {
+		return nil, &ThrottledError{Realm: conn.RealmID, Until: until}
+	}
+	return &run{e: e, st: st, tenant: t, conn: conn, qbo: e.client(conn),
 		parents: map[billing.Ref]store.Link{}}, nil
 }
 
@@ -56,7 +66,7 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
 			return outcome{}, err
 		}
-		r.qbo = r.e.client(ctx, r.conn)
+		r.qbo = r.e.client(r.conn)
 		link, err = r.syncKind(ctx, ent)
 	}
 	var we *waitError
@@ -66,7 +76,11 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	return outcome{update: store.StatusUpdate{Status: store.StatusSynced}, qboID: link.QBOID}, nil
+	out := outcome{update: store.StatusUpdate{Status: store.StatusSynced}, qboID: link.QBOID}
+	if r.flag != "" {
+		out.update.Warning = &store.Warning{Message: r.flag}
+	}
+	return out, nil
 }
 
 // waitFor returns the first reference that has not linked yet, as

@@ -88,9 +88,13 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		}
 	}
 	created, err := create(ctx, t.payload, link.RequestID)
+	var qe *qbo.Error
+	if errors.As(err, &qe) && qe.PeriodClosed() {
+		created, err = createInOpenPeriod(ctx, r, t.payload, link.RequestID, create)
+	}
 	if err != nil {
-		var qe *qbo.Error
-		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() {
+		var pe *PermanentError
+		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) {
 			// QBO answered and created nothing: the next attempt may use a
 			// new requestid and need not look the object up first.
 			link.RequestID = ""
@@ -121,6 +125,10 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t 
 		_, token := identOf(cur)
 		v = withIdent(link.QBOID, token, t.payload)
 		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+"r")
+	}
+	if errors.As(err, &qe) && qe.PeriodClosed() {
+		return link, &PermanentError{Reason: fmt.Sprintf("QuickBooks refused the change: the document is dated inside the closed period (%s). "+
+			"The change is not forced into closed books; book an adjustment in the open period or reopen it, then resend.", qe.Detail)}
 	}
 	if err != nil {
 		return link, err
