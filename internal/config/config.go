@@ -50,7 +50,10 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var missing []string
 	get := func(name string, required bool) string {
 		v, ok := lookup(name)
-		if required && (!ok || v == "") {
+		if !ok {
+			v = ""
+		}
+		if required && v == "" {
 			missing = append(missing, name)
 		}
 		return v
