@@ -16,7 +16,7 @@ import (
 //
 //	go test ./internal/e2e -run '^$' -bench InvoiceSync -benchtime 50x
 func BenchmarkInvoiceSync(b *testing.B) {
-	s := devstack.ForTest(b)
+	s := newStack(b, devstack.Options{})
 	e := newTenant(b, s, "bench")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Bench Customer", "bench@example.com"))
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Bench plan"))

@@ -54,7 +54,7 @@ func qtyInt(q string) int64 {
 // a draft and a void — and checks QuickBooks: the invoice's lines, totals
 // and DocNumber, and that nothing exists twice.
 func TestInvoiceEndToEnd(t *testing.T) {
-	e := newTenant(t, devstack.ForTest(t), "acme")
+	e := newTenant(t, newStack(t, devstack.Options{}), "acme")
 
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_basic", "Basic plan"))
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_addon", "Extra seat"))

@@ -50,7 +50,7 @@ func (e *tenantEnv) ledger() simLedger {
 // amount_due, the customer's open A/R equals billing's, cash moved by
 // payments minus refunds, and the books balance.
 func TestLedgerEndToEnd(t *testing.T) {
-	e := newTenant(t, devstack.ForTest(t), "ledger")
+	e := newTenant(t, newStack(t, devstack.Options{}), "ledger")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Ledger Customer", "l@example.com"))
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Plan"))
 	inv := invoice("inv_1", 1, "cus_1", "L-1", "posted", line{id: "l1", product: "prod_1", qty: "1", unit: 10000})

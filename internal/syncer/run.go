@@ -57,17 +57,16 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
 		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
 	}
-	if err := r.ensureDefaults(ctx); err != nil {
-		return outcome{}, err
-	}
-	link, err := r.syncKind(ctx, ent)
+	link, err := r.write(ctx, ent)
 	var qe *qbo.Error
 	if errors.As(err, &qe) && qe.AuthFailed() {
+		// The access token was refused (expired or revoked early):
+		// refresh once and try again.
 		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
 			return outcome{}, err
 		}
 		r.qbo = r.e.client(r.conn)
-		link, err = r.syncKind(ctx, ent)
+		link, err = r.write(ctx, ent)
 	}
 	var we *waitError
 	if errors.As(err, &we) {
@@ -81,6 +80,14 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		out.update.Warning = &store.Warning{Message: r.flag}
 	}
 	return out, nil
+}
+
+// write makes sure the tenant's defaults exist in QBO, then writes ent.
+func (r *run) write(ctx context.Context, ent billing.Entity) (store.Link, error) {
+	if err := r.ensureDefaults(ctx); err != nil {
+		return store.Link{}, err
+	}
+	return r.syncKind(ctx, ent)
 }
 
 // waitFor returns the first reference that has not linked yet, as
