@@ -158,3 +158,21 @@ func TestDuplicateNameDisambiguates(t *testing.T) {
 		t.Errorf("customers = %v, want Same Name and one disambiguated", names)
 	}
 }
+
+// TestCurrencyMismatchIsAWarning: a transaction in another currency than
+// its customer's is not sent; the warning says why.
+func TestCurrencyMismatchIsAWarning(t *testing.T) {
+	e := newTenant(t, newStack(t, devstack.Options{}), "fx")
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Dollar Co", "d@example.com"))
+	inv := invoice("inv_1", 1, "cus_1", "FX-1", "posted", line{id: "l1", qty: "1", unit: 1000})
+	inv["currency"] = "EUR"
+	e.mustPost(http.StatusAccepted, "invoice.created", inv)
+	e.drain()
+	got := e.status(billing.KindInvoice, "inv_1")
+	if !strings.Contains(got, "Currency mismatch: this invoice is in EUR but customer cus_1 is billed in USD") {
+		t.Errorf("status %q, want a currency-mismatch warning", got)
+	}
+	if n := e.count("select count(*) from Invoice"); n != 0 {
+		t.Errorf("invoices in QuickBooks = %d, want 0", n)
+	}
+}

@@ -57,6 +57,9 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
 		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
 	}
+	if err := r.checkCurrency(ctx, ent); err != nil {
+		return outcome{}, err
+	}
 	link, err := r.write(ctx, ent)
 	var qe *qbo.Error
 	if errors.As(err, &qe) && qe.AuthFailed() {
@@ -80,6 +83,28 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		out.update.Warning = &store.Warning{Message: r.flag}
 	}
 	return out, nil
+}
+
+// checkCurrency refuses a transaction whose currency is not its
+// customer's: QBO keeps one currency per customer.
+func (r *run) checkCurrency(ctx context.Context, ent billing.Entity) error {
+	cur, cust := ent.EntityCurrency(), ent.CustomerRef()
+	if cur == "" || r.st.Kind == billing.KindCustomer || cust == "" {
+		return nil
+	}
+	st, err := r.e.cfg.Store.Entity(ctx, r.st.Tenant, billing.KindCustomer, cust)
+	if err != nil {
+		return fmt.Errorf("load customer %s: %w", cust, err)
+	}
+	c, err := billing.Decode(billing.KindCustomer, st.Data)
+	if err != nil {
+		return &PermanentError{Reason: "the customer's stored snapshot cannot be read: " + err.Error()}
+	}
+	if want := c.EntityCurrency(); want != cur {
+		return &PermanentError{Reason: fmt.Sprintf("Currency mismatch: this %s is in %s but customer %s is billed in %s; "+
+			"QuickBooks keeps one currency per customer. Correct the currency in billing, then resend.", r.st.Kind, cur, cust, want)}
+	}
+	return nil
 }
 
 // write makes sure the tenant's defaults exist in QBO, then writes ent.
