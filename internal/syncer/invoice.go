@@ -83,13 +83,13 @@ func mapSalesLine(l billing.InvoiceLine, currency string, s store.Settings, refs
 func applyTax(out *qbo.Invoice, v *billing.Invoice, s store.Settings) error {
 	switch s.TaxMode {
 	case store.TaxUSOverride:
-		if v.TaxTotal > 0 {
-			tax, err := amount(v.TaxTotal, v.Currency)
-			if err != nil {
-				return err
-			}
-			out.TxnTaxDetail = &qbo.TxnTaxDetail{TotalTax: tax}
+		// Also when it is 0: updates are sparse, so an invoice whose tax
+		// went away would otherwise keep its old TotalTax in QBO.
+		tax, err := amount(v.TaxTotal, v.Currency)
+		if err != nil {
+			return err
 		}
+		out.TxnTaxDetail = &qbo.TxnTaxDetail{TotalTax: tax}
 	case store.TaxCodes:
 		out.GlobalTaxCalculation = "TaxExcluded"
 	default:
@@ -107,19 +107,16 @@ func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, 
 			refs.items[l.ProductID] = r.qboID(billing.KindProduct, l.ProductID)
 		}
 	}
+	find := func(ctx context.Context) (qbo.Invoice, bool, error) {
+		return findMarked(ctx, r, "select * from Invoice where DocNumber = "+qbo.Quote(v.Number),
+			marker(billing.KindInvoice, v.ID), func(v qbo.Invoice) string { return v.PrivateNote })
+	}
 	if v.Status == billing.InvoiceVoided {
-		return voidLinked[qbo.Invoice](ctx, r, billing.Ref{Kind: billing.KindInvoice, ID: v.ID})
+		return voidLinked(ctx, r, billing.Ref{Kind: billing.KindInvoice, ID: v.ID}, find)
 	}
 	payload, err := mapInvoice(v, r.tenant.Settings, refs)
 	if err != nil {
 		return store.Link{}, err
 	}
-	t := target[qbo.Invoice]{
-		payload: payload,
-		find: func(ctx context.Context) (qbo.Invoice, bool, error) {
-			return findMarked(ctx, r, "select * from Invoice where DocNumber = "+qbo.Quote(v.Number),
-				marker(billing.KindInvoice, v.ID), func(v qbo.Invoice) string { return v.PrivateNote })
-		},
-	}
-	return upsert(ctx, r, t)
+	return upsert(ctx, r, target[qbo.Invoice]{payload: payload, find: find, afterCreate: r.undoCreditAutoApply})
 }

@@ -93,8 +93,16 @@ func refundLines(l store.Link) ([]refundLine, error) {
 }
 
 func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, error) {
+	stmt := "select * from Payment where TxnDate = '" + p.ReceivedOn.String() + "'"
+	mark := marker(billing.KindPayment, p.ID)
 	if r.st.Action == billing.ActionVoided {
-		return voidLinked[qbo.Payment](ctx, r, billing.Ref{Kind: billing.KindPayment, ID: p.ID})
+		return voidLinked(ctx, r, billing.Ref{Kind: billing.KindPayment, ID: p.ID},
+			func(ctx context.Context) (qbo.Payment, bool, error) {
+				return findMarked(ctx, r, stmt, mark, func(v qbo.Payment) string { return v.PrivateNote })
+			})
+	}
+	find := func(ctx context.Context) (paymentBody, bool, error) {
+		return findMarked(ctx, r, stmt, mark, func(v paymentBody) string { return v.PrivateNote })
 	}
 	link, err := r.link(ctx)
 	if err != nil {
@@ -113,11 +121,6 @@ func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, 
 	if err != nil {
 		return store.Link{}, err
 	}
-	return upsert(ctx, r, target[qbo.Payment]{
-		payload: payload,
-		find: func(ctx context.Context) (qbo.Payment, bool, error) {
-			return findMarked[qbo.Payment](ctx, r, "select * from Payment where TxnDate = '"+p.ReceivedOn.String()+"'",
-				marker(billing.KindPayment, p.ID), func(v qbo.Payment) string { return v.PrivateNote })
-		},
-	})
+	body := paymentBody{Payment: payload, Line: append([]qbo.Line{}, payload.Line...)}
+	return upsert(ctx, r, target[paymentBody]{payload: body, find: find, afterCreate: paymentAutoApplied(body)})
 }

@@ -26,6 +26,10 @@ type target[T qbo.Entity] struct {
 	find func(ctx context.Context) (T, bool, error)
 	// create may replace qbo.Create (customers resolve duplicate names).
 	create func(ctx context.Context, v T, requestID string) (T, error)
+	// afterCreate inspects what QBO created; it returns true when QBO
+	// changed the object on its own (company automation), so the payload
+	// must be written over it at once.
+	afterCreate func(ctx context.Context, created T) (rewrite bool, err error)
 }
 
 // upsert converges the QBO object of the run's entity to t.payload with at
@@ -63,7 +67,11 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 // createOnce links the entity to a QBO object, creating it at most once.
 // The returned link has SentHash == hash when the object now holds payload.
 func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
-	if link.State == store.LinkCreating && link.RequestID != "" {
+	resume := link.State == store.LinkCreating && link.RequestID != ""
+	// relatch: the tenant's links were forgotten, so an entity without any
+	// link may already have its object in QBO; look before creating.
+	relatch := r.conn.Relatch && link.Rev == 0
+	if resume || relatch {
 		found, ok, err := t.find(ctx)
 		if err != nil {
 			return link, fmt.Errorf("look for an earlier create: %w", err)
@@ -73,7 +81,8 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
 			return r.putLink(ctx, link)
 		}
-	} else {
+	}
+	if !resume {
 		link.State, link.RealmID, link.IntentAt = store.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
 		link.RequestID = requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
 		var err error
@@ -107,7 +116,14 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	id, token := identOf(created)
 	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
 	link.SyncedVersion = r.st.Version
-	return r.putLink(ctx, link)
+	if link, err = r.putLink(ctx, link); err != nil || t.afterCreate == nil {
+		return link, err
+	}
+	rewrite, err := t.afterCreate(ctx, created)
+	if rewrite {
+		link.SentHash = "" // upsert goes on to write the payload over QBO's changes
+	}
+	return link, err
 }
 
 // updateLinked writes payload over the linked object, re-reading it once

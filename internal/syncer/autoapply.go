@@ -1,0 +1,84 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/queue"
+)
+
+// QuickBooks' automation preferences (Automatically apply credits /
+// payments, on in a new company) apply money on their own: a new invoice
+// takes the customer's open credits, a new payment without lines pays the
+// oldest invoices. Billing decides applications, so the engine undoes
+// what the automation did: our own payments are written again with billing's
+// lines, and the zero-amount payments QuickBooks made to apply credit memos
+// are deleted.
+
+// paymentBody always sends Line, even empty, so a payment keeps exactly
+// billing's applications (an empty list clears what auto-apply added).
+type paymentBody struct {
+	qbo.Payment
+	Line []qbo.Line `json:"Line"`
+}
+
+// paymentAutoApplied reports whether QBO added lines to a new payment.
+func paymentAutoApplied(sent paymentBody) func(context.Context, paymentBody) (bool, error) {
+	return func(_ context.Context, created paymentBody) (bool, error) {
+		return len(created.Line) != len(sent.Line), nil
+	}
+}
+
+var markerRE = regexp.MustCompile(`\[billing ([a-z_]+) ([A-Za-z0-9._:-]+)\]( application)?`)
+
+// undoCreditAutoApply releases what QBO applied to a new invoice.
+func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, error) {
+	for _, lt := range inv.LinkedTxn {
+		if lt.TxnType != "Payment" {
+			continue
+		}
+		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, lt.TxnID)
+		if err != nil {
+			return false, err
+		}
+		m := markerRE.FindStringSubmatch(p.PrivateNote)
+		if m == nil {
+			// Made by QuickBooks to apply a credit memo: not billing's.
+			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
+			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil {
+				return false, fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+			}
+			continue
+		}
+		key := billing.Ref{Kind: billing.Kind(m[1]), ID: m[2]}
+		if m[3] != "" {
+			key.ID += "#application"
+		}
+		if err := r.rewriteLater(ctx, key, m[2]); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// rewriteLater makes the next sync of entity id write its payload again
+// (its QBO object was changed by automation) and queues that sync.
+func (r *run) rewriteLater(ctx context.Context, key billing.Ref, id string) error {
+	l, err := r.linkOf(ctx, key)
+	if err != nil || !l.Linked() {
+		return err
+	}
+	l.SentHash = ""
+	if _, err := r.putLink(ctx, l); err != nil {
+		return err
+	}
+	st, err := r.e.cfg.Store.Entity(ctx, r.st.Tenant, key.Kind, id)
+	if err != nil {
+		return err
+	}
+	return r.e.cfg.Queue.Publish(ctx, queue.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
+		CustomerID: st.CustomerID, Reason: "auto-apply", Nonce: "undo:" + r.st.ID + ":" + fmt.Sprint(r.st.Version)})
+}
