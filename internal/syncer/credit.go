@@ -72,39 +72,39 @@ func mapApplication(d creditDoc, creditMemoID string) (qbo.Payment, error) {
 func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error) {
 	main := billing.Ref{Kind: d.kind, ID: d.id}
 	app := billing.Ref{Kind: d.kind, ID: d.id + "#application"}
+	findMemo := func(ctx context.Context) (qbo.CreditMemo, bool, error) {
+		return findMarked(ctx, r, "select * from CreditMemo where TxnDate = '"+d.date+"'",
+			marker(d.kind, d.id), func(v qbo.CreditMemo) string { return v.PrivateNote })
+	}
+	findApp := func(ctx context.Context) (qbo.Payment, bool, error) {
+		return findMarked(ctx, r, "select * from Payment where TxnDate = '"+d.date+"'",
+			applicationMarker(d.kind, d.id), func(v qbo.Payment) string { return v.PrivateNote })
+	}
 	if r.st.Action == billing.ActionVoided {
 		// Release the invoices first: QBO refuses to void a credit memo
 		// that is still applied.
-		if _, err := voidLinked[qbo.Payment](ctx, r, app); err != nil {
+		if _, err := voidLinked(ctx, r, app, findApp); err != nil {
 			return store.Link{}, err
 		}
-		return voidLinked[qbo.CreditMemo](ctx, r, main)
+		return voidLinked(ctx, r, main, findMemo)
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
 		return store.Link{}, err
 	}
-	link, err := upsert(ctx, r, target[qbo.CreditMemo]{key: main, payload: memo,
-		find: func(ctx context.Context) (qbo.CreditMemo, bool, error) {
-			return findMarked(ctx, r, "select * from CreditMemo where TxnDate = '"+d.date+"'",
-				marker(d.kind, d.id), func(v qbo.CreditMemo) string { return v.PrivateNote })
-		}})
+	link, err := upsert(ctx, r, target[qbo.CreditMemo]{key: main, payload: memo, find: findMemo})
 	if err != nil {
 		return link, err
 	}
 	if len(d.applications) == 0 {
-		_, err := voidLinked[qbo.Payment](ctx, r, app)
+		_, err := voidLinked(ctx, r, app, findApp)
 		return link, err
 	}
 	pay, err := mapApplication(d, link.QBOID)
 	if err != nil {
 		return link, err
 	}
-	_, err = upsert(ctx, r, target[qbo.Payment]{key: app, payload: pay,
-		find: func(ctx context.Context) (qbo.Payment, bool, error) {
-			return findMarked(ctx, r, "select * from Payment where TxnDate = '"+d.date+"'",
-				applicationMarker(d.kind, d.id), func(v qbo.Payment) string { return v.PrivateNote })
-		}})
+	_, err = upsert(ctx, r, target[qbo.Payment]{key: app, payload: pay, find: findApp})
 	return link, err
 }
 

@@ -30,8 +30,11 @@ func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt, mark string, no
 // voidLinked voids the QBO transaction linked under key, once. A document
 // voided before it reached QBO needs nothing there. Journal entries cannot
 // be voided in QBO; they are deleted.
-func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref) (store.Link, error) {
+func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (store.Link, error) {
 	link, err := r.linkOf(ctx, key)
+	if err == nil && !link.Linked() && link.State == store.LinkCreating && link.RequestID != "" {
+		link, err = latchLostCreate(ctx, r, link, find)
+	}
 	if err != nil || !link.Linked() || link.Voided {
 		return link, err
 	}
@@ -54,6 +57,22 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref) (sto
 	}
 	_, link.SyncToken = identOf(voided)
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
+	return r.putLink(ctx, link)
+}
+
+// latchLostCreate links an intent whose create may have committed in QBO
+// with its answer lost: the object, found by its natural key, must be
+// voided too, or it would outlive billing's void.
+func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link store.Link, find func(context.Context) (T, bool, error)) (store.Link, error) {
+	found, ok, err := find(ctx)
+	if err != nil {
+		return link, fmt.Errorf("look for an earlier create: %w", err)
+	}
+	if !ok {
+		return link, nil
+	}
+	link.State, link.SentHash = store.LinkLinked, ""
+	link.QBOID, link.SyncToken = identOf(found)
 	return r.putLink(ctx, link)
 }
 

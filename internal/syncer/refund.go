@@ -37,11 +37,15 @@ func mapRefund(f *billing.Refund, s store.Settings, customerID string) (qbo.Jour
 
 func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, error) {
 	me := billing.Ref{Kind: billing.KindRefund, ID: f.ID}
+	find := func(ctx context.Context) (qbo.JournalEntry, bool, error) {
+		return findMarked(ctx, r, "select * from JournalEntry where TxnDate = '"+f.RefundedOn.String()+"'",
+			marker(billing.KindRefund, f.ID), func(v qbo.JournalEntry) string { return v.PrivateNote })
+	}
 	if r.st.Action == billing.ActionVoided {
 		if err := r.setRefundOnPayment(ctx, f, ""); err != nil {
 			return store.Link{}, err
 		}
-		return voidLinked[qbo.JournalEntry](ctx, r, me)
+		return voidLinked(ctx, r, me, find)
 	}
 	if err := r.refundCovered(ctx, f); err != nil {
 		return store.Link{}, err
@@ -50,11 +54,7 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, er
 	if err != nil {
 		return store.Link{}, err
 	}
-	link, err := upsert(ctx, r, target[qbo.JournalEntry]{payload: je,
-		find: func(ctx context.Context) (qbo.JournalEntry, bool, error) {
-			return findMarked(ctx, r, "select * from JournalEntry where TxnDate = '"+f.RefundedOn.String()+"'",
-				marker(billing.KindRefund, f.ID), func(v qbo.JournalEntry) string { return v.PrivateNote })
-		}})
+	link, err := upsert(ctx, r, target[qbo.JournalEntry]{payload: je, find: find})
 	if err != nil {
 		return link, err
 	}
