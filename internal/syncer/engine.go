@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -113,6 +114,17 @@ func (e *Engine) failed(ctx context.Context, log *slog.Logger, st store.EntitySt
 			return terr
 		}
 	}
+	if errors.As(err, &qe) && (qe.Stale() || overApplied(qe)) {
+		// Another change is in flight on the same document (a SyncToken
+		// race, or billing freeing a balance through another entity that
+		// has not synced yet): retry soon; the warning shows meanwhile.
+		w := &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
+			IntuitTID: qe.IntuitTID, Retryable: true}
+		if serr := e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried, Warning: w}); serr != nil {
+			return serr
+		}
+		return fmt.Errorf("sync %s/%s: %w", st.Kind, st.ID, err)
+	}
 	if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() {
 		log.WarnContext(ctx, "qbo refused entity", "code", qe.Code, "intuit_tid", qe.IntuitTID, "err", err)
 		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: &store.Warning{
@@ -189,4 +201,12 @@ func (e *Engine) client(conn store.Connection) *qbo.Client {
 			backoff: e.cfg.ThrottleBackoff, now: e.cfg.Now},
 	}}
 	return qbo.New(hc, e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
+}
+
+// overApplied reports QBO's refusal to apply more than a document's open
+// balance. Billing is consistent, so this means another change that frees
+// the balance (a payment's or credit's update, on another queue) has not
+// synced yet.
+func overApplied(qe *qbo.Error) bool {
+	return qe.Code == "6000" && strings.Contains(qe.Detail, "more than its open balance")
 }

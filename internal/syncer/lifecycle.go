@@ -43,7 +43,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	var voided T
 	for attempt := 0; ; attempt++ {
 		voided, err = voidOrDelete(ctx, r, withIdent[T](link.QBOID, token), reqID+strings.Repeat("r", attempt))
-		if !qbo.IsStale(err) || attempt > 0 {
+		if !qbo.IsStale(err) || attempt >= staleRetries {
 			break
 		}
 		cur, rerr := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
@@ -52,12 +52,32 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 		}
 		_, token = identOf(cur)
 	}
+	if qbo.IsValidation(err) && alreadyVoided[T](ctx, r, link.QBOID) {
+		// An earlier void committed but its answer was lost.
+		err = nil
+	}
 	if err != nil {
 		return link, err
 	}
 	_, link.SyncToken = identOf(voided)
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
 	return r.putLink(ctx, link)
+}
+
+// alreadyVoided reports whether QBO already shows the object voided
+// (voiding zeroes a transaction's total) or deleted.
+func alreadyVoided[T qbo.Entity](ctx context.Context, r *run, id string) bool {
+	cur, err := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, id)
+	if qbo.IsValidation(err) {
+		return true // gone: deleted earlier
+	}
+	if err != nil {
+		return false
+	}
+	var total struct{ TotalAmt json.Number }
+	b, _ := json.Marshal(cur)
+	_ = json.Unmarshal(b, &total)
+	return total.TotalAmt == "" || strings.Trim(string(total.TotalAmt), "0.") == ""
 }
 
 // latchLostCreate links an intent whose create may have committed in QBO

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
@@ -54,9 +55,15 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 		return link, err
 	}
 	if !link.Linked() {
-		if link, err = createOnce(ctx, r, link, t, hash); err != nil || link.SentHash == hash {
+		var created *T
+		if link, created, err = createOnce(ctx, r, link, t, hash); err != nil {
 			return link, err
 		}
+		if link, err = settle(ctx, r, link, t, created); err != nil || link.SentHash == hash {
+			return link, err
+		}
+	} else if link, err = settle(ctx, r, link, t, nil); err != nil {
+		return link, err
 	}
 	if link.SentHash == hash {
 		return r.markVersion(ctx, link)
@@ -64,9 +71,18 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 	return updateLinked(ctx, r, link, t, hash)
 }
 
+// staleRetries bounds the re-reads after a stale SyncToken (5010) in one
+// attempt; beyond it the message is retried later.
+const staleRetries = 3
+
+// settleKey marks, on a link, a new QBO object whose afterCreate check has
+// not run yet; it runs on the next attempt if this one fails.
+const settleKey = "settle"
+
 // createOnce links the entity to a QBO object, creating it at most once.
-// The returned link has SentHash == hash when the object now holds payload.
-func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
+// The returned link has SentHash == hash when the object now holds payload;
+// created is what QBO answered to our create, if it was ours.
+func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, *T, error) {
 	resume := link.State == store.LinkCreating && link.RequestID != ""
 	// relatch: the tenant's links were forgotten, so an entity without any
 	// link may already have its object in QBO; look before creating.
@@ -74,12 +90,14 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	if resume || relatch {
 		found, ok, err := t.find(ctx)
 		if err != nil {
-			return link, fmt.Errorf("look for an earlier create: %w", err)
+			return link, nil, fmt.Errorf("look for an earlier create: %w", err)
 		}
 		if ok {
 			id, token := identOf(found)
 			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
-			return r.putLink(ctx, link)
+			markSettle(&link, t)
+			link, err = r.putLink(ctx, link)
+			return link, nil, err
 		}
 	}
 	if !resume {
@@ -87,7 +105,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		link.RequestID = requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
 		var err error
 		if link, err = r.putLink(ctx, link); err != nil {
-			return link, err
+			return link, nil, err
 		}
 	}
 	create := t.create
@@ -108,22 +126,52 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 			// new requestid and need not look the object up first.
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
-				return link, perr
+				return link, nil, perr
 			}
 		}
-		return link, err
+		return link, nil, err
 	}
 	id, token := identOf(created)
 	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
 	link.SyncedVersion = r.st.Version
-	if link, err = r.putLink(ctx, link); err != nil || t.afterCreate == nil {
+	markSettle(&link, t)
+	link, err = r.putLink(ctx, link)
+	return link, &created, err
+}
+
+func markSettle[T qbo.Entity](l *store.Link, t target[T]) {
+	if t.afterCreate == nil {
+		return
+	}
+	if l.Extra == nil {
+		l.Extra = map[string]string{}
+	}
+	l.Extra[settleKey] = "1"
+}
+
+// settle runs afterCreate on a new object (read again when QBO's answer to
+// the create is not at hand) and clears the mark. When QBO changed the
+// object on its own, SentHash is cleared so the payload is written over it.
+func settle[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], created *T) (store.Link, error) {
+	if link.Extra[settleKey] == "" || t.afterCreate == nil {
+		return link, nil
+	}
+	if created == nil {
+		cur, err := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
+		if err != nil {
+			return link, err
+		}
+		created = &cur
+	}
+	rewrite, err := t.afterCreate(ctx, *created)
+	if err != nil {
 		return link, err
 	}
-	rewrite, err := t.afterCreate(ctx, created)
+	delete(link.Extra, settleKey)
 	if rewrite {
-		link.SentHash = "" // upsert goes on to write the payload over QBO's changes
+		link.SentHash = ""
 	}
-	return link, err
+	return r.putLink(ctx, link)
 }
 
 // updateLinked writes payload over the linked object, re-reading it once
@@ -133,14 +181,16 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t 
 	v := withIdent(link.QBOID, link.SyncToken, t.payload)
 	updated, err := qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	var qe *qbo.Error
-	if errors.As(err, &qe) && qe.Stale() {
+	// Payments applied to a document change its SyncToken too, so a busy
+	// document may be stale more than once.
+	for attempt := 1; attempt <= staleRetries && errors.As(err, &qe) && qe.Stale(); attempt++ {
 		cur, rerr := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
 		if rerr != nil {
 			return link, rerr
 		}
 		_, token := identOf(cur)
 		v = withIdent(link.QBOID, token, t.payload)
-		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+"r")
+		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+strings.Repeat("r", attempt))
 	}
 	if errors.As(err, &qe) && qe.PeriodClosed() {
 		return link, &PermanentError{Reason: fmt.Sprintf("QuickBooks refused the change: the document is dated inside the closed period (%s). "+
