@@ -40,6 +40,8 @@ func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, e
 		if lt.TxnType != "Payment" {
 			continue
 		}
+		r.e.cfg.Log.WarnContext(ctx, "undoing QuickBooks' automatic application of credit to a new invoice",
+			"tenant", r.st.Tenant, "invoice", inv.ID, "payment", lt.TxnID)
 		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, lt.TxnID)
 		if err != nil {
 			return false, err
@@ -57,16 +59,18 @@ func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, e
 		if m[3] != "" {
 			key.ID += "#application"
 		}
-		if err := r.rewriteLater(ctx, key, m[2]); err != nil {
+		if err := r.rewriteNow(ctx, key, m[2]); err != nil {
 			return false, err
 		}
 	}
 	return false, nil
 }
 
-// rewriteLater makes the next sync of entity id write its payload again
-// (its QBO object was changed by automation) and queues that sync.
-func (r *run) rewriteLater(ctx context.Context, key billing.Ref, id string) error {
+// rewriteNow makes entity id's QBO object hold billing's payload again
+// (automation changed it): its link forgets the last hash and the entity is
+// synced at once. At once, not queued: a queued rewrite could sit behind a
+// payment of the same customer that cannot apply until it is done.
+func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id string) error {
 	l, err := r.linkOf(ctx, key)
 	if err != nil || !l.Linked() {
 		return err
@@ -79,6 +83,6 @@ func (r *run) rewriteLater(ctx context.Context, key billing.Ref, id string) erro
 	if err != nil {
 		return err
 	}
-	return r.e.cfg.Queue.Publish(ctx, queue.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
-		CustomerID: st.CustomerID, Reason: "auto-apply", Nonce: "undo:" + r.st.ID + ":" + fmt.Sprint(r.st.Version)})
+	return r.e.Handle(ctx, queue.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
+		CustomerID: st.CustomerID, Reason: "auto-apply"})
 }
