@@ -113,3 +113,25 @@ func TestLedgerEndToEnd(t *testing.T) {
 		t.Errorf("after the refund's void: A/R %s, unapplied %s; want -15.00 and 10.00", c.OpenAR, c.UnappliedPayments)
 	}
 }
+
+// TestAutoApplyIsUndone: QuickBooks' automation (on in a new company)
+// applies a customer's open credit to a new invoice on its own; billing
+// did not, so the sync undoes it.
+func TestAutoApplyIsUndone(t *testing.T) {
+	e := newTenant(t, newStack(t, devstack.Options{}), "auto")
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Auto Co", "a@example.com"))
+	e.mustPost(http.StatusAccepted, "credit.created", map[string]any{"id": "cr_1", "version": 1, "customer_id": "cus_1",
+		"issued_on": "2026-11-20", "amount": 3000, "currency": "USD", "applications": []map[string]any{}})
+	e.mustPost(http.StatusAccepted, "payment.created", map[string]any{"id": "pay_1", "version": 1, "customer_id": "cus_1",
+		"received_on": "2026-11-20", "amount": 2000, "currency": "USD", "method": "cash", "applications": []map[string]any{}})
+	e.drain()
+	e.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_1", 1, "cus_1", "A-1", "posted", line{id: "l1", qty: "1", unit: 10000}))
+	e.drain()
+	c := e.ledger().Customers[0]
+	if len(c.Invoices) != 1 || c.Invoices[0].Balance != "100.00" {
+		t.Errorf("invoices %+v, want A-1 open for 100.00 (billing applied nothing)", c.Invoices)
+	}
+	if c.RemainingCredits != "30.00" || c.UnappliedPayments != "20.00" {
+		t.Errorf("remaining credits %s, unapplied payments %s; want 30.00 and 20.00", c.RemainingCredits, c.UnappliedPayments)
+	}
+}

@@ -36,23 +36,33 @@ var markerRE = regexp.MustCompile(`\[billing ([a-z_]+) ([A-Za-z0-9._:-]+)\]( app
 
 // undoCreditAutoApply releases what QBO applied to a new invoice.
 func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, error) {
+	return false, r.undoAutoApply(ctx, inv, true)
+}
+
+// undoAutoApply deletes the payments QBO made to apply credits to inv and,
+// with rewriteOurs, writes billing's payload again over our own payments
+// that QBO changed.
+func (r *run) undoAutoApply(ctx context.Context, inv qbo.Invoice, rewriteOurs bool) error {
 	for _, lt := range inv.LinkedTxn {
 		if lt.TxnType != "Payment" {
 			continue
 		}
-		r.e.cfg.Log.WarnContext(ctx, "undoing QuickBooks' automatic application of credit to a new invoice",
+		r.e.cfg.Log.InfoContext(ctx, "checking an application QuickBooks may have made on its own",
 			"tenant", r.st.Tenant, "invoice", inv.ID, "payment", lt.TxnID)
 		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, lt.TxnID)
 		if err != nil {
-			return false, err
+			return err
 		}
 		m := markerRE.FindStringSubmatch(p.PrivateNote)
 		if m == nil {
 			// Made by QuickBooks to apply a credit memo: not billing's.
 			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
 			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil {
-				return false, fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+				return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
 			}
+			continue
+		}
+		if !rewriteOurs {
 			continue
 		}
 		key := billing.Ref{Kind: billing.Kind(m[1]), ID: m[2]}
@@ -60,10 +70,10 @@ func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, e
 			key.ID += "#application"
 		}
 		if err := r.rewriteNow(ctx, key, m[2]); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return false, nil
+	return nil
 }
 
 // rewriteNow makes entity id's QBO object hold billing's payload again

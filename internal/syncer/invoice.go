@@ -112,11 +112,34 @@ func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, 
 			marker(billing.KindInvoice, v.ID), func(v qbo.Invoice) string { return v.PrivateNote })
 	}
 	if v.Status == billing.InvoiceVoided {
-		return voidLinked(ctx, r, billing.Ref{Kind: billing.KindInvoice, ID: v.ID}, find)
+		return r.voidInvoice(ctx, v, find)
 	}
 	payload, err := mapInvoice(v, r.tenant.Settings, refs)
 	if err != nil {
 		return store.Link{}, err
 	}
 	return upsert(ctx, r, target[qbo.Invoice]{payload: payload, find: find, afterCreate: r.undoCreditAutoApply})
+}
+
+// voidInvoice voids the invoice after deleting any payment QBO's automation
+// made to apply credit to it (the void would leave it behind, empty).
+func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(context.Context) (qbo.Invoice, bool, error)) (store.Link, error) {
+	key := billing.Ref{Kind: billing.KindInvoice, ID: v.ID}
+	l, err := r.linkOf(ctx, key)
+	if err == nil && !l.Linked() && l.State == store.LinkCreating && l.RequestID != "" {
+		l, err = latchLostCreate(ctx, r, l, find)
+	}
+	if err != nil {
+		return l, err
+	}
+	if l.Linked() && !l.Voided {
+		cur, err := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, l.QBOID)
+		if err != nil {
+			return l, err
+		}
+		if err := r.undoAutoApply(ctx, cur, false); err != nil {
+			return l, err
+		}
+	}
+	return voidLinked(ctx, r, key, find)
 }
