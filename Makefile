@@ -21,13 +21,13 @@ FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction \
 
 PKGS         ?= ./...
 TEST_TIMEOUT ?= 14m
-FUZZ_PKGS    ?= ./internal/billing
+FUZZ_PKGS    ?= ./internal/billing ./internal/auth
 FUZZTIME     ?= 30s
 STACK        := bash infra/local/stack.sh
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GO_FILES      = $(shell find . -name '*.go' -not -path './infra/local/node_modules/*' -not -path './.build/*' -not -path './.aws-sam/*')
 
-.PHONY: all build test dev deps java fuzz qbosim lint clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: all build test dev deps java chromium fuzz qbosim lint clean $(addprefix build-,$(FUNCTIONS))
 
 all: lint build
 
@@ -53,7 +53,7 @@ build:
 
 # What the tests and the dev stack need besides Go: Java for DynamoDB Local
 # and the pinned npm emulators.
-deps: java
+deps: java chromium
 	@$(STACK) install
 
 java:
@@ -63,12 +63,21 @@ java:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	}
 
+# The admin page's browser tests drive Debian's headless Chromium.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Chromium for the admin page's browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	}
+
 # vet first: it needs no emulators. The emulators start once for the whole
 # run (tests reuse DDB_ENDPOINT/SQS_ENDPOINT) and stop whatever happens.
 test: deps
 	@echo "go vet $(PKGS)"
 	@$(GO) vet $(PKGS)
 	@$(STACK) run -- $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	@[ ! -d .artifacts/screenshots ] || echo "admin page screenshots: $(CURDIR)/.artifacts/screenshots"
 
 dev: deps
 	$(GO) run ./infra/devstack
@@ -94,3 +103,28 @@ lint:
 clean:
 	rm -rf .build .aws-sam
 	-@$(STACK) stop 2>/dev/null
+
+# The seeded end-to-end property test at full size: one run per seed in
+# PROPERTY_SEEDS, each with PROPERTY_CUSTOMERS customers (PROPERTY_PER_TENANT
+# per QuickBooks company), about PROPERTY_EVENTS billing events, and per
+# company PROPERTY_FAULTS rounds of faults and PROPERTY_TIMEOUTS timeouts.
+# The stack's logs go to .build/property-<seed>.log; the summary and any
+# finding to the console. Every seed runs; the target fails if any did.
+PROPERTY_SEEDS      ?= 101 202 303
+PROPERTY_CUSTOMERS  ?= 50
+PROPERTY_EVENTS     ?= 4000
+PROPERTY_PER_TENANT ?= 5
+PROPERTY_FAULTS     ?= 3
+PROPERTY_TIMEOUTS   ?= 1
+
+.PHONY: property-long
+property-long: deps
+	@mkdir -p .build
+	@failed=""; for seed in $(PROPERTY_SEEDS); do \
+	  echo "property test, seed $$seed"; \
+	  $(STACK) run -- $(GO) test -count=1 -timeout 60m -v -run '^TestProperty$$' ./internal/e2e -args \
+	    -property.seed=$$seed -property.customers=$(PROPERTY_CUSTOMERS) -property.events=$(PROPERTY_EVENTS) \
+	    -property.per-tenant=$(PROPERTY_PER_TENANT) -property.faults=$(PROPERTY_FAULTS) \
+	    -property.timeouts=$(PROPERTY_TIMEOUTS) -property.log=$(CURDIR)/.build/property-$$seed.log || failed="$$failed $$seed"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "property test failed for seeds:$$failed"; exit 1; fi

@@ -1,5 +1,6 @@
-// Command oauth is the Lambda function behind GET /qbo/connect and
-// GET /qbo/callback: it connects a tenant's QuickBooks company.
+// Command oauth is the Lambda function behind the QuickBooks connection
+// routes (POST /qbo/connect, GET /qbo/callback, GET /qbo/connection,
+// POST /qbo/disconnect): it connects and disconnects a tenant's company.
 package main
 
 import (

@@ -5,16 +5,24 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	adminpage "github.com/qbosync/qbosync/internal/admin"
+	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/config"
+	"github.com/qbosync/qbosync/internal/operator"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/readiness"
 	"github.com/qbosync/qbosync/internal/scheduler"
+	"github.com/qbosync/qbosync/internal/seal"
 	"github.com/qbosync/qbosync/internal/store"
 	"github.com/qbosync/qbosync/internal/syncer"
 	"github.com/qbosync/qbosync/internal/webhook"
@@ -27,8 +35,12 @@ type Deps struct {
 	Config   config.Config
 	// HTTPClient carries calls to Intuit (tokens and the Accounting API).
 	HTTPClient *http.Client
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Sealer encrypts OAuth tokens and webhook secrets at rest; built once
+	// per cold start so its data keys are cached. Nil: built from
+	// Config.SealLocalKey when set, otherwise secrets cannot be stored.
+	Sealer *seal.Sealer
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // HTTPHandler is an API Gateway HTTP API (payload v2) handler.
@@ -44,9 +56,60 @@ func (d Deps) now() func() time.Time {
 	return d.Now
 }
 
-func (d Deps) store() *store.Store { return store.New(d.DynamoDB, d.Config.Table, d.Now) }
+func (d Deps) store() *store.Store {
+	st := store.New(d.DynamoDB, d.Config.Table, d.Now)
+	if sl := d.sealer(); sl != nil {
+		st = st.WithSealer(sl)
+	}
+	return st
+}
+
+func (d Deps) sealer() *seal.Sealer {
+	if d.Sealer != nil {
+		return d.Sealer
+	}
+	sl, err := LocalSealer(d.Config.SealLocalKey)
+	if err != nil {
+		return nil
+	}
+	return sl
+}
+
+// LocalSealer returns a Sealer whose data keys are wrapped by hexKey (32
+// bytes in hex), the local stack's stand-in for KMS.
+func LocalSealer(hexKey string) (*seal.Sealer, error) {
+	key, err := hex.DecodeString(hexKey)
+	if err != nil {
+		return nil, fmt.Errorf("local seal key: %w", err)
+	}
+	keys, err := seal.NewLocalKeys(key)
+	if err != nil {
+		return nil, err
+	}
+	return seal.New(keys), nil
+}
+
+// Verifier checks admin and operator bearer tokens where no API Gateway
+// authorizer did: the local stack's HS256 key (AUTH_LOCAL_KEY). On AWS it
+// is nil and auth.FromRequest reads the authorizer's verified claims only.
+func (d Deps) Verifier() auth.Verifier {
+	if d.Config.AuthLocalKey == "" {
+		return nil
+	}
+	key, err := hex.DecodeString(d.Config.AuthLocalKey)
+	if err != nil || len(key) < 32 {
+		return nil
+	}
+	l := auth.NewLocal(key)
+	l.Now = d.Now
+	return l
+}
 
 func (d Deps) publisher() *queue.Publisher { return queue.NewPublisher(d.SQS, d.Config.QueueURLs) }
+
+// Connector builds what keeps a tenant's QBO tokens fresh, as every
+// function that calls QuickBooks does at its cold start.
+func Connector(d Deps) *qboauth.Connector { return d.connector() }
 
 func (d Deps) connector() *qboauth.Connector {
 	redirect := ""
@@ -55,9 +118,13 @@ func (d Deps) connector() *qboauth.Connector {
 	}
 	return qboauth.New(qboauth.Config{
 		ClientID: d.Config.QBOClientID, ClientSecret: d.Config.ClientSecret,
-		AuthURL: d.Config.QBOAuthURL, TokenURL: d.Config.QBOTokenURL, RedirectURL: redirect,
-		StateKey: []byte(d.Config.StateKey), HTTPClient: d.HTTPClient, Now: d.Now,
-	}, d.store())
+		AuthURL: d.Config.QBOAuthURL, TokenURL: d.Config.QBOTokenURL, RevokeURL: d.Config.QBORevokeURL,
+		RedirectURL: redirect, StateKey: []byte(d.Config.StateKey), HTTPClient: d.HTTPClient, Now: d.Now, Log: d.Log,
+	}, d.store(), d.publisher())
+}
+
+func (d Deps) readiness() *readiness.Checker {
+	return readiness.New(d.store(), d.Config.QBOAPIBase, d.HTTPClient, d.Now)
 }
 
 // Webhook builds the billing webhook handler.
@@ -67,9 +134,11 @@ func Webhook(d Deps) HTTPHandler {
 	return h.Handle
 }
 
-// OAuth builds the QBO connect / callback handler.
+// OAuth builds the handler of the QBO connection routes (connect,
+// callback, status, disconnect).
 func OAuth(d Deps) HTTPHandler {
-	return qboauth.NewHandler(d.connector(), d.Log).Handle
+	return qboauth.NewHandler(qboauth.HandlerDeps{Connector: d.connector(), Store: d.store(),
+		Readiness: d.readiness(), Verifier: d.Verifier(), Log: d.Log}).Handle
 }
 
 // Engine builds the sync engine.
@@ -89,19 +158,30 @@ func Sync(d Deps) SQSHandler {
 
 // Scheduler builds the hourly scheduler handler.
 func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
-	s := scheduler.New(d.store(), d.connector(), d.publisher(), d.Now, d.Log)
+	s := scheduler.New(d.store(), d.connector(), d.publisher(), d.readiness(), d.Now, d.Log)
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		_, err := s.Run(ctx)
 		return err
 	}
 }
 
-// Admin builds the admin handler. The admin page and API are not served
-// yet: every route answers 501 so nothing unauthenticated is exposed.
+// Admin builds the admin function's handler: the operator API under
+// /api/v1/operator/, the admin page and API for everything else.
 func Admin(d Deps) HTTPHandler {
-	return func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		return events.APIGatewayV2HTTPResponse{StatusCode: 501,
-			Headers: map[string]string{"Content-Type": "application/json"},
-			Body:    `{"error":"not_implemented","message":"the admin API is not available in this version"}`}, nil
+	op := operator.New(d.store(), d.Verifier(), d.Log).Handle
+	verifier := d.Verifier()
+	admin := adminpage.New(adminpage.Config{
+		Store: d.store(), Queue: d.publisher(), Tokens: d.connector(),
+		Authenticate: func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (auth.Claims, error) {
+			return auth.FromRequest(ctx, req, verifier)
+		},
+		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
+		HTTPClient: d.HTTPClient, Log: d.Log, Now: d.Now,
+	}).Handle
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		if strings.HasPrefix(req.RawPath, operator.Prefix) {
+			return op(ctx, req)
+		}
+		return admin(ctx, req)
 	}
 }

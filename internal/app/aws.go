@@ -12,10 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/qbosync/qbosync/internal/config"
+	"github.com/qbosync/qbosync/internal/seal"
 )
 
 // FromAWS builds Deps at a function's cold start: configuration from the
@@ -42,10 +44,16 @@ func FromAWS(ctx context.Context, need ...string) (Deps, error) {
 			return Deps{}, err
 		}
 	}
-	return Deps{
+	d := Deps{
 		DynamoDB: dynamodb.NewFromConfig(awsCfg), SQS: sqs.NewFromConfig(awsCfg), Config: cfg,
 		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: log, Now: time.Now,
-	}, nil
+	}
+	if cfg.TokenKeyID != "" {
+		// One Sealer per cold start: its data keys are cached for the
+		// function's lifetime.
+		d.Sealer = seal.New(seal.NewKMS(kms.NewFromConfig(awsCfg), cfg.TokenKeyID))
+	}
+	return d, nil
 }
 
 func parameter(ctx context.Context, c *ssm.Client, name string) (string, error) {

@@ -29,7 +29,14 @@ type Config struct {
 	StateKeyParam     string
 	StateKey          string
 	PublicBaseURL     string
-	SyncKind          billing.Kind
+	// TokenKeyID is the KMS key that wraps the data keys sealing OAuth
+	// tokens and webhook secrets (TOKEN_KEY_ID).
+	TokenKeyID string
+	// SealLocalKey and AuthLocalKey (hex) replace KMS and the gateway's
+	// JWT authorizer on the local stack; they are never set on AWS.
+	SealLocalKey string
+	AuthLocalKey string
+	SyncKind     billing.Kind
 	// ThrottleBackoff is how long a realm rests after Intuit throttles it
 	// (QBO_THROTTLE_BACKOFF, a Go duration; default 60s, Intuit's advice).
 	ThrottleBackoff time.Duration
@@ -80,6 +87,8 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		missing = append(missing, "QBO_CLIENT_SECRET_PARAM")
 	}
 	c.PublicBaseURL = get("PUBLIC_BASE_URL", false)
+	c.TokenKeyID = get("TOKEN_KEY_ID", false)
+	c.SealLocalKey, c.AuthLocalKey = get("SEAL_LOCAL_KEY", false), get("AUTH_LOCAL_KEY", false)
 	c.SyncKind = billing.Kind(get("SYNC_KIND", needs["sync"]))
 	if v := get("QBO_THROTTLE_BACKOFF", false); v != "" {
 		d, err := time.ParseDuration(v)

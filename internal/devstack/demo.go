@@ -116,7 +116,12 @@ func (s *Stack) WriteGuide(ctx context.Context, w io.Writer, d *Demo) error {
 	fmt.Fprintf(w, "  queue status    %s/_dev/status\n", gw)
 	fmt.Fprintf(w, "  run scheduler   curl -s -X POST %s/_dev/scheduler\n", gw)
 	fmt.Fprintf(w, "  QBO simulator   %s (client %s / %s)\n", sim, SimClientID, SimClientSecret)
-	fmt.Fprintf(w, "  connect tenant  %s/qbo/connect?tenant=<tenant>\n", gw)
+	fmt.Fprintf(w, "  connect tenant  curl -s -X POST %s/qbo/connect -H 'Authorization: Bearer <admin token>' -d '{\"tenant\":\"<tenant>\"}'\n", gw)
+	fmt.Fprintf(w, "                  (then open the authorize_url it answers in a browser)\n")
+	fmt.Fprintf(w, "  operator token  %s\n", s.OperatorToken())
+	if d != nil {
+		fmt.Fprintf(w, "  admin token     %s (tenant %s)\n", s.AdminToken(d.Tenant), d.Tenant)
+	}
 	if d == nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package devstack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,28 +24,59 @@ func (s *Stack) CreateTenant(ctx context.Context, id, secret string) error {
 	return nil
 }
 
-// maxRedirects bounds the connect flow: connect → consent → callback.
+// maxRedirects bounds the connect flow: consent → callback.
 const maxRedirects = 5
 
-// ConnectQBO connects tenant to a new simulator company the way an admin's
-// browser does: GET /qbo/connect on the gateway, follow the redirect to the
-// simulator's consent, which approves at once and redirects back to
-// /qbo/callback. It returns the company's realm id once the tenant's
-// connection is stored.
+// ConnectQBO connects tenant to a new simulator company the way an admin
+// does: the admin page asks POST /qbo/connect (with the admin's token) for
+// Intuit's consent URL, the browser follows it to the simulator, which
+// approves at once and redirects back to /qbo/callback. It returns the
+// company's realm id once the tenant's connection is stored.
 func (s *Stack) ConnectQBO(ctx context.Context, tenant string) (string, error) {
+	return s.ConnectCompany(ctx, tenant, "", false)
+}
+
+// ConnectError is a connect flow the product refused: the status and page
+// of the callback (or of POST /qbo/connect).
+type ConnectError struct {
+	Status int
+	Body   string
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("connect answered %d: %s", e.Status, e.Body)
+}
+
+// ConnectCompany is ConnectQBO choosing the simulator company realm on the
+// consent screen ("" for a new one). reset asks to move a tenant connected
+// to another company to this one.
+func (s *Stack) ConnectCompany(ctx context.Context, tenant, realm string, reset bool) (string, error) {
+	authorize, err := s.authorizeURL(ctx, tenant, reset)
+	if err != nil {
+		return "", err
+	}
+	if realm != "" {
+		u, err := url.Parse(authorize)
+		if err != nil {
+			return "", fmt.Errorf("connect %s: %w", tenant, err)
+		}
+		q := u.Query()
+		q.Set("realm", realm)
+		u.RawQuery = q.Encode()
+		authorize = u.String()
+	}
 	browser := &http.Client{
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	next := s.gwURL + "/qbo/connect?tenant=" + url.QueryEscape(tenant)
-	var realm string
+	next, chosen := authorize, ""
 	for range maxRedirects {
 		u, err := url.Parse(next)
 		if err != nil {
 			return "", fmt.Errorf("connect %s: redirect %q: %w", tenant, next, err)
 		}
 		if r := u.Query().Get("realmId"); r != "" && strings.HasPrefix(next, s.gwURL+"/qbo/callback") {
-			realm = r
+			chosen = r
 		}
 		status, loc, body, err := get(ctx, browser, next)
 		if err != nil {
@@ -55,11 +87,44 @@ func (s *Stack) ConnectQBO(ctx context.Context, tenant string) (string, error) {
 			continue
 		}
 		if status != http.StatusOK {
-			return "", fmt.Errorf("connect %s: GET %s answered %d: %s", tenant, u.Path, status, body)
+			return "", &ConnectError{Status: status, Body: string(body)}
 		}
-		return s.connected(ctx, tenant, realm)
+		return s.connected(ctx, tenant, chosen)
 	}
 	return "", fmt.Errorf("connect %s: more than %d redirects", tenant, maxRedirects)
+}
+
+// authorizeURL asks the OAuth function for Intuit's consent URL.
+func (s *Stack) authorizeURL(ctx context.Context, tenant string, reset bool) (string, error) {
+	body, err := json.Marshal(map[string]any{"tenant": tenant, "reset": reset})
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.gwURL+"/qbo/connect", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken(tenant))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("connect %s: %w", tenant, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("connect %s: %w", tenant, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", &ConnectError{Status: resp.StatusCode, Body: string(b)}
+	}
+	var out struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.AuthorizeURL == "" {
+		return "", fmt.Errorf("connect %s: POST /qbo/connect answered %s", tenant, b)
+	}
+	return out.AuthorizeURL, nil
 }
 
 func (s *Stack) connected(ctx context.Context, tenant, realm string) (string, error) {

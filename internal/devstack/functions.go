@@ -44,7 +44,10 @@ const schedulerFunction = "SchedulerFunction"
 // rather than named in SSM.
 type environment struct {
 	simURL, gatewayURL, stateKey string
-	throttleBackoff              time.Duration
+	// sealKey stands in for the KMS key, authKey for the gateway's JWT
+	// authorizer (hex).
+	sealKey, authKey string
+	throttleBackoff  time.Duration
 }
 
 func (e environment) overlay(env map[string]string) config.Lookup {
@@ -57,6 +60,8 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 		"QBO_CLIENT_SECRET": SimClientSecret,
 		"STATE_KEY":         e.stateKey,
 		"PUBLIC_BASE_URL":   e.gatewayURL,
+		"SEAL_LOCAL_KEY":    e.sealKey,
+		"AUTH_LOCAL_KEY":    e.authKey,
 	}
 	if e.throttleBackoff > 0 {
 		local["QBO_THROTTLE_BACKOFF"] = e.throttleBackoff.String()

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/qbosync/qbosync/internal/app"
+	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/localaws"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
@@ -88,6 +89,8 @@ type Stack struct {
 	scheduler func(context.Context) error
 	sources   []*eventSource
 	activity  *activity
+	// tokens issues the admin and operator JWTs the functions accept.
+	tokens *auth.Local
 
 	stopPolling, stopInvoking context.CancelFunc
 	polling, invoking         sync.WaitGroup
@@ -200,8 +203,15 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	}
 	slices.Sort(ids)
 	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32)),
+		sealKey: hex.EncodeToString(randomBytes(32)), authKey: hex.EncodeToString(randomBytes(32)),
 		throttleBackoff: s.opts.ThrottleBackoff}
-	s.store = store.New(s.ddb, s.resources.Table, nil)
+	authKey, _ := hex.DecodeString(env.authKey)
+	s.tokens = auth.NewLocal(authKey)
+	sealer, err := app.LocalSealer(env.sealKey)
+	if err != nil {
+		return err
+	}
+	s.store = store.New(s.ddb, s.resources.Table, nil).WithSealer(sealer)
 	base := s.baseDeps(awsCfg)
 	pollSQS := localaws.SQSClient(counted(awsCfg, func(op string) { s.counts.add(pollCounts, op) }), s.emu)
 	var rs []Route
@@ -210,6 +220,11 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		d := base
 		if d.Config, err = functionConfig(f, s.resources, env); err != nil {
 			return err
+		}
+		// Each function seals with its own data keys, as each Lambda
+		// function caches its own after a cold start.
+		if d.Sealer, err = app.LocalSealer(d.Config.SealLocalKey); err != nil {
+			return fmt.Errorf("function %s: %w", id, err)
 		}
 		if id == ids[0] { // every function shares the Globals environment
 			s.deps = d
@@ -370,6 +385,26 @@ func (s *Stack) Counts() Counts { return s.counts.snapshot() }
 
 // ResetCounts zeroes the counts.
 func (s *Stack) ResetCounts() { s.counts.reset() }
+
+// AdminToken returns a bearer token, valid for an hour, of an admin of
+// tenant ("" for an id that is not a valid tenant, which every route refuses).
+func (s *Stack) AdminToken(tenant string) string {
+	tok, err := s.tokens.Issue(auth.Claims{Subject: "admin@" + tenant, Tenant: tenant, Role: auth.RoleAdmin,
+		Expires: time.Now().Add(time.Hour)})
+	if err != nil {
+		return ""
+	}
+	return tok
+}
+
+// OperatorToken returns a bearer token, valid for an hour, of an operator.
+func (s *Stack) OperatorToken() string {
+	tok, err := s.tokens.Issue(auth.Claims{Subject: "operator", Role: auth.RoleOperator, Expires: time.Now().Add(time.Hour)})
+	if err != nil {
+		return "" // cannot happen: the claims are valid
+	}
+	return tok
+}
 
 // RunScheduler invokes the scheduler function once, as its hourly rule would.
 func (s *Stack) RunScheduler(ctx context.Context) error { return s.scheduler(ctx) }

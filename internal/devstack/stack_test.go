@@ -102,8 +102,8 @@ func TestStackServesTemplateRoutesAndDevRoutes(t *testing.T) {
 	}{
 		// The webhook function itself refuses an unsigned event.
 		{"POST", "/v1/webhooks/acme", `{"id":"evt_1"}`, 401},
-		// The OAuth function refuses a connect without a tenant.
-		{"GET", "/qbo/connect", "", 400},
+		// The OAuth function refuses a connect without an admin token.
+		{"POST", "/qbo/connect", `{"tenant":"acme"}`, 401},
 		{"GET", "/nowhere", "", 404},
 		{"GET", "/v1/webhooks/acme", "", 404},
 	}

@@ -122,7 +122,7 @@ func TestTemplateFunctionsAreBuildable(t *testing.T) {
 func TestTemplateRoutes(t *testing.T) {
 	want := map[string][]Route{
 		"WebhookFunction": {{"POST", "/v1/webhooks/{tenant}"}},
-		"OAuthFunction":   {{"GET", "/qbo/callback"}, {"GET", "/qbo/connect"}},
+		"OAuthFunction":   {{"GET", "/qbo/callback"}, {"POST", "/qbo/connect"}, {"GET", "/qbo/connection"}, {"POST", "/qbo/disconnect"}},
 		"AdminFunction":   {{"GET", "/admin"}, {"GET", "/admin/{proxy+}"}, {"ANY", "/api/v1/{proxy+}"}},
 	}
 	got := map[string][]Route{}
@@ -150,7 +150,7 @@ func TestTemplateRoutes(t *testing.T) {
 func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 	needs := map[string][]string{
 		"WebhookFunction":   {"table", "queues"},
-		"OAuthFunction":     {"table", "qbo"},
+		"OAuthFunction":     {"table", "queues", "qbo"},
 		"SchedulerFunction": {"table", "queues", "qbo"},
 		"AdminFunction":     {"table", "queues", "qbo"},
 	}
@@ -219,10 +219,13 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		"Statement":            tokens,
 	}
 	want := map[string]map[string][]string{
-		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues},
+		// The webhook opens sealed webhook secrets; the OAuth function
+		// requeues parked entities after a connect.
+		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"TokenKey"}},
 		"OAuthFunction": {
-			"DynamoDBCrudPolicy": {TableLogicalID},
-			"Statement":          {"IntuitClientSecretParam", "StateSigningKeyParam", "TokenKey"},
+			"DynamoDBCrudPolicy":   {TableLogicalID},
+			"SQSSendMessagePolicy": allQueues,
+			"Statement":            {"IntuitClientSecretParam", "StateSigningKeyParam", "TokenKey"},
 		},
 		"SchedulerFunction": sendsAndTokens,
 		"AdminFunction":     sendsAndTokens,

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
@@ -26,12 +29,21 @@ var ErrNotConnected = errors.New("quickbooks not connected")
 // admin's reconnect can restore the connection.
 var ErrReconnect = errors.New("quickbooks connection needs reconnecting")
 
-// Connections is the persistence the connector needs.
-type Connections interface {
+// Store is the persistence the connector needs (store.Store).
+type Store interface {
 	// Connection returns store.ErrNotFound if the tenant never connected.
 	Connection(ctx context.Context, tenant string) (store.Connection, error)
 	// SaveConnection fails with store.ErrConflict if c.Rev is not current.
 	SaveConnection(ctx context.Context, c store.Connection) (store.Connection, error)
+	AcquireRefreshLease(ctx context.Context, tenant, owner string, ttl time.Duration) (bool, error)
+	ReleaseRefreshLease(ctx context.Context, tenant, owner string) error
+	ForgetLinks(ctx context.Context, tenant string) (int, error)
+	EntitiesByStatus(ctx context.Context, tenant string, st store.Status, kind billing.Kind) ([]store.EntityState, error)
+}
+
+// Publisher queues entities again after a reconnect.
+type Publisher interface {
+	Publish(ctx context.Context, m queue.Message) error
 }
 
 // Config holds Intuit's endpoints (configurable so the simulator can serve
@@ -39,39 +51,67 @@ type Connections interface {
 type Config struct {
 	ClientID, ClientSecret string
 	AuthURL, TokenURL      string
+	RevokeURL              string
 	RedirectURL            string
-	StateKey               []byte
-	HTTPClient             *http.Client // for token calls; nil: http.DefaultClient
-	Now                    func() time.Time
+	// StateKey signs OAuth states and confirmation tokens.
+	StateKey   []byte
+	HTTPClient *http.Client // for token calls; nil: http.DefaultClient
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // Connector runs the connect flow and keeps tokens fresh.
 type Connector struct {
 	oauth *oauth2.Config
-	conns Connections
+	store Store
+	queue Publisher
 	cfg   Config
+	hc    *http.Client
 }
 
-// New returns a Connector.
-func New(cfg Config, conns Connections) *Connector {
+// New returns a Connector. q may be nil when the caller never completes a
+// connect (the sync functions only refresh).
+func New(cfg Config, s Store, q Publisher) *Connector {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	base := cfg.HTTPClient
+	if base == nil {
+		base = http.DefaultClient
+	}
+	next := base.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	// Every token-endpoint call asks for the five-year hard expiry too.
+	hc := &http.Client{Timeout: base.Timeout, Transport: headerTransport{next: next,
+		name: "x-include-refresh-token-hard-expires-in", value: "true"}}
 	return &Connector{
 		oauth: &oauth2.Config{
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
 			Scopes:   []string{Scope},
 			Endpoint: oauth2.Endpoint{AuthURL: cfg.AuthURL, TokenURL: cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader},
 		},
-		conns: conns, cfg: cfg,
+		store: s, queue: q, cfg: cfg, hc: hc,
 	}
 }
 
+type headerTransport struct {
+	next        http.RoundTripper
+	name, value string
+}
+
+func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(t.name, t.value)
+	return t.next.RoundTrip(r)
+}
+
 func (c *Connector) ctx(ctx context.Context) context.Context {
-	if c.cfg.HTTPClient == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient)
+	return context.WithValue(ctx, oauth2.HTTPClient, c.hc)
 }
 
 // withRedirect returns the OAuth config using redirect when no redirect
@@ -86,39 +126,19 @@ func (c *Connector) withRedirect(redirect string) *oauth2.Config {
 }
 
 // ConnectURL returns Intuit's consent URL for tenant with a signed state.
-// redirect is used when no redirect URL is configured.
-func (c *Connector) ConnectURL(tenant, redirect string) (string, error) {
-	state, err := signState(c.cfg.StateKey, tenant, c.cfg.Now())
+// reset allows the consent to pick another company than the connected
+// one (its links are then forgotten). redirect is used when no redirect
+// URL is configured.
+func (c *Connector) ConnectURL(tenant string, reset bool, redirect string) (string, error) {
+	action := actConnect
+	if reset {
+		action = actConnectReset
+	}
+	state, err := signState(c.cfg.StateKey, tenant, action, c.cfg.Now())
 	if err != nil {
 		return "", fmt.Errorf("sign state: %w", err)
 	}
 	return c.withRedirect(redirect).AuthCodeURL(state), nil
-}
-
-// Callback completes the flow: it checks state, exchanges code and stores
-// realmID and the tokens. It returns the tenant the state named.
-func (c *Connector) Callback(ctx context.Context, code, realmID, state, redirect string) (string, error) {
-	tenant, err := verifyState(c.cfg.StateKey, state, c.cfg.Now())
-	if err != nil {
-		return "", err
-	}
-	if code == "" || realmID == "" {
-		return "", fmt.Errorf("callback for %s: missing code or realmId", tenant)
-	}
-	tok, err := c.withRedirect(redirect).Exchange(c.ctx(ctx), code)
-	if err != nil {
-		return "", fmt.Errorf("exchange code for %s: %w", tenant, err)
-	}
-	prev, err := c.conns.Connection(ctx, tenant)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
-	conn := c.fromToken(prev, tok)
-	conn.Tenant, conn.RealmID, conn.Status, conn.ConnectedAt = tenant, realmID, store.ConnConnected, c.cfg.Now()
-	if _, err := c.conns.SaveConnection(ctx, conn); err != nil {
-		return "", fmt.Errorf("save connection of %s: %w", tenant, err)
-	}
-	return tenant, nil
 }
 
 // fromToken copies a token response onto a connection.
@@ -127,8 +147,12 @@ func (c *Connector) fromToken(conn store.Connection, tok *oauth2.Token) store.Co
 	if tok.RefreshToken != "" {
 		conn.RefreshToken = tok.RefreshToken
 	}
+	now := c.cfg.Now()
 	if secs, ok := extraSeconds(tok, "x_refresh_token_expires_in"); ok {
-		conn.RefreshExpiresAt = c.cfg.Now().Add(time.Duration(secs) * time.Second)
+		conn.RefreshExpiresAt = now.Add(time.Duration(secs) * time.Second)
+	}
+	if secs, ok := extraSeconds(tok, "x_refresh_token_hard_expires_in"); ok {
+		conn.RefreshHardExpiresAt = now.Add(time.Duration(secs) * time.Second)
 	}
 	return conn
 }

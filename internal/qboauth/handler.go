@@ -3,75 +3,154 @@ package qboauth
 import (
 	"context"
 	"errors"
-	"fmt"
-	"html"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/qbosync/qbosync/internal/apijson"
+	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/store"
 )
 
-// Handler serves GET /qbo/connect and GET /qbo/callback as API Gateway
-// HTTP API routes.
-type Handler struct {
-	conn *Connector
-	log  *slog.Logger
+// Limits on what the OAuth routes read.
+const (
+	maxBody     = 4 << 10
+	maxQuery    = 4 << 10
+	maxCodeLen  = 512
+	maxRealmLen = 32
+	maxErrorLen = 64
+)
+
+// StatusStore reads what the connection routes report.
+type StatusStore interface {
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	ConnectionStatus(ctx context.Context, tenant string) (store.Connection, error)
+	Readiness(ctx context.Context, tenant string) (store.Readiness, error)
 }
 
+// Checker runs the readiness check of a freshly connected company.
+type Checker interface {
+	Check(ctx context.Context, conn store.Connection) (store.Readiness, error)
+}
+
+// HandlerDeps are what the OAuth function's handler is built from.
+type HandlerDeps struct {
+	Connector *Connector
+	Store     StatusStore
+	Readiness Checker // nil: no check at connect
+	// Verifier checks bearer tokens where no gateway authorizer did.
+	Verifier auth.Verifier
+	Log      *slog.Logger
+}
+
+// Handler serves the OAuth function's routes as API Gateway HTTP API
+// routes: POST /qbo/connect, GET /qbo/callback, GET /qbo/connection and
+// POST /qbo/disconnect.
+type Handler struct{ d HandlerDeps }
+
 // NewHandler returns the OAuth function's handler.
-func NewHandler(c *Connector, log *slog.Logger) *Handler { return &Handler{conn: c, log: log} }
+func NewHandler(d HandlerDeps) *Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{d: d}
+}
 
 // Handle routes one request.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	switch req.RawPath {
-	case "/qbo/connect":
-		return h.connect(req), nil
-	case "/qbo/callback":
+	method := req.RequestContext.HTTP.Method
+	switch {
+	case req.RawPath == "/qbo/callback" && method == http.MethodGet:
 		return h.callback(ctx, req), nil
+	case req.RawPath == "/qbo/connect" && method == http.MethodPost:
+		return h.connect(ctx, req), nil
+	case req.RawPath == "/qbo/connection" && method == http.MethodGet:
+		return h.status(ctx, req), nil
+	case req.RawPath == "/qbo/disconnect" && method == http.MethodPost:
+		return h.disconnect(ctx, req), nil
 	}
-	return page(http.StatusNotFound, "Not found", "There is nothing here."), nil
+	return apijson.Respond(http.StatusNotFound, apijson.Errorf(0, "not_found", "no such route")), nil
 }
 
-func (h *Handler) connect(req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+// authorize returns the caller's claims if they administer tenant.
+func (h *Handler) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequest, tenant string) error {
+	c, err := auth.FromRequest(ctx, req, h.d.Verifier)
+	if err != nil {
+		return err
+	}
+	if err := c.RequireTenant(tenant); err != nil {
+		h.d.Log.WarnContext(ctx, "connection route refused another tenant's token", "tenant", tenant,
+			"token_tenant", c.Tenant, "role", c.Role, "path", req.RawPath)
+		return err
+	}
+	return nil
+}
+
+type connectRequest struct {
+	Tenant string `json:"tenant"`
+	// Reset allows the consent to choose another company than the
+	// connected one; the tenant's links are then forgotten.
+	Reset bool `json:"reset"`
+}
+
+func (h *Handler) connect(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	var body connectRequest
+	if err := apijson.Decode(req, maxBody, &body); err != nil {
+		return apijson.Fail(err)
+	}
+	if !billing.ValidTenant(body.Tenant) {
+		return apijson.Fail(apijson.Bad("tenant must be 1-63 characters of a-z, 0-9, '-' and '_'"))
+	}
+	if err := h.authorize(ctx, req, body.Tenant); err != nil {
+		return apijson.Fail(err)
+	}
+	if _, err := h.d.Store.Tenant(ctx, body.Tenant); err != nil {
+		return h.storeFail(ctx, err, "tenant")
+	}
+	u, err := h.d.Connector.ConnectURL(body.Tenant, body.Reset, callbackURL(req))
+	if err != nil {
+		h.d.Log.ErrorContext(ctx, "build connect url", "tenant", body.Tenant, "err", err)
+		return apijson.Fail(err)
+	}
+	return apijson.Respond(http.StatusOK, map[string]any{"authorize_url": u, "expires_in": int(stateTTL / time.Second)})
+}
+
+func (h *Handler) status(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	if len(req.RawQueryString) > maxQuery {
+		return apijson.Fail(apijson.Errorf(http.StatusRequestURITooLong, "query_too_long", "the query exceeds %d bytes", maxQuery))
+	}
 	tenant := req.QueryStringParameters["tenant"]
 	if !billing.ValidTenant(tenant) {
-		return page(http.StatusBadRequest, "Cannot connect", "The tenant parameter is missing or not a valid tenant id.")
+		return apijson.Fail(apijson.Bad("tenant must be 1-63 characters of a-z, 0-9, '-' and '_'"))
 	}
-	u, err := h.conn.ConnectURL(tenant, callbackURL(req))
-	if err != nil {
-		h.log.Error("build connect url", "tenant", tenant, "err", err)
-		return page(http.StatusInternalServerError, "Cannot connect", "Please try again.")
+	if err := h.authorize(ctx, req, tenant); err != nil {
+		return apijson.Fail(err)
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusFound,
-		Headers: map[string]string{"Location": u, "Cache-Control": "no-store"}}
-}
-
-func (h *Handler) callback(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	q := req.QueryStringParameters
-	if e := q["error"]; e != "" {
-		return page(http.StatusBadRequest, "QuickBooks was not connected",
-			fmt.Sprintf("Intuit answered %q. Start again from the connect link when ready.", e))
-	}
-	tenant, err := h.conn.Callback(ctx, q["code"], q["realmId"], q["state"], callbackURL(req))
-	if errors.Is(err, ErrBadState) {
-		return page(http.StatusBadRequest, "Link expired", "This connect link is invalid or expired. Start again from the connect link.")
+	c, err := h.d.Store.ConnectionStatus(ctx, tenant)
+	if errors.Is(err, store.ErrNotFound) {
+		c, err = store.Connection{Tenant: tenant, Status: "never_connected"}, nil
 	}
 	if err != nil {
-		h.log.ErrorContext(ctx, "complete qbo connect", "tenant", tenant, "realm_id", q["realmId"], "err", err)
-		return page(http.StatusBadGateway, "QuickBooks was not connected", "Intuit did not complete the connection. Please try again.")
+		return h.storeFail(ctx, err, "connection")
 	}
-	h.log.InfoContext(ctx, "qbo connected", "tenant", tenant, "realm_id", q["realmId"])
-	return page(http.StatusOK, "QuickBooks connected",
-		fmt.Sprintf("Tenant %s is now connected to QuickBooks company %s. New billing events sync as they arrive; anything received before connecting is sent within the hour.", tenant, q["realmId"]))
+	out := StatusView(c)
+	if r, err := h.d.Store.Readiness(ctx, tenant); err == nil {
+		out.Readiness = &r
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return h.storeFail(ctx, err, "readiness")
+	}
+	return apijson.Respond(http.StatusOK, out)
 }
 
-func page(status int, title, text string) events.APIGatewayV2HTTPResponse {
-	body := fmt.Sprintf("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>%s</title><h1>%s</h1><p>%s</p></html>",
-		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: body,
-		Headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}}
+func (h *Handler) storeFail(ctx context.Context, err error, what string) events.APIGatewayV2HTTPResponse {
+	if errors.Is(err, store.ErrNotFound) {
+		return apijson.Fail(apijson.Errorf(http.StatusNotFound, "not_found", "no such %s", what))
+	}
+	h.d.Log.ErrorContext(ctx, "read "+what, "err", err)
+	return apijson.Fail(err)
 }
 
 // callbackURL is this API's own callback URL, from the request's domain.

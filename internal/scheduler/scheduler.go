@@ -15,11 +15,19 @@ import (
 	"github.com/qbosync/qbosync/internal/store"
 )
 
-// Store is what the scheduler reads.
+// Store is what the scheduler reads and writes.
 type Store interface {
 	TenantIDs(ctx context.Context) ([]string, error)
-	Connection(ctx context.Context, tenant string) (store.Connection, error)
+	// ConnectionStatus reads the connection without opening its tokens.
+	ConnectionStatus(ctx context.Context, tenant string) (store.Connection, error)
+	SetConnectionWarning(ctx context.Context, tenant string, w *store.Warning) error
 	EntitiesByStatus(ctx context.Context, tenant string, st store.Status, kind billing.Kind) ([]store.EntityState, error)
+	Link(ctx context.Context, tenant string, kind billing.Kind, id string) (store.Link, error)
+}
+
+// Checker re-checks a connected company's readiness (package readiness).
+type Checker interface {
+	Check(ctx context.Context, conn store.Connection) (store.Readiness, error)
 }
 
 // Tokens refreshes access tokens.
@@ -34,19 +42,20 @@ type Publisher interface {
 
 // Scheduler runs one pass over every tenant.
 type Scheduler struct {
-	store  Store
-	tokens Tokens
-	queue  Publisher
-	now    func() time.Time
-	log    *slog.Logger
+	store     Store
+	tokens    Tokens
+	queue     Publisher
+	readiness Checker
+	now       func() time.Time
+	log       *slog.Logger
 }
 
-// New returns a Scheduler.
-func New(s Store, t Tokens, q Publisher, now func() time.Time, log *slog.Logger) *Scheduler {
+// New returns a Scheduler. readiness may be nil (no hourly check).
+func New(s Store, t Tokens, q Publisher, readiness Checker, now func() time.Time, log *slog.Logger) *Scheduler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Scheduler{store: s, tokens: t, queue: q, now: now, log: log}
+	return &Scheduler{store: s, tokens: t, queue: q, readiness: readiness, now: now, log: log}
 }
 
 // Result counts what a pass did.
@@ -88,7 +97,7 @@ func (s *Scheduler) Run(ctx context.Context) (Result, error) {
 const tokenHorizon = 70 * time.Minute
 
 func (s *Scheduler) tenant(ctx context.Context, id string) (refreshed bool, requeued int, err error) {
-	conn, err := s.store.Connection(ctx, id)
+	conn, err := s.store.ConnectionStatus(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, 0, nil
 	}
@@ -98,17 +107,28 @@ func (s *Scheduler) tenant(ctx context.Context, id string) (refreshed bool, requ
 	if conn.Status != store.ConnConnected {
 		return false, 0, nil // requeueing would only park the entities again
 	}
-	if conn.AccessExpiresAt.Before(s.now().Add(tokenHorizon)) {
-		if _, err := s.tokens.Token(ctx, id, true); err != nil {
-			if errors.Is(err, qboauth.ErrReconnect) {
-				return false, 0, nil
-			}
-			return false, 0, fmt.Errorf("refresh token: %w", err)
+	near := conn.AccessExpiresAt.Before(s.now().Add(tokenHorizon))
+	if conn, err = s.tokens.Token(ctx, id, near); err != nil {
+		if errors.Is(err, qboauth.ErrReconnect) {
+			return false, 0, nil
 		}
-		refreshed = true
+		return false, 0, fmt.Errorf("refresh token: %w", err)
+	}
+	refreshed = near
+	if err := s.warnExpiry(ctx, conn); err != nil {
+		return refreshed, 0, err
+	}
+	if s.readiness != nil {
+		if _, err := s.readiness.Check(ctx, conn); err != nil {
+			s.log.WarnContext(ctx, "readiness check", "tenant", id, "err", err)
+		}
 	}
 	requeued, err = s.requeue(ctx, id)
-	return refreshed, requeued, err
+	if err != nil {
+		return refreshed, requeued, err
+	}
+	woken, err := s.wakeStranded(ctx, id, conn.RealmID)
+	return refreshed, requeued + woken, err
 }
 
 // requeue sends again every not_tried entity and every retryable warning

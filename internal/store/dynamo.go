@@ -31,9 +31,10 @@ type DB interface {
 // Store is the DynamoDB implementation of every persistence interface the
 // service's packages declare. It is safe for concurrent use.
 type Store struct {
-	db    DB
-	table string
-	now   func() time.Time
+	db     DB
+	table  string
+	now    func() time.Time
+	sealer Sealer // nil: secrets can be neither stored nor read
 }
 
 // New returns a Store on table. now may be nil (time.Now).

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,6 +35,10 @@ type entityItem struct {
 	WaitingOn     string       `dynamodbav:"waiting_on,omitempty"`
 	Attempts      int          `dynamodbav:"attempts"`
 	UpdatedAt     time.Time    `dynamodbav:"updated_at"`
+	// Since is when the entity became unsynced (kept while it stays
+	// unsynced) or entered its settled status; the status index sorts by it.
+	Since     time.Time  `dynamodbav:"since"`
+	Dismissal *Dismissal `dynamodbav:"dismissal,omitempty"`
 }
 
 func entitySK(kind billing.Kind, id string) string { return "E#" + string(kind) + "#" + id }
@@ -54,7 +57,8 @@ func (it entityItem) state(tenant string) EntityState {
 
 // PutSnapshot stores snap unless a newer version is stored (ErrStale). The
 // same version is accepted again, so a webhook retried after a failed
-// enqueue is queued again. The entity's status becomes not_tried.
+// enqueue is queued again. The entity's status becomes not_tried, and the
+// tenant's counters move with it.
 func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	occurred, err := attributevalue.Marshal(snap.OccurredAt.UTC())
 	if err != nil {
@@ -64,25 +68,27 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	if err != nil {
 		return err
 	}
-	sk := entitySK(snap.Kind, snap.ID)
-	vals := map[string]types.AttributeValue{
-		":v": num(snap.Version), ":kind": str(string(snap.Kind)), ":id": str(snap.ID),
-		":cust": str(snap.CustomerID), ":act": str(snap.Action), ":ev": str(snap.EventID),
-		":occ": occurred, ":rec": received, ":data": str(string(snap.Data)),
-		":st": str(string(StatusNotTried)), ":gpk": str(statusPK(snap.Tenant, StatusNotTried)),
-		":gsk": str(string(snap.Kind) + "#" + snap.ID), ":zero": num(0),
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(tenantPK(snap.Tenant), sk),
-		ConditionExpression: aws.String("attribute_not_exists(version) OR version <= :v"),
-		UpdateExpression: aws.String("SET version = :v, kind = :kind, id = :id, customer_id = :cust, " +
-			"#action = :act, event_id = :ev, occurred_at = :occ, received_at = :rec, #data = :data, " +
-			"#status = :st, status_version = :v, gsi1pk = :gpk, gsi1sk = :gsk, updated_at = :rec, " +
-			"attempts = :zero REMOVE warning, waiting_on"),
-		ExpressionAttributeNames:  map[string]string{"#action": "action", "#data": "data", "#status": "status"},
-		ExpressionAttributeValues: vals,
+	err = s.transition(ctx, snap.Tenant, snap.Kind, snap.ID, func(cur *entityItem) (change, error) {
+		if cur != nil && cur.Version > snap.Version {
+			return change{}, ErrStale
+		}
+		c := change{status: StatusNotTried, names: map[string]string{"#action": "action", "#data": "data"},
+			remove: []string{"warning", "waiting_on", "dismissal"}}
+		c.setValue("version = :v", ":v", num(snap.Version))
+		c.setValue("status_version = :v", ":v", num(snap.Version))
+		c.setValue("kind = :kind", ":kind", str(string(snap.Kind)))
+		c.setValue("id = :id", ":id", str(snap.ID))
+		c.setValue("customer_id = :cust", ":cust", str(snap.CustomerID))
+		c.setValue("#action = :act", ":act", str(snap.Action))
+		c.setValue("event_id = :ev", ":ev", str(snap.EventID))
+		c.setValue("occurred_at = :occ", ":occ", occurred)
+		c.setValue("received_at = :rec", ":rec", received)
+		c.setValue("updated_at = :rec", ":rec", received)
+		c.setValue("#data = :data", ":data", str(string(snap.Data)))
+		c.setValue("attempts = :zero", ":zero", num(0))
+		return c, nil
 	})
-	if err = conflict(err); errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrStale) {
 		return ErrStale
 	}
 	if err != nil {
@@ -109,42 +115,41 @@ type StatusUpdate struct {
 }
 
 // SetStatus records u unless a newer snapshot arrived meanwhile (ErrStale):
-// the newer version's own message will set its status.
+// the newer version's own message will set its status. The attempt is
+// kept in the entity's history and the tenant's counters move with it.
 func (s *Store) SetStatus(ctx context.Context, tenant string, kind billing.Kind, id string, u StatusUpdate) error {
-	vals := map[string]types.AttributeValue{
-		":v": num(u.Version), ":st": str(string(u.Status)), ":gpk": str(statusPK(tenant, u.Status)),
-		":now": mustTime(s.now()), ":one": num(1),
-	}
-	set := "SET #status = :st, status_version = :v, gsi1pk = :gpk, updated_at = :now, attempts = attempts + :one"
-	var remove []string
-	if u.Warning != nil {
-		w, err := attributevalue.Marshal(u.Warning)
-		if err != nil {
-			return err
+	now := s.now().UTC()
+	err := s.transition(ctx, tenant, kind, id, func(cur *entityItem) (change, error) {
+		if cur == nil || cur.Version != u.Version {
+			return change{}, ErrStale
 		}
-		vals[":w"] = w
-		set += ", warning = :w"
-	} else {
-		remove = append(remove, "warning")
-	}
-	if u.WaitingOn != "" {
-		vals[":wo"] = str(u.WaitingOn)
-		set += ", waiting_on = :wo"
-	} else {
-		remove = append(remove, "waiting_on")
-	}
-	expr := set
-	if len(remove) > 0 {
-		expr += " REMOVE " + strings.Join(remove, ", ")
-	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenant), entitySK(kind, id)),
-		ConditionExpression:       aws.String("version = :v"),
-		UpdateExpression:          &expr,
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: vals,
+		c := change{status: u.Status, remove: []string{"dismissal"}}
+		c.setValue("status_version = :v", ":v", num(u.Version))
+		c.setValue("updated_at = :now", ":now", mustTime(now))
+		c.setValue("attempts = attempts + :one", ":one", num(1))
+		if u.Warning != nil {
+			w, err := attributevalue.Marshal(u.Warning)
+			if err != nil {
+				return change{}, err
+			}
+			c.setValue("warning = :w", ":w", w)
+		} else {
+			c.remove = append(c.remove, "warning")
+		}
+		if u.WaitingOn != "" {
+			c.setValue("waiting_on = :wo", ":wo", str(u.WaitingOn))
+		} else {
+			c.remove = append(c.remove, "waiting_on")
+		}
+		h, err := s.historyPut(tenant, kind, id, HistoryEntry{At: now, Type: HistoryAttempt, Status: u.Status,
+			Version: u.Version, Warning: u.Warning, WaitingOn: u.WaitingOn})
+		if err != nil {
+			return change{}, err
+		}
+		c.extra = append(c.extra, h)
+		return c, nil
 	})
-	if err = conflict(err); errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrStale) {
 		return ErrStale
 	}
 	if err != nil {
@@ -154,7 +159,8 @@ func (s *Store) SetStatus(ctx context.Context, tenant string, kind billing.Kind,
 }
 
 // EntitiesByStatus lists a tenant's entities in status st through the
-// status index, optionally only those of kind (empty: all kinds).
+// status index, optionally only those of kind (empty: all kinds), kinds
+// top-down and the longest in their state first.
 func (s *Store) EntitiesByStatus(ctx context.Context, tenant string, st Status, kind billing.Kind) ([]EntityState, error) {
 	in := &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String(StatusIndex),
@@ -163,7 +169,7 @@ func (s *Store) EntitiesByStatus(ctx context.Context, tenant string, st Status, 
 	}
 	if kind != "" {
 		in.KeyConditionExpression = aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :k)")
-		in.ExpressionAttributeValues[":k"] = str(string(kind) + "#")
+		in.ExpressionAttributeValues[":k"] = str(kindPrefix(kind))
 	}
 	var out []EntityState
 	for {

@@ -115,16 +115,33 @@ type Link struct {
 // Linked reports whether the QBO object exists and is known.
 func (l Link) Linked() bool { return l.State == LinkLinked && l.QBOID != "" }
 
-// Connection is a tenant's QuickBooks company and its OAuth tokens.
+// Connection is a tenant's QuickBooks company and its OAuth tokens. The
+// tokens are plain in memory only: the store seals them before writing.
 type Connection struct {
-	Tenant           string
-	RealmID          string
-	AccessToken      string
-	RefreshToken     string
-	AccessExpiresAt  time.Time
-	RefreshExpiresAt time.Time
-	Status           string // connected, needs_reconnect, disconnected
-	ConnectedAt      time.Time
+	Tenant       string
+	RealmID      string
+	AccessToken  string
+	RefreshToken string
+	// AccessExpiresAt: one hour after issue. RefreshExpiresAt: the rolling
+	// expiry (x_refresh_token_expires_in, ~100 days, renewed by refreshes).
+	// RefreshHardExpiresAt: the five-year limit no refresh extends
+	// (x_refresh_token_hard_expires_in); zero when Intuit did not say.
+	AccessExpiresAt      time.Time
+	RefreshExpiresAt     time.Time
+	RefreshHardExpiresAt time.Time
+	Status               string // connected, needs_reconnect, disconnected
+	ConnectedAt          time.Time
+	DisconnectedAt       time.Time
+	// Warning is the tenant-level reason the connection needs an admin
+	// (needs reconnecting, refresh token expiring); nil when healthy.
+	Warning *Warning
+	// Relatch is set once the tenant's links were forgotten: before
+	// creating anything the sync looks for the object QuickBooks may
+	// already hold (natural key and marker) and links to it instead.
+	Relatch bool
+	// LinksForgottenAt is when an admin last had the links forgotten; the
+	// next connect then sends every entity again.
+	LinksForgottenAt time.Time
 	Rev              int64
 }
 
@@ -137,10 +154,14 @@ const (
 
 // Tenant is a billing account using the service.
 type Tenant struct {
-	ID             string
-	Name           string
+	ID   string
+	Name string
+	// WebhookSecrets are the plain secrets CreateTenant seals and stores;
+	// Tenant never fills them in (see Store.WebhookSecrets).
 	WebhookSecrets []string
-	Settings       Settings
-	LastSyncAt     time.Time
-	CreatedAt      time.Time
+	// Secrets describes the active webhook secrets, without their values.
+	Secrets    []SecretInfo
+	Settings   Settings
+	LastSyncAt time.Time
+	CreatedAt  time.Time
 }

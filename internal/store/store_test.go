@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
 	_, _, res := stack.ForTest(t)
-	return store.New(stack.DynamoDB, res.Table, nil)
+	return store.New(stack.DynamoDB, res.Table, nil).WithSealer(testSealer(t))
 }
 
 func snap(tenant string, version int64) store.Snapshot {

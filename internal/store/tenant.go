@@ -16,35 +16,49 @@ import (
 const tenantsPK = "TENANTS"
 
 type tenantItem struct {
-	PK             string    `dynamodbav:"pk"`
-	SK             string    `dynamodbav:"sk"`
-	ID             string    `dynamodbav:"id"`
-	Name           string    `dynamodbav:"name"`
-	WebhookSecrets []string  `dynamodbav:"webhook_secrets"`
-	Settings       Settings  `dynamodbav:"settings"`
-	LastSyncAt     time.Time `dynamodbav:"last_sync_at,unixtime"`
-	CreatedAt      time.Time `dynamodbav:"created_at,unixtime"`
+	PK         string       `dynamodbav:"pk"`
+	SK         string       `dynamodbav:"sk"`
+	ID         string       `dynamodbav:"id"`
+	Name       string       `dynamodbav:"name"`
+	Secrets    []secretItem `dynamodbav:"secrets"`
+	Settings   Settings     `dynamodbav:"settings"`
+	LastSyncAt time.Time    `dynamodbav:"last_sync_at,unixtime"`
+	CreatedAt  time.Time    `dynamodbav:"created_at,unixtime"`
 }
 
 type registryItem struct {
-	PK string `dynamodbav:"pk"`
-	SK string `dynamodbav:"sk"`
-	ID string `dynamodbav:"id"`
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	ID        string    `dynamodbav:"id"`
+	Name      string    `dynamodbav:"name,omitempty"`
+	CreatedAt time.Time `dynamodbav:"created_at,unixtime"`
 }
 
-// CreateTenant stores a new tenant and registers it; ErrConflict if it exists.
+// CreateTenant stores a new tenant and registers it; ErrConflict if it
+// exists. t.WebhookSecrets (at most MaxWebhookSecrets) are sealed.
 func (s *Store) CreateTenant(ctx context.Context, t Tenant) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.now().UTC()
 	}
+	if len(t.WebhookSecrets) > MaxWebhookSecrets {
+		return fmt.Errorf("create tenant %s: %d webhook secrets, at most %d", t.ID, len(t.WebhookSecrets), MaxWebhookSecrets)
+	}
+	secrets := make([]secretItem, 0, len(t.WebhookSecrets))
+	for _, v := range t.WebhookSecrets {
+		it, err := s.newSecret(ctx, t.ID, v)
+		if err != nil {
+			return err
+		}
+		secrets = append(secrets, it)
+	}
 	ti, err := attributevalue.MarshalMap(tenantItem{
 		PK: tenantPK(t.ID), SK: "TENANT", ID: t.ID, Name: t.Name,
-		WebhookSecrets: t.WebhookSecrets, Settings: t.Settings, CreatedAt: t.CreatedAt,
+		Secrets: secrets, Settings: t.Settings, CreatedAt: t.CreatedAt,
 	})
 	if err != nil {
 		return fmt.Errorf("encode tenant: %w", err)
 	}
-	ri, err := attributevalue.MarshalMap(registryItem{PK: tenantsPK, SK: "T#" + t.ID, ID: t.ID})
+	ri, err := attributevalue.MarshalMap(registryItem{PK: tenantsPK, SK: "T#" + t.ID, ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt})
 	if err != nil {
 		return fmt.Errorf("encode tenant registry: %w", err)
 	}
@@ -63,28 +77,18 @@ func (s *Store) CreateTenant(ctx context.Context, t Tenant) error {
 	return nil
 }
 
-// Tenant loads a tenant; ErrNotFound for an unknown one.
+// Tenant loads a tenant; ErrNotFound for an unknown one. Webhook secrets
+// are described (Secrets), never opened: WebhookSecrets is left empty.
 func (s *Store) Tenant(ctx context.Context, id string) (Tenant, error) {
 	var it tenantItem
 	if err := s.get(ctx, tenantPK(id), "TENANT", &it); err != nil {
 		return Tenant{}, err
 	}
-	return Tenant{ID: it.ID, Name: it.Name, WebhookSecrets: it.WebhookSecrets,
-		Settings: it.Settings, LastSyncAt: it.LastSyncAt, CreatedAt: it.CreatedAt}, nil
-}
-
-// WebhookSecrets returns the tenant's active webhook secrets (one, or two
-// during a rotation); ErrNotFound for an unknown tenant.
-func (s *Store) WebhookSecrets(ctx context.Context, tenant string) ([][]byte, error) {
-	t, err := s.Tenant(ctx, tenant)
-	if err != nil {
-		return nil, err
+	t := Tenant{ID: it.ID, Name: it.Name, Settings: it.Settings, LastSyncAt: it.LastSyncAt, CreatedAt: it.CreatedAt}
+	for _, sec := range it.Secrets {
+		t.Secrets = append(t.Secrets, sec.info())
 	}
-	out := make([][]byte, len(t.WebhookSecrets))
-	for i, sec := range t.WebhookSecrets {
-		out[i] = []byte(sec)
-	}
-	return out, nil
+	return t, nil
 }
 
 // SaveSettings replaces the tenant's settings.
@@ -125,14 +129,31 @@ func (s *Store) MarkSynced(ctx context.Context, tenant string, at time.Time) err
 
 // TenantIDs lists every tenant id.
 func (s *Store) TenantIDs(ctx context.Context) ([]string, error) {
-	var ids []string
+	ts, err := s.Tenants(ctx)
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids, err
+}
+
+// TenantEntry is a tenant as the registry lists it.
+type TenantEntry struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Tenants lists every tenant from the registry, in id order.
+func (s *Store) Tenants(ctx context.Context) ([]TenantEntry, error) {
+	var out []TenantEntry
 	err := s.queryPrefix(ctx, tenantsPK, "T#", func(it map[string]types.AttributeValue) error {
 		var r registryItem
 		if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 			return err
 		}
-		ids = append(ids, r.ID)
+		out = append(out, TenantEntry{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt})
 		return nil
 	})
-	return ids, err
+	return out, err
 }

@@ -39,6 +39,12 @@ type Tenants interface {
 	MarkSynced(ctx context.Context, tenant string, at time.Time) error
 }
 
+// Customers reads how an admin connected a customer (manual mode, start date).
+type Customers interface {
+	// CustomerConnection returns store.ErrNotFound for a customer never connected.
+	CustomerConnection(ctx context.Context, tenant, id string) (store.CustomerConnection, error)
+}
+
 // Tokens hands out a connection with a usable access token.
 type Tokens interface {
 	// Token refreshes when the token is near expiry or force is set.
@@ -57,4 +63,5 @@ type Store interface {
 	Dependencies
 	Tenants
 	Realms
+	Customers
 }

@@ -176,8 +176,11 @@ func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
 		return err
 	}
 	for _, d := range deps {
+		// Every wake-up is a deliberate re-send: a nonce from the clock
+		// keeps SQS's five-minute deduplication from swallowing a second
+		// wake by the same parent (after a reconnect, say).
 		m := queue.Message{Tenant: st.Tenant, Kind: d.Kind, ID: d.ID, CustomerID: d.CustomerID,
-			Reason: "wake", Nonce: "wake:" + string(st.Kind) + ":" + st.ID + ":" + fmt.Sprint(st.Version)}
+			Reason: "wake", Nonce: fmt.Sprintf("wake:%s:%s:%d", st.Kind, st.ID, e.cfg.Now().UnixNano())}
 		if err := e.cfg.Queue.Publish(ctx, m); err != nil {
 			return fmt.Errorf("wake %s/%s: %w", d.Kind, d.ID, err)
 		}

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
@@ -31,18 +32,59 @@ func (r *run) syncKind(ctx context.Context, ent billing.Entity) (store.Link, err
 	return store.Link{}, &PermanentError{Reason: fmt.Sprintf("syncing %s entities to QuickBooks is not supported yet", r.st.Kind)}
 }
 
-// skipReason says why an entity is not sent at all, or "".
-func (r *run) skipReason(ent billing.Entity) string {
-	date := ""
+// skipReason says why an entity is not sent at all, or "": drafts, and
+// documents dated before the customer's financial start date (set when an
+// admin connected the customer) or else the tenant's sync-from date.
+func (r *run) skipReason(ctx context.Context, ent billing.Entity) (string, error) {
+	if v, ok := ent.(*billing.Invoice); ok && v.Status == billing.InvoiceDraft {
+		return "Draft invoices are not sent to QuickBooks; it syncs once posted.", nil
+	}
+	date := docDate(ent)
+	if date == "" {
+		return "", nil
+	}
+	from, what := r.tenant.Settings.SyncFrom, "the sync-from date"
+	cc, err := r.e.cfg.Store.CustomerConnection(ctx, r.st.Tenant, ent.CustomerRef())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if cc.StartDate != "" {
+		from, what = cc.StartDate, "the customer's financial start date"
+	}
+	if from != "" && date < from {
+		return fmt.Sprintf("Dated %s, before %s %s.", date, what, from), nil
+	}
+	return "", nil
+}
+
+// docDate is a document's accounting date, "" for customers and products.
+func docDate(ent billing.Entity) string {
 	switch v := ent.(type) {
 	case *billing.Invoice:
-		if v.Status == billing.InvoiceDraft {
-			return "Draft invoices are not sent to QuickBooks; it syncs once posted."
-		}
-		date = v.IssuedOn.String()
-	}
-	if from := r.tenant.Settings.SyncFrom; date != "" && from != "" && date < from {
-		return fmt.Sprintf("Dated %s, before the sync-from date %s.", date, from)
+		return v.IssuedOn.String()
+	case *billing.Payment:
+		return v.ReceivedOn.String()
+	case *billing.Credit:
+		return v.IssuedOn.String()
+	case *billing.ChargeReversal:
+		return v.ReversedOn.String()
+	case *billing.WriteOff:
+		return v.WrittenOffOn.String()
+	case *billing.Refund:
+		return v.RefundedOn.String()
 	}
 	return ""
+}
+
+// notConnected reports a customer that waits for an admin to connect it
+// (manual customer mode).
+func (r *run) notConnected(ctx context.Context) (bool, error) {
+	if r.st.Kind != billing.KindCustomer || r.tenant.Settings.CustomerMode != "manual" {
+		return false, nil
+	}
+	_, err := r.e.cfg.Store.CustomerConnection(ctx, r.st.Tenant, r.st.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
 }

@@ -51,8 +51,12 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, &PermanentError{Reason: fmt.Sprintf("stored snapshot cannot be read: %v", err)}
 	}
-	if reason := r.skipReason(ent); reason != "" {
-		return outcome{update: store.StatusUpdate{Status: store.StatusSkipped, Warning: &store.Warning{Message: reason}}}, nil
+	if reason, err := r.skipReason(ctx, ent); err != nil || reason != "" {
+		return outcome{update: store.StatusUpdate{Status: store.StatusSkipped, Warning: &store.Warning{Message: reason}}}, err
+	}
+	if manual, err := r.notConnected(ctx); err != nil || manual {
+		return outcome{update: store.StatusUpdate{Status: store.StatusNotConnected, Warning: &store.Warning{
+			Message: "Customers are connected by an admin in this account: connect it to a QuickBooks customer (or create one) to start syncing it."}}}, err
 	}
 	if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
 		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err

@@ -1,0 +1,305 @@
+// Package admin serves the admin page and its JSON API: the overview of a
+// tenant's sync (counts per kind and status, freshness, connection), the
+// entities with QuickBooks' reasons and a plain-language cause and fix,
+// resend, dismiss, connect customer and ledger settings. Every call is
+// authenticated and scoped to the tenant of its path in code.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/qbosync/qbosync/internal/auth"
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// Authenticator returns the verified claims of a request's caller, or an
+// error wrapping auth.ErrUnauthorized.
+type Authenticator func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (auth.Claims, error)
+
+// Publisher queues entities for the sync engine.
+type Publisher interface {
+	Publish(ctx context.Context, m queue.Message) error
+}
+
+// Tokens hands out a tenant's QBO connection with a fresh access token.
+type Tokens interface {
+	Token(ctx context.Context, tenant string, force bool) (store.Connection, error)
+}
+
+// Store is what the admin reads and writes.
+type Store interface {
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	Connection(ctx context.Context, tenant string) (store.Connection, error)
+	Counts(ctx context.Context, tenant string) (store.Counts, error)
+	Oldest(ctx context.Context, tenant string, kind billing.Kind, st store.Status) (store.EntityRecord, bool, error)
+	ListEntities(ctx context.Context, tenant string, q store.ListQuery) ([]store.EntityRecord, string, error)
+	EntityRecord(ctx context.Context, tenant string, kind billing.Kind, id string) (store.EntityRecord, error)
+	History(ctx context.Context, tenant string, kind billing.Kind, id string, limit int) ([]store.HistoryEntry, error)
+	DependentsPage(ctx context.Context, tenant string, parent billing.Ref, limit int) ([]store.Dependent, bool, error)
+	Link(ctx context.Context, tenant string, kind billing.Kind, id string) (store.Link, error)
+	PutLink(ctx context.Context, l store.Link) (store.Link, error)
+	Dismiss(ctx context.Context, tenant string, kind billing.Kind, id string, d store.Dismissal) error
+	Undismiss(ctx context.Context, tenant string, kind billing.Kind, id, by, reason string) error
+	Requeue(ctx context.Context, tenant string, kind billing.Kind, id, by, action string, audit bool) (store.EntityState, error)
+	Audit(ctx context.Context, tenant string, e store.AuditEntry) error
+	AuditLog(ctx context.Context, tenant string, limit int) ([]store.AuditEntry, error)
+	SaveSettings(ctx context.Context, tenant string, s store.Settings) error
+	SaveCustomerConnection(ctx context.Context, tenant string, c store.CustomerConnection) error
+	CustomerConnection(ctx context.Context, tenant, id string) (store.CustomerConnection, error)
+}
+
+// Config holds the handler's dependencies.
+type Config struct {
+	Store        Store
+	Queue        Publisher
+	Tokens       Tokens
+	Authenticate Authenticator
+	// QBOBaseURL is the Accounting API (or the simulator); QBOAppURL the
+	// QuickBooks web app that entity links open
+	// (https://app.qbo.intuit.com or https://app.sandbox.qbo.intuit.com).
+	QBOBaseURL string
+	QBOAppURL  string
+	HTTPClient *http.Client
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Handler serves the admin function's routes.
+type Handler struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns a Handler.
+func New(cfg Config) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 20 * time.Second}
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h.routes()
+	return h
+}
+
+func (h *Handler) routes() {
+	h.mux.HandleFunc("GET /admin", h.page)
+	h.mux.HandleFunc("GET /admin/{file}", h.asset)
+	h.mux.HandleFunc("GET /api/v1/session", h.session)
+	t := "/api/v1/tenants/{tenant}"
+	h.tenant("GET "+t+"/overview", h.overview)
+	h.tenant("GET "+t+"/entities", h.list)
+	h.tenant("GET "+t+"/entities/{kind}/{id}", h.detail)
+	h.tenant("POST "+t+"/entities/{kind}/{id}/resend", h.resendOne)
+	h.tenant("POST "+t+"/entities/{kind}/{id}/dismiss", h.dismiss)
+	h.tenant("POST "+t+"/entities/{kind}/{id}/undismiss", h.undismiss)
+	h.tenant("POST "+t+"/resend", h.resendAll)
+	h.tenant("POST "+t+"/sync-now", h.syncNow)
+	h.tenant("GET "+t+"/qbo/customers", h.searchCustomers)
+	h.tenant("POST "+t+"/customers/{id}/connect", h.connectCustomer)
+	h.tenant("GET "+t+"/settings", h.settings)
+	h.tenant("PATCH "+t+"/settings", h.saveSettings)
+	h.tenant("GET "+t+"/audit", h.audit)
+	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such admin API route")
+	})
+}
+
+// call is one authorised request on a tenant's data.
+type call struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	tenant string
+	claims auth.Claims
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// tenant registers a route on a tenant's data: the caller must be that
+// tenant's admin, whatever the gateway checked before.
+func (h *Handler) tenant(pattern string, fn func(*call)) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		claims, ok := h.authenticate(w, r)
+		if !ok {
+			return
+		}
+		tenant := r.PathValue("tenant")
+		if err := claims.RequireTenant(tenant); err != nil {
+			h.cfg.Log.WarnContext(r.Context(), "admin call for another tenant refused",
+				"subject", claims.Subject, "token_tenant", claims.Tenant, "path_tenant", tenant)
+			writeError(w, http.StatusForbidden, "forbidden", "this token does not administer tenant "+tenant)
+			return
+		}
+		fn(&call{w: w, r: r, tenant: tenant, claims: claims})
+	})
+}
+
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (auth.Claims, bool) {
+	ev, _ := r.Context().Value(eventKey{}).(events.APIGatewayV2HTTPRequest)
+	if h.cfg.Authenticate == nil {
+		writeError(w, http.StatusUnauthorized, "unauthorized", "admin sign-in is not configured")
+		return auth.Claims{}, false
+	}
+	claims, err := h.cfg.Authenticate(r.Context(), ev)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="qbosync admin"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "sign in with a valid admin token")
+		return auth.Claims{}, false
+	}
+	return claims, true
+}
+
+func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
+	claims, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"subject": claims.Subject, "tenant": claims.Tenant,
+		"role": claims.Role, "expires_at": claims.Expires.UTC()})
+}
+
+type eventKey struct{}
+
+// maxBody bounds the JSON bodies the API accepts.
+const maxBody = 64 << 10
+
+// Handle serves one API Gateway (payload v2) request.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return jsonResponse(http.StatusBadRequest, "bad_request", "body is not valid base64"), nil
+		}
+		body = b
+	}
+	if len(body) > maxBody {
+		return jsonResponse(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("bodies are limited to %d bytes", maxBody)), nil
+	}
+	path := ev.RawPath
+	if path == "" {
+		path = ev.RequestContext.HTTP.Path
+	}
+	target := path
+	if ev.RawQueryString != "" {
+		target += "?" + ev.RawQueryString
+	}
+	method := ev.RequestContext.HTTP.Method
+	r, err := http.NewRequestWithContext(context.WithValue(ctx, eventKey{}, ev), method, target, bytes.NewReader(body))
+	if err != nil {
+		return jsonResponse(http.StatusBadRequest, "bad_request", "malformed request path"), nil
+	}
+	for k, v := range ev.Headers {
+		r.Header.Set(k, v)
+	}
+	rec := &recorder{header: http.Header{}}
+	h.mux.ServeHTTP(rec, r)
+	return rec.response(), nil
+}
+
+// recorder collects a response for API Gateway.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) response() events.APIGatewayV2HTTPResponse {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	headers := map[string]string{}
+	for k, v := range r.header {
+		headers[k] = strings.Join(v, ", ")
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: headers, Body: r.body.String()}
+}
+
+func jsonResponse(status int, code, msg string) events.APIGatewayV2HTTPResponse {
+	b, _ := json.Marshal(apiError{Error: code, Message: msg})
+	return events.APIGatewayV2HTTPResponse{StatusCode: status,
+		Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}
+}
+
+// apiError is every error body: a stable code, a sentence for people and,
+// for invalid input, one problem per field.
+type apiError struct {
+	Error    string    `json:"error"`
+	Message  string    `json:"message"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiError{Error: code, Message: msg})
+}
+
+// fail answers an unexpected error without revealing it.
+func (c *call) fail(log *slog.Logger, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(c.w, http.StatusNotFound, "not_found", "no such entity")
+	case errors.Is(err, store.ErrBadCursor):
+		writeError(c.w, http.StatusBadRequest, "bad_cursor", "the cursor does not belong to this list")
+	default:
+		log.ErrorContext(c.ctx(), "admin call failed", "tenant", c.tenant, "path", c.r.URL.Path, "err", err)
+		writeError(c.w, http.StatusInternalServerError, "internal", "the request failed; try again")
+	}
+}
+
+// decode reads a JSON body strictly into v; an empty body is {}.
+func (c *call) decode(v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && err.Error() != "EOF" {
+		writeError(c.w, http.StatusBadRequest, "bad_request", "invalid JSON body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// entityRef reads {kind}/{id} from the path.
+func (c *call) entityRef() (billing.Kind, string, bool) {
+	kind, id := billing.Kind(c.r.PathValue("kind")), c.r.PathValue("id")
+	if !kind.Valid() || id == "" || len(id) > 64 {
+		writeError(c.w, http.StatusNotFound, "not_found", "no such entity")
+		return "", "", false
+	}
+	return kind, id, true
+}

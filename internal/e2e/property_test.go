@@ -1,0 +1,265 @@
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/qbosync/qbosync/internal/app"
+	"github.com/qbosync/qbosync/internal/devstack"
+)
+
+// The property test's size and seed; make property-long runs it big.
+var (
+	propertySeed      = flag.Uint64("property.seed", 0, "seed of the property test (0: a new one, printed)")
+	propertyCustomers = flag.Int("property.customers", 6, "customers in the property test, over all tenants")
+	propertyEvents    = flag.Int("property.events", 300, "billing events the property test generates, over all tenants")
+	propertyPerTenant = flag.Int("property.per-tenant", 3, "customers per tenant (each tenant is its own QuickBooks company)")
+	propertyFaults    = flag.Int("property.faults", 1, "rounds of faults per tenant (each: 429, 500, 503, 2 dropped responses, token expiry)")
+	propertyTimeouts  = flag.Int("property.timeouts", 0, "timeouts per tenant (each holds a sync for the client's 60 s timeout)")
+	propertyAutoApply = flag.Bool("property.autoapply", true, "leave QuickBooks' auto-apply preferences on, as in a new company")
+	propertyLog       = flag.String("property.log", "", "write the stack's logs to this file (default: warnings to the test log)")
+)
+
+// propertyTenant is one tenant of the run: its billing history, its
+// deliveries and what the webhook answered.
+type propertyTenant struct {
+	env        *tenantEnv
+	model      *billingModel
+	deliveries []delivery
+	stats      deliveryStats
+}
+
+// TestProperty generates random but consistent billing histories (every
+// kind, updates, voids, partial, split and over-payments, credits,
+// refunds, reversals, write-offs), delivers them with duplicates,
+// reordering and late versions while QuickBooks throttles, fails, times
+// out, drops responses after committing and expires tokens, and then
+// checks the accounting invariant for every customer and that nothing
+// exists twice in QuickBooks. Reproduce a run with the seed it prints.
+func TestProperty(t *testing.T) {
+	seed := *propertySeed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	repro := fmt.Sprintf("go test -count=1 -run '^TestProperty$' ./internal/e2e -args -property.seed=%d "+
+		"-property.customers=%d -property.events=%d -property.per-tenant=%d -property.faults=%d -property.timeouts=%d -property.autoapply=%t",
+		seed, *propertyCustomers, *propertyEvents, *propertyPerTenant, *propertyFaults, *propertyTimeouts, *propertyAutoApply)
+	t.Logf("seed %d; reproduce with: %s", seed, repro)
+	defer func() {
+		if t.Failed() {
+			t.Logf("FAILED with seed %d; reproduce with: %s", seed, repro)
+		}
+	}()
+	start := time.Now()
+	s := newStack(t, devstack.Options{ThrottleBackoff: time.Second, Log: propertyLogger(t)})
+	tenants := propertyTenants(t, s, seed)
+
+	var wg sync.WaitGroup
+	for _, pt := range tenants {
+		wg.Go(func() { pt.stats = pt.env.deliver(pt.deliveries) })
+	}
+	wg.Wait()
+	delivered := time.Since(start)
+	passes, parked, faultsLeft := settle(t, s, tenants)
+
+	var f findings
+	var objects, faultsHit, posts, dups, late, stale int
+	planned := map[string]int{}
+	for _, pt := range tenants {
+		for _, u := range pt.stats.unexpected {
+			f.add("delivery", "%s: %s", pt.env.tenant, u)
+		}
+		books := pt.env.readBooks()
+		for _, objs := range books.objects {
+			objects += len(objs)
+		}
+		pt.model.checkInvariant(books, &f)
+		if err := pt.model.checkStatuses(context.Background(), s.Store(), &f); err != nil {
+			t.Fatal(err)
+		}
+		st, err := pt.env.simStats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		faultsHit += st.FaultsInjected
+		posts, dups, late, stale = posts+pt.stats.posts, dups+pt.stats.duplicatesSent, late+pt.stats.lateSent, stale+pt.stats.stale
+		for k, n := range pt.stats.faultsPlanned {
+			planned[k] += n
+		}
+	}
+
+	events := 0
+	for _, pt := range tenants {
+		events += len(pt.model.events)
+	}
+	t.Logf("seed %d: %d tenants, %d customer histories, %d events; %d posts (%d same-id duplicates, %d late re-sends, %d answered stale); "+
+		"faults planned %v, %d hit QuickBooks, %d never matched; delivered in %s; %d entities parked after the first drain, "+
+		"%d scheduler passes, %d messages dead-lettered; done in %s",
+		seed, len(tenants), *propertyCustomers, events, posts, dups, late, stale, planned, faultsHit, faultsLeft,
+		delivered.Round(time.Millisecond), parked, passes, deadLetters(t, s), time.Since(start).Round(time.Millisecond))
+	t.Logf("QuickBooks objects %d; mismatches %d, duplicates %d, missing %d, unexpected %d, entities not synced %d, delivery surprises %d",
+		objects, f.count("mismatch"), f.count("duplicate"), f.count("missing"), f.count("unexpected"), f.count("status"), f.count("delivery"))
+	logCosts(t, s, tenants)
+	for _, cat := range slices.Sorted(maps.Keys(f.byCategory)) {
+		msgs := f.byCategory[cat]
+		for i, msg := range msgs {
+			if i == 25 {
+				t.Errorf("%s: %d more", cat, len(msgs)-i)
+				break
+			}
+			t.Errorf("%s: %s", cat, msg)
+		}
+	}
+}
+
+// propertyTenants creates the tenants, connects each to its own company
+// and generates its history, deliveries and faults from the seed.
+func propertyTenants(t *testing.T, s *devstack.Stack, seed uint64) []*propertyTenant {
+	per := max(1, *propertyPerTenant)
+	n := max(1, (*propertyCustomers+per-1)/per)
+	var out []*propertyTenant
+	left := *propertyCustomers
+	for i := range n {
+		rng := rand.New(rand.NewPCG(seed, uint64(i)))
+		name := fmt.Sprintf("prop%d", i+1)
+		customers := min(per, left)
+		left -= customers
+		m := newBillingModel(name, rng)
+		m.generate(max(1, customers), *propertyEvents*max(1, customers)/max(1, *propertyCustomers))
+		pt := &propertyTenant{env: newTenant(t, s, name), model: m}
+		if !*propertyAutoApply {
+			body := []byte(`{"auto_apply_credit":false,"auto_apply_payments":false}`)
+			if status, out, err := pt.env.simControl("PATCH", "/preferences", body); err != nil || status != 200 {
+				t.Fatalf("turn auto-apply off: %d %s %v", status, out, err)
+			}
+		}
+		pt.deliveries = schedule(rng, m.events, planFaults(rng, *propertyFaults, *propertyTimeouts))
+		out = append(out, pt)
+	}
+	return out
+}
+
+// settle drains the queues and runs the hourly scheduler (it refreshes
+// tokens and requeues what was parked), then drains again, until every
+// entity has its final status or a bound is reached. The scheduler only
+// requeues what has waited its back-off (minutes to hours), so after the
+// first pass it runs as it would hours later. Fault rules nothing matched
+// are cleared after the first drain. It returns the passes it ran, how many
+// entities were not final after the first one, and the fault rules cleared.
+func settle(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (passes, parked, unmatched int) {
+	ctx := context.Background()
+	drain := func() {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		if err := s.Drain(dctx); err != nil {
+			t.Fatalf("queues did not drain: %v", err)
+		}
+	}
+	drain()
+	for _, pt := range tenants {
+		n, err := pt.env.pendingFaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		unmatched += n
+	}
+	for passes = 1; ; passes++ {
+		run := s.RunScheduler
+		if passes > 1 {
+			run = laterScheduler(s, time.Duration(passes)*7*time.Hour)
+		}
+		if err := run(ctx); err != nil {
+			t.Fatalf("scheduler: %v", err)
+		}
+		drain()
+		open := 0
+		for _, pt := range tenants {
+			var f findings
+			if err := pt.model.checkStatuses(ctx, s.Store(), &f); err != nil {
+				t.Fatal(err)
+			}
+			open += f.count("status")
+		}
+		if passes == 1 {
+			parked = open
+		}
+		if open == 0 || passes == 4 {
+			return passes, parked, unmatched
+		}
+	}
+}
+
+// laterScheduler is the scheduler function as its hourly rule would run it
+// after ahead more time: everything parked is then past its back-off.
+func laterScheduler(s *devstack.Stack, ahead time.Duration) func(context.Context) error {
+	d := s.Deps()
+	d.Now = func() time.Time { return time.Now().Add(ahead) }
+	h := app.Scheduler(d)
+	return func(ctx context.Context) error {
+		return h(ctx, events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.events", Time: d.Now()})
+	}
+}
+
+// deadLetters counts the messages in the dead-letter queues: syncs the
+// queue gave up on (the scheduler requeues their entities).
+func deadLetters(t *testing.T, s *devstack.Stack) int {
+	st, err := s.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, q := range st.Queues {
+		n += q.DeadLetters
+	}
+	return n
+}
+
+// logCosts prints the requests the functions sent per synced entity.
+func logCosts(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) {
+	c := s.Counts()
+	entities := 0
+	for _, pt := range tenants {
+		m := pt.model
+		entities += len(m.customers) + len(m.products) + len(m.invoices) + len(m.payments) + len(m.credits) + len(m.refunds)
+	}
+	n := float64(max(1, entities))
+	t.Logf("requests per billing entity (%d entities, faults and retries included): QBO %.2f, DynamoDB %.2f, SQS %.2f",
+		entities, float64(devstack.Total(c.QBO))/n, float64(devstack.Total(c.DynamoDB))/n, float64(devstack.Total(c.SQS))/n)
+	t.Logf("QBO %s", breakdown(c.QBO))
+	t.Logf("DynamoDB %s", breakdown(c.DynamoDB))
+	t.Logf("SQS %s", breakdown(c.SQS))
+}
+
+// propertyLogger sends the stack's logs to the -property.log file, or its
+// warnings to the test log.
+func propertyLogger(t *testing.T) *slog.Logger {
+	if *propertyLog == "" {
+		return slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	file, err := os.Create(*propertyLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { file.Close() })
+	return slog.New(slog.NewJSONHandler(io.Writer(file), nil))
+}
+
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

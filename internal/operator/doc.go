@@ -1,0 +1,13 @@
+// Package operator is the provisioning API for the service's operators
+// (tokens with role "operator"): create and list tenants, and create,
+// rotate and retire their webhook signing secrets. It reads no tenant's
+// books, and tenant admins' tokens are refused on every route.
+//
+// Routes (JSON; served by the admin function under /api/v1/operator/):
+//
+//	GET    /api/v1/operator/tenants                          list tenants
+//	POST   /api/v1/operator/tenants                          {"id","name"} → 201, the first secret shown once
+//	GET    /api/v1/operator/tenants/{tenant}                 one tenant, its secrets' ids (never values)
+//	POST   /api/v1/operator/tenants/{tenant}/webhook-secrets → 201, a second active secret shown once
+//	DELETE /api/v1/operator/tenants/{tenant}/webhook-secrets/{id} → 204, retire a secret (not the last)
+package operator

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/qbosync/qbosync/internal/billing"
+)
+
+// Readiness is the last check of a tenant's QuickBooks company against
+// what the sync needs, taken at connect and hourly.
+type Readiness struct {
+	RealmID     string           `json:"realm_id"`
+	CompanyName string           `json:"company_name,omitempty"`
+	CheckedAt   time.Time        `json:"checked_at"`
+	Checks      []ReadinessCheck `json:"checks"`
+}
+
+// ReadinessCheck is one finding.
+type ReadinessCheck struct {
+	// Code names the check: custom_txn_numbers, duplicate_doc_numbers,
+	// auto_apply_credit, auto_apply_payments, closed_books, sales_tax,
+	// multicurrency, ledger_accounts, company.
+	Code string `json:"code"`
+	// Level is ok, warning (syncing works, with a consequence) or
+	// blocking (syncing will fail until fixed).
+	Level   string `json:"level"`
+	Message string `json:"message"`
+}
+
+// Readiness levels.
+const (
+	LevelOK       = "ok"
+	LevelWarning  = "warning"
+	LevelBlocking = "blocking"
+)
+
+type readinessItem struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	Readiness Readiness `dynamodbav:"readiness"`
+}
+
+// SaveReadiness stores the tenant's latest readiness report.
+func (s *Store) SaveReadiness(ctx context.Context, tenant string, r Readiness) error {
+	r.CheckedAt = r.CheckedAt.UTC()
+	if err := s.put(ctx, readinessItem{PK: tenantPK(tenant), SK: "READINESS", Readiness: r}, "", nil); err != nil {
+		return fmt.Errorf("save readiness of %s: %w", tenant, err)
+	}
+	return nil
+}
+
+// Readiness returns the tenant's latest readiness report; ErrNotFound
+// before the first check.
+func (s *Store) Readiness(ctx context.Context, tenant string) (Readiness, error) {
+	var it readinessItem
+	if err := s.get(ctx, tenantPK(tenant), "READINESS", &it); err != nil {
+		return Readiness{}, err
+	}
+	return it.Readiness, nil
+}
+
+// Entities lists every entity of kind the tenant has, whatever its status.
+func (s *Store) Entities(ctx context.Context, tenant string, kind billing.Kind) ([]EntityState, error) {
+	var out []EntityState
+	err := s.queryPrefix(ctx, tenantPK(tenant), "E#"+string(kind)+"#", func(av map[string]types.AttributeValue) error {
+		var it entityItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return fmt.Errorf("decode entity: %w", err)
+		}
+		out = append(out, it.state(tenant))
+		return nil
+	})
+	return out, err
+}
+
+// ForgetLinks deletes every link of the tenant (an admin's explicit,
+// confirmed choice at disconnect or a reset to another company) and
+// returns how many there were. Snapshots and statuses stay.
+func (s *Store) ForgetLinks(ctx context.Context, tenant string) (int, error) {
+	var sks []string
+	err := s.queryPrefix(ctx, tenantPK(tenant), "L#", func(av map[string]types.AttributeValue) error {
+		if v, ok := av["sk"].(*types.AttributeValueMemberS); ok {
+			sks = append(sks, v.Value)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for i, sk := range sks {
+		if _, err := s.db.DeleteItem(ctx, deleteInput(s.table, tenantPK(tenant), sk)); err != nil {
+			return i, fmt.Errorf("forget link %s of %s: %w", sk, tenant, err)
+		}
+	}
+	return len(sks), nil
+}
