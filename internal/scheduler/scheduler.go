@@ -160,6 +160,12 @@ func (s *Scheduler) due(e store.EntityState) bool {
 	if e.Status == store.StatusWarning && (e.Warning == nil || !e.Warning.Retryable) {
 		return false // waits for an admin's fix and resend
 	}
+	if e.Status == store.StatusNotTried {
+		// Queued, or its message was lost (dead-lettered after a long
+		// throttle, say): sending it again is harmless, the sync is
+		// level-triggered and writes nothing when QBO already matches.
+		return true
+	}
 	return s.now().Sub(e.UpdatedAt) >= Backoff(e.Attempts)
 }
 
