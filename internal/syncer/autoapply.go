@@ -36,19 +36,19 @@ var markerRE = regexp.MustCompile(`\[billing ([a-z_]+) ([A-Za-z0-9._:-]+)\]( app
 
 // undoCreditAutoApply releases what QBO applied to a new invoice.
 func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, error) {
-	return false, r.undoAutoApply(ctx, inv, true)
+	return false, r.undoAutoApply(ctx, inv.ID, inv.LinkedTxn, true)
 }
 
-// undoAutoApply deletes the payments QBO made to apply credits to inv and,
-// with rewriteOurs, writes billing's payload again over our own payments
-// that QBO changed.
-func (r *run) undoAutoApply(ctx context.Context, inv qbo.Invoice, rewriteOurs bool) error {
-	for _, lt := range inv.LinkedTxn {
+// undoAutoApply deletes the payments QBO made to apply credits to
+// document docID (linked lists its LinkedTxn) and, with rewriteOurs,
+// writes billing's payload again over our own payments that QBO changed.
+func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.LinkedTxn, rewriteOurs bool) error {
+	for _, lt := range linked {
 		if lt.TxnType != "Payment" {
 			continue
 		}
 		r.e.cfg.Log.InfoContext(ctx, "checking an application QuickBooks may have made on its own",
-			"tenant", r.st.Tenant, "invoice", inv.ID, "payment", lt.TxnID)
+			"tenant", r.st.Tenant, "document", docID, "payment", lt.TxnID)
 		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, lt.TxnID)
 		if err != nil {
 			return err

@@ -86,6 +86,9 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 		if _, err := voidLinked(ctx, r, app, findApp); err != nil {
 			return store.Link{}, err
 		}
+		if err := r.releaseMemo(ctx, main); err != nil {
+			return store.Link{}, err
+		}
 		return voidLinked(ctx, r, main, findMemo)
 	}
 	memo, err := mapCreditMemo(d)
@@ -181,4 +184,19 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// releaseMemo deletes the payments QBO's automation made to apply the
+// credit memo linked under key; voiding the memo would leave them behind,
+// empty.
+func (r *run) releaseMemo(ctx context.Context, key billing.Ref) error {
+	l, err := r.linkOf(ctx, key)
+	if err != nil || !l.Linked() || l.Voided {
+		return err
+	}
+	memo, err := qbo.Read[qbo.CreditMemo](ctx, r.qbo, r.conn.RealmID, l.QBOID)
+	if err != nil {
+		return err
+	}
+	return r.undoAutoApply(ctx, memo.ID, memo.LinkedTxn, false)
 }

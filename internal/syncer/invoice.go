@@ -137,7 +137,7 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 		if err != nil {
 			return l, err
 		}
-		if err := r.undoAutoApply(ctx, cur, false); err != nil {
+		if err := r.undoAutoApply(ctx, cur.ID, cur.LinkedTxn, false); err != nil {
 			return l, err
 		}
 	}
