@@ -121,6 +121,7 @@ func (s *Stack) WriteGuide(ctx context.Context, w io.Writer, d *Demo) error {
 	fmt.Fprintf(w, "  operator token  %s\n", s.OperatorToken())
 	if d != nil {
 		fmt.Fprintf(w, "  admin token     %s (tenant %s)\n", s.AdminToken(d.Tenant), d.Tenant)
+		fmt.Fprintf(w, "  admin page      %s/admin#token=%s\n", gw, s.AdminToken(d.Tenant))
 	}
 	if d == nil {
 		return nil
