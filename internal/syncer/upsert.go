@@ -55,14 +55,13 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 		return link, err
 	}
 	if !link.Linked() {
-		var created *T
-		if link, created, err = createOnce(ctx, r, link, t, hash); err != nil {
+		if link, err = createOnce(ctx, r, link, t, hash); err != nil {
 			return link, err
 		}
-		if link, err = settle(ctx, r, link, t, created); err != nil || link.SentHash == hash {
+		if link, err = settle(ctx, r, link, t); err != nil || link.SentHash == hash {
 			return link, err
 		}
-	} else if link, err = settle(ctx, r, link, t, nil); err != nil {
+	} else if link, err = settle(ctx, r, link, t); err != nil {
 		return link, err
 	}
 	if link.SentHash == hash {
@@ -80,9 +79,8 @@ const staleRetries = 3
 const settleKey = "settle"
 
 // createOnce links the entity to a QBO object, creating it at most once.
-// The returned link has SentHash == hash when the object now holds payload;
-// created is what QBO answered to our create, if it was ours.
-func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, *T, error) {
+// The returned link has SentHash == hash when the object now holds payload.
+func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
 	resume := link.State == store.LinkCreating && link.RequestID != ""
 	// relatch: the tenant's links were forgotten, so an entity without any
 	// link may already have its object in QBO; look before creating.
@@ -90,14 +88,14 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	if resume || relatch {
 		found, ok, err := t.find(ctx)
 		if err != nil {
-			return link, nil, fmt.Errorf("look for an earlier create: %w", err)
+			return link, fmt.Errorf("look for an earlier create: %w", err)
 		}
 		if ok {
 			id, token := identOf(found)
 			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
 			markSettle(&link, t)
 			link, err = r.putLink(ctx, link)
-			return link, nil, err
+			return link, err
 		}
 	}
 	if !resume {
@@ -105,7 +103,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		link.RequestID = requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
 		var err error
 		if link, err = r.putLink(ctx, link); err != nil {
-			return link, nil, err
+			return link, err
 		}
 	}
 	create := t.create
@@ -126,17 +124,32 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 			// new requestid and need not look the object up first.
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
-				return link, nil, perr
+				return link, perr
 			}
 		}
-		return link, nil, err
+		return link, err
 	}
 	id, token := identOf(created)
 	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
 	link.SyncedVersion = r.st.Version
-	markSettle(&link, t)
+	// Settled before the link is saved, to save a write: a crash in
+	// between leaves the intent, whose next attempt finds the object by
+	// its natural key and settles it then.
+	if t.afterCreate != nil {
+		rewrite, aerr := t.afterCreate(ctx, created)
+		if aerr != nil {
+			markSettle(&link, t)
+			if link, err = r.putLink(ctx, link); err != nil {
+				return link, err
+			}
+			return link, aerr
+		}
+		if rewrite {
+			link.SentHash = "" // upsert goes on to write the payload over QBO's changes
+		}
+	}
 	link, err = r.putLink(ctx, link)
-	return link, &created, err
+	return link, err
 }
 
 func markSettle[T qbo.Entity](l *store.Link, t target[T]) {
@@ -149,21 +162,19 @@ func markSettle[T qbo.Entity](l *store.Link, t target[T]) {
 	l.Extra[settleKey] = "1"
 }
 
-// settle runs afterCreate on a new object (read again when QBO's answer to
-// the create is not at hand) and clears the mark. When QBO changed the
-// object on its own, SentHash is cleared so the payload is written over it.
-func settle[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], created *T) (store.Link, error) {
+// settle runs afterCreate on an object whose check did not run when it
+// was created (found after a lost answer, or the check failed) and clears
+// the mark. When QBO changed the object on its own, SentHash is cleared so
+// the payload is written over it.
+func settle[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T]) (store.Link, error) {
 	if link.Extra[settleKey] == "" || t.afterCreate == nil {
 		return link, nil
 	}
-	if created == nil {
-		cur, err := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
-		if err != nil {
-			return link, err
-		}
-		created = &cur
+	cur, err := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
+	if err != nil {
+		return link, err
 	}
-	rewrite, err := t.afterCreate(ctx, *created)
+	rewrite, err := t.afterCreate(ctx, cur)
 	if err != nil {
 		return link, err
 	}
