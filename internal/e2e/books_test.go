@@ -121,16 +121,22 @@ func cents(n int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }
 
-// findings collects what the invariant check found, by category.
+// findings collects what the invariant check found, by category; scope
+// (the tenant being checked) prefixes each finding.
 type findings struct {
 	byCategory map[string][]string
+	scope      string
 }
 
 func (f *findings) add(category, format string, args ...any) {
 	if f.byCategory == nil {
 		f.byCategory = map[string][]string{}
 	}
-	f.byCategory[category] = append(f.byCategory[category], fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if f.scope != "" {
+		msg = f.scope + ": " + msg
+	}
+	f.byCategory[category] = append(f.byCategory[category], msg)
 }
 
 func (f *findings) count(category string) int { return len(f.byCategory[category]) }

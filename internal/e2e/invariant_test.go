@@ -36,7 +36,14 @@ func indexBooks(b qboBooks, f *findings) booksIndex {
 			}
 			mark := markerOf(obj)
 			if mark == "" {
-				f.add("unexpected", "%s %s carries no billing marker: %v", entity, str(obj["Id"]), obj)
+				// An empty zero payment moves no money but is still an
+				// object billing never had: QBO's automation made it.
+				category := "unexpected"
+				lines, _ := obj["Line"].([]any)
+				if total, err := minor(obj["TotalAmt"]); err == nil && total == 0 && len(lines) == 0 {
+					category = "leftover"
+				}
+				f.add(category, "%s %s carries no billing marker: %v", entity, str(obj["Id"]), obj)
 				continue
 			}
 			ix.live[entity+" "+mark] = append(ix.live[entity+" "+mark], obj)

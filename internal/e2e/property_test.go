@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -73,45 +74,18 @@ func TestProperty(t *testing.T) {
 	}
 	wg.Wait()
 	delivered := time.Since(start)
-	passes, parked, faultsLeft := settle(t, s, tenants)
+	passes, parked, unmatched := settle(t, s, tenants)
 
-	var f findings
-	var objects, faultsHit, posts, dups, late, stale int
-	planned := map[string]int{}
-	for _, pt := range tenants {
-		for _, u := range pt.stats.unexpected {
-			f.add("delivery", "%s: %s", pt.env.tenant, u)
-		}
-		books := pt.env.readBooks()
-		for _, objs := range books.objects {
-			objects += len(objs)
-		}
-		pt.model.checkInvariant(books, &f)
-		if err := pt.model.checkStatuses(context.Background(), s.Store(), &f); err != nil {
-			t.Fatal(err)
-		}
-		st, err := pt.env.simStats()
-		if err != nil {
-			t.Fatal(err)
-		}
-		faultsHit += st.FaultsInjected
-		posts, dups, late, stale = posts+pt.stats.posts, dups+pt.stats.duplicatesSent, late+pt.stats.lateSent, stale+pt.stats.stale
-		for k, n := range pt.stats.faultsPlanned {
-			planned[k] += n
-		}
-	}
-
-	events := 0
-	for _, pt := range tenants {
-		events += len(pt.model.events)
-	}
-	t.Logf("seed %d: %d tenants, %d customer histories, %d events; %d posts (%d same-id duplicates, %d late re-sends, %d answered stale); "+
-		"faults planned %v, %d hit QuickBooks, %d never matched; delivered in %s; %d entities parked after the first drain, "+
-		"%d scheduler passes, %d messages dead-lettered; done in %s",
-		seed, len(tenants), *propertyCustomers, events, posts, dups, late, stale, planned, faultsHit, faultsLeft,
-		delivered.Round(time.Millisecond), parked, passes, deadLetters(t, s), time.Since(start).Round(time.Millisecond))
-	t.Logf("QuickBooks objects %d; mismatches %d, duplicates %d, missing %d, unexpected %d, entities not synced %d, delivery surprises %d",
-		objects, f.count("mismatch"), f.count("duplicate"), f.count("missing"), f.count("unexpected"), f.count("status"), f.count("delivery"))
+	f, sum := checkTenants(t, s, tenants)
+	t.Logf("seed %d: %d tenants, %d customer histories, %d events %v; %d posts (%d same-id duplicates, %d late re-sends, "+
+		"%d answered stale); faults planned %v, %d hit QuickBooks, %d never matched; delivered in %s; "+
+		"%d entities parked after the first drain, %d scheduler passes, %d messages dead-lettered; done in %s",
+		seed, len(tenants), *propertyCustomers, sum.events, sum.types, sum.posts, sum.duplicates, sum.late, sum.stale,
+		sum.planned, sum.faultsHit, unmatched, delivered.Round(time.Millisecond), parked, passes, deadLetters(t, s),
+		time.Since(start).Round(time.Millisecond))
+	t.Logf("QuickBooks objects %d; mismatches %d, duplicates %d, missing %d, unexpected %d, empty leftovers %d, "+
+		"entities not synced %d, delivery surprises %d", sum.objects, f.count("mismatch"), f.count("duplicate"),
+		f.count("missing"), f.count("unexpected"), f.count("leftover"), f.count("status"), f.count("delivery"))
 	logCosts(t, s, tenants)
 	for _, cat := range slices.Sorted(maps.Keys(f.byCategory)) {
 		msgs := f.byCategory[cat]
@@ -123,6 +97,48 @@ func TestProperty(t *testing.T) {
 			t.Errorf("%s: %s", cat, msg)
 		}
 	}
+}
+
+// runSummary is what a run generated, sent and found, over all tenants.
+type runSummary struct {
+	events, posts, duplicates, late, stale, faultsHit, objects int
+	types, planned                                             map[string]int
+}
+
+// checkTenants checks every tenant's books and statuses against its
+// billing model and sums up the run.
+func checkTenants(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (findings, runSummary) {
+	var f findings
+	sum := runSummary{types: map[string]int{}, planned: map[string]int{}}
+	for _, pt := range tenants {
+		f.scope = pt.env.tenant
+		for _, u := range pt.stats.unexpected {
+			f.add("delivery", "%s", u)
+		}
+		books := pt.env.readBooks()
+		for _, objs := range books.objects {
+			sum.objects += len(objs)
+		}
+		pt.model.checkInvariant(books, &f)
+		if err := pt.model.checkStatuses(context.Background(), s.Store(), &f); err != nil {
+			t.Fatal(err)
+		}
+		st, err := pt.env.simStats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.faultsHit += st.FaultsInjected
+		sum.events += len(pt.model.events)
+		for _, ev := range pt.model.events {
+			sum.types[ev.Type]++
+		}
+		sum.posts, sum.duplicates = sum.posts+pt.stats.posts, sum.duplicates+pt.stats.duplicatesSent
+		sum.late, sum.stale = sum.late+pt.stats.lateSent, sum.stale+pt.stats.stale
+		for k, n := range pt.stats.faultsPlanned {
+			sum.planned[k] += n
+		}
+	}
+	return f, sum
 }
 
 // propertyTenants creates the tenants, connects each to its own company
@@ -142,7 +158,7 @@ func propertyTenants(t *testing.T, s *devstack.Stack, seed uint64) []*propertyTe
 		pt := &propertyTenant{env: newTenant(t, s, name), model: m}
 		if !*propertyAutoApply {
 			body := []byte(`{"auto_apply_credit":false,"auto_apply_payments":false}`)
-			if status, out, err := pt.env.simControl("PATCH", "/preferences", body); err != nil || status != 200 {
+			if status, out, err := pt.env.simControl(http.MethodPatch, "/preferences", body); err != nil || status != http.StatusOK {
 				t.Fatalf("turn auto-apply off: %d %s %v", status, out, err)
 			}
 		}

@@ -96,3 +96,29 @@ func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id string) error 
 	return r.e.Handle(ctx, queue.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
 		CustomerID: st.CustomerID, Reason: "auto-apply"})
 }
+
+// sweepForeignApplications deletes the customer's zero-amount payments
+// that carry no billing marker: applications QuickBooks' automation made
+// (some left empty once what they applied was voided). Billing decides
+// every application of its documents.
+func (r *run) sweepForeignApplications(ctx context.Context, billingCustomer string) error {
+	cust := r.qboID(billing.KindCustomer, billingCustomer)
+	if cust == "" {
+		return nil
+	}
+	found, err := qbo.QueryAll[qbo.Payment](ctx, r.qbo, r.conn.RealmID,
+		"select * from Payment where CustomerRef = "+qbo.Quote(cust)+" and TotalAmt = '0'")
+	if err != nil {
+		return err
+	}
+	for _, p := range found {
+		if markerRE.MatchString(p.PrivateNote) {
+			continue
+		}
+		reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
+		if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
+			return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}

@@ -13,14 +13,15 @@ import (
 // Payment that links the CreditMemo and each Invoice (Intuit's own way of
 // applying credits; QBO's UI does the same).
 type creditDoc struct {
-	kind         billing.Kind
-	id           string
-	customerID   string // QBO id
-	date         string
-	currency     string
-	lines        []creditLine
-	applications []billing.Application
-	invoices     map[string]string // billing invoice id → QBO id
+	kind            billing.Kind
+	id              string
+	customerID      string // QBO id
+	billingCustomer string
+	date            string
+	currency        string
+	lines           []creditLine
+	applications    []billing.Application
+	invoices        map[string]string // billing invoice id → QBO id
 }
 
 type creditLine struct {
@@ -89,7 +90,11 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 		if err := r.releaseMemo(ctx, main); err != nil {
 			return store.Link{}, err
 		}
-		return voidLinked(ctx, r, main, findMemo)
+		l, err := voidLinked(ctx, r, main, findMemo)
+		if err != nil {
+			return l, err
+		}
+		return l, r.sweepForeignApplications(ctx, d.billingCustomer)
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
@@ -143,7 +148,7 @@ func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (store.Link
 }
 
 func (r *run) creditDocOf(id, customerID string, date billing.Date, currency string, apps []billing.Application) creditDoc {
-	d := creditDoc{kind: r.st.Kind, id: id, customerID: r.qboID(billing.KindCustomer, customerID), date: date.String(),
+	d := creditDoc{kind: r.st.Kind, id: id, customerID: r.qboID(billing.KindCustomer, customerID), billingCustomer: customerID, date: date.String(),
 		currency: currency, applications: apps, invoices: map[string]string{}}
 	for _, a := range apps {
 		d.invoices[a.InvoiceID] = r.qboID(billing.KindInvoice, a.InvoiceID)

@@ -141,5 +141,9 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 			return l, err
 		}
 	}
-	return voidLinked(ctx, r, key, find)
+	if l, err = voidLinked(ctx, r, key, find); err != nil {
+		return l, err
+	}
+	// Applications QuickBooks made to the invoice are left empty by the void.
+	return l, r.sweepForeignApplications(ctx, v.CustomerID)
 }

@@ -58,7 +58,8 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		return outcome{update: store.StatusUpdate{Status: store.StatusNotConnected, Warning: &store.Warning{
 			Message: "Customers are connected by an admin in this account: connect it to a QuickBooks customer (or create one) to start syncing it."}}}, err
 	}
-	if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
+	// A void needs no parent: what never reached QBO has nothing to void.
+	if wait, err := r.waitFor(ctx, ent); !isVoid(r.st, ent) && (err != nil || wait != "") {
 		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
 	}
 	if err := r.checkCurrency(ctx, ent); err != nil {
@@ -73,6 +74,14 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 			return outcome{}, err
 		}
 		r.qbo = r.e.client(r.conn)
+		link, err = r.write(ctx, ent)
+	}
+	if errors.As(err, &qe) && overApplied(qe) {
+		// QuickBooks' automation may hold the balance with an
+		// application of its own: remove those and try once more.
+		if serr := r.sweepForeignApplications(ctx, ent.CustomerRef()); serr != nil {
+			return outcome{}, serr
+		}
 		link, err = r.write(ctx, ent)
 	}
 	var we *waitError
@@ -162,4 +171,12 @@ func (r *run) parentLink(ctx context.Context, ref billing.Ref) (store.Link, erro
 // qboID returns the QBO id of a linked parent.
 func (r *run) qboID(kind billing.Kind, id string) string {
 	return r.parents[billing.Ref{Kind: kind, ID: id}].QBOID
+}
+
+// isVoid reports a snapshot that voids its document.
+func isVoid(st store.EntityState, ent billing.Entity) bool {
+	if v, ok := ent.(*billing.Invoice); ok {
+		return v.Status == billing.InvoiceVoided
+	}
+	return st.Action == billing.ActionVoided
 }
