@@ -50,6 +50,9 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		r.e.cfg.Log.InfoContext(ctx, "checking an application QuickBooks may have made on its own",
 			"tenant", r.st.Tenant, "document", docID, "payment", lt.TxnID)
 		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, lt.TxnID)
+		if qbo.IsValidation(err) {
+			continue // deleted meanwhile (another sync swept it)
+		}
 		if err != nil {
 			return err
 		}
@@ -57,7 +60,7 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		if m == nil {
 			// Made by QuickBooks to apply a credit memo: not billing's.
 			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
-			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil {
+			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
 				return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
 			}
 			continue
