@@ -89,15 +89,24 @@ func (e *tenantEnv) qbo(stmt string) map[string]any {
 		e.t.Fatal(err)
 	}
 	u := fmt.Sprintf("%s/v3/company/%s/query?minorversion=75&query=%s", e.stack.QBOURL(), e.realm, url.QueryEscape(stmt))
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
+	var resp *http.Response
+	var b []byte
+	// Like any QBO client, the checker waits out the realm's rate limit
+	// (the sync may have spent this minute's budget).
+	for wait := time.Duration(0); ; wait += 2 * time.Second {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
+		req.Header.Set("Accept", "application/json")
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			e.t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests || wait > 70*time.Second {
+			break
+		}
+		time.Sleep(2 * time.Second)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("query %q: %d %s", stmt, resp.StatusCode, b)
 	}
