@@ -78,7 +78,7 @@ func docDate(ent billing.Entity) string {
 
 // notConnected reports a customer that waits for an admin to connect it
 // (manual customer mode).
-func (r *run) notConnected(ctx context.Context) (bool, error) {
+func (r *run) awaitsConnection(ctx context.Context) (bool, error) {
 	if r.st.Kind != billing.KindCustomer || r.tenant.Settings.CustomerMode != "manual" {
 		return false, nil
 	}

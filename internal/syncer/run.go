@@ -54,7 +54,7 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	if reason, err := r.skipReason(ctx, ent); err != nil || reason != "" {
 		return outcome{update: store.StatusUpdate{Status: store.StatusSkipped, Warning: &store.Warning{Message: reason}}}, err
 	}
-	if manual, err := r.notConnected(ctx); err != nil || manual {
+	if manual, err := r.awaitsConnection(ctx); err != nil || manual {
 		return outcome{update: store.StatusUpdate{Status: store.StatusNotConnected, Warning: &store.Warning{
 			Message: "Customers are connected by an admin in this account: connect it to a QuickBooks customer (or create one) to start syncing it."}}}, err
 	}
