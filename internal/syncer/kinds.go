@@ -76,7 +76,7 @@ func docDate(ent billing.Entity) string {
 	return ""
 }
 
-// notConnected reports a customer that waits for an admin to connect it
+// awaitsConnection reports a customer that waits for an admin to connect it
 // (manual customer mode).
 func (r *run) awaitsConnection(ctx context.Context) (bool, error) {
 	if r.st.Kind != billing.KindCustomer || r.tenant.Settings.CustomerMode != "manual" {
