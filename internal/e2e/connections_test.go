@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/admin/admintest"
 	"github.com/qbosync/qbosync/internal/app"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/devstack"
@@ -23,36 +23,13 @@ import (
 // returns the status and the decoded answer.
 func callAPI(t testing.TB, method, u, token string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := admintest.Request(t, method, u, token, body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
 	if out == nil {
 		out = map[string]any{"raw": string(raw)}
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 // connectionOf reads GET /qbo/connection as the tenant's admin.

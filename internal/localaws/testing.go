@@ -22,15 +22,7 @@ import (
 //
 //	var stack *localaws.Stack
 //
-//	func TestMain(m *testing.M) {
-//		s, err := localaws.StartStack(context.Background())
-//		if err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//			os.Exit(1)
-//		}
-//		stack = s
-//		os.Exit(s.Run(m))
-//	}
+//	func TestMain(m *testing.M) { localaws.Main(m, &stack) }
 type Stack struct {
 	Config    aws.Config
 	Emulators *Emulators
@@ -77,6 +69,20 @@ func StartStack(ctx context.Context) (*Stack, error) {
 		Config: cfg, Emulators: emu, DynamoDB: DynamoClient(cfg, emu), SQS: SQSClient(cfg, emu),
 		template: t, run: hex.EncodeToString(run[:]), log: log,
 	}, nil
+}
+
+// Main starts the stack into *stack, runs m's tests and exits with
+// their code; a stack that cannot start fails the package at once.
+func Main(m *testing.M, stack **Stack) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	s, err := StartStack(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start local AWS stack:", err)
+		os.Exit(1)
+	}
+	*stack = s
+	os.Exit(s.Run(m))
 }
 
 // Run runs the tests, closes the stack and returns the exit code for os.Exit.

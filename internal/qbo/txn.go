@@ -93,28 +93,9 @@ type RefundReceipt struct {
 // EntityName returns "RefundReceipt".
 func (RefundReceipt) EntityName() string { return "RefundReceipt" }
 
-// SalesReceipt is a sale paid at once, without accounts receivable.
-type SalesReceipt struct {
-	ID                   string        `json:"Id,omitempty"`
-	SyncToken            string        `json:"SyncToken,omitempty"`
-	MetaData             *MetaData     `json:"MetaData,omitempty"`
-	Sparse               bool          `json:"sparse,omitempty"`
-	DocNumber            string        `json:"DocNumber,omitempty"`
-	TxnDate              string        `json:"TxnDate,omitempty"`
-	CustomerRef          *Ref          `json:"CustomerRef,omitempty"`
-	CurrencyRef          *Ref          `json:"CurrencyRef,omitempty"`
-	ExchangeRate         json.Number   `json:"ExchangeRate,omitempty"`
-	Line                 []Line        `json:"Line,omitempty"`
-	TxnTaxDetail         *TxnTaxDetail `json:"TxnTaxDetail,omitempty"`
-	PrivateNote          string        `json:"PrivateNote,omitempty"`
-	CustomerMemo         *MemoRef      `json:"CustomerMemo,omitempty"`
-	GlobalTaxCalculation string        `json:"GlobalTaxCalculation,omitempty"`
-	DepositToAccountRef  *Ref          `json:"DepositToAccountRef,omitempty"`
-	PaymentMethodRef     *Ref          `json:"PaymentMethodRef,omitempty"`
-	PaymentRefNum        string        `json:"PaymentRefNum,omitempty"`
-	TotalAmt             json.Number   `json:"TotalAmt,omitempty"` // read-only
-	Balance              json.Number   `json:"Balance,omitempty"`  // read-only
-}
+// SalesReceipt is a sale paid at once, without accounts receivable. The
+// fields the client sends are a RefundReceipt's.
+type SalesReceipt RefundReceipt
 
 // EntityName returns "SalesReceipt".
 func (SalesReceipt) EntityName() string { return "SalesReceipt" }

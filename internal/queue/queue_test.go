@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,17 +21,7 @@ import (
 
 var stack *localaws.Stack
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	s, err := localaws.StartStack(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start local AWS stack:", err)
-		os.Exit(1)
-	}
-	stack = s
-	os.Exit(s.Run(m))
-}
+func TestMain(m *testing.M) { localaws.Main(m, &stack) }
 
 func TestPublishGroupsAndDeduplicates(t *testing.T) {
 	ctx := context.Background()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -15,17 +14,7 @@ import (
 
 var stack *localaws.Stack
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	s, err := localaws.StartStack(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start local AWS stack:", err)
-		os.Exit(1)
-	}
-	stack = s
-	os.Exit(s.Run(m))
-}
+func TestMain(m *testing.M) { localaws.Main(m, &stack) }
 
 // newStore returns a store on a fresh table in DynamoDB Local.
 func newStore(t *testing.T) *store.Store {

@@ -62,6 +62,13 @@ func (e *Env) Issue(tb testing.TB, c auth.Claims) string {
 // returns the status and body.
 func (e *Env) Do(tb testing.TB, method, path, token string, body any) (int, []byte) {
 	tb.Helper()
+	return Request(tb, method, e.URL+path, token, body)
+}
+
+// Request sends body (none if nil) as JSON to u with a bearer token
+// (none if empty) and returns the status and body.
+func Request(tb testing.TB, method, u, token string, body any) (int, []byte) {
+	tb.Helper()
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -70,7 +77,7 @@ func (e *Env) Do(tb testing.TB, method, path, token string, body any) (int, []by
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, e.URL+path, r)
+	req, err := http.NewRequest(method, u, r)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -82,7 +89,7 @@ func (e *Env) Do(tb testing.TB, method, path, token string, body any) (int, []by
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, path, err)
+		tb.Fatalf("%s %s: %v", method, u, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
