@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
@@ -28,13 +26,7 @@ func (h *Handler) qboClient(ctx context.Context, tenant string) (*qbo.Client, st
 	if err != nil {
 		return nil, store.Connection{}, fmt.Errorf("%w: %v", errNotConnected, err)
 	}
-	base := h.cfg.HTTPClient.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	hc := &http.Client{Timeout: h.cfg.HTTPClient.Timeout, Transport: &oauth2.Transport{
-		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}), Base: base}}
-	return qbo.New(hc, h.cfg.QBOBaseURL), conn, nil
+	return qbo.New(qbo.WithToken(h.cfg.HTTPClient, conn.AccessToken), h.cfg.QBOBaseURL), conn, nil
 }
 
 type qboCustomerView struct {
@@ -71,7 +63,7 @@ func (h *Handler) searchCustomers(c *call) {
 		qbo.Quote("%"+term+"%"), maxSearch)
 	found, err := qbo.Query[qbo.Customer](c.ctx(), client, conn.RealmID, stmt)
 	if err != nil {
-		writeError(c.w, http.StatusBadGateway, "quickbooks_error", connectionProblem(err))
+		h.qboFailed(c, err)
 		return
 	}
 	out := make([]qboCustomerView, 0, len(found))
@@ -178,7 +170,7 @@ func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 		return false
 	}
 	if err != nil {
-		writeError(c.w, http.StatusBadGateway, "quickbooks_error", connectionProblem(err))
+		h.qboFailed(c, err)
 		return false
 	}
 	// The sent hash is cleared so the next sync writes billing's data over

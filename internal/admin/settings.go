@@ -8,11 +8,13 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // Problem is one invalid field of a request, named as the API names it.
@@ -237,11 +239,28 @@ func changedFields(a, b store.Settings) string {
 // connectionProblem says in a sentence why QuickBooks could not be asked.
 func connectionProblem(err error) string {
 	var qe *qbo.Error
+	var te *throttle.Error
 	switch {
 	case errors.Is(err, errNotConnected):
 		return "QuickBooks is not connected"
+	case errors.As(err, &te):
+		return "QuickBooks' request limit for this company is used up by the sync; try again after " +
+			te.Until.UTC().Format("15:04:05 UTC")
 	case errors.As(err, &qe):
 		return "QuickBooks answered: " + qe.Error()
 	}
 	return "QuickBooks could not be reached"
+}
+
+// qboFailed answers a QBO call that failed: 503 with Retry-After while
+// the company's request budget is spent, 502 otherwise.
+func (h *Handler) qboFailed(c *call, err error) {
+	var te *throttle.Error
+	if errors.As(err, &te) {
+		wait := te.Until.Sub(h.cfg.Now()).Round(time.Second)
+		c.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()))))
+		writeError(c.w, http.StatusServiceUnavailable, "quickbooks_busy", connectionProblem(err))
+		return
+	}
+	writeError(c.w, http.StatusBadGateway, "quickbooks_error", connectionProblem(err))
 }

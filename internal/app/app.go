@@ -25,6 +25,7 @@ import (
 	"github.com/qbosync/qbosync/internal/seal"
 	"github.com/qbosync/qbosync/internal/store"
 	"github.com/qbosync/qbosync/internal/syncer"
+	"github.com/qbosync/qbosync/internal/throttle"
 	"github.com/qbosync/qbosync/internal/webhook"
 )
 
@@ -123,8 +124,15 @@ func (d Deps) connector() *qboauth.Connector {
 	}, d.store(), d.publisher())
 }
 
+// accountingClient carries Accounting API calls: every function's calls
+// to a company share its request budget.
+func (d Deps) accountingClient() *http.Client {
+	return &http.Client{Timeout: d.HTTPClient.Timeout, Transport: &throttle.Transport{
+		Base: d.HTTPClient.Transport, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}}
+}
+
 func (d Deps) readiness() *readiness.Checker {
-	return readiness.New(d.store(), d.Config.QBOAPIBase, d.HTTPClient, d.Now)
+	return readiness.New(d.store(), d.Config.QBOAPIBase, d.accountingClient(), d.Now)
 }
 
 // Webhook builds the billing webhook handler.
@@ -145,7 +153,7 @@ func OAuth(d Deps) HTTPHandler {
 func Engine(d Deps) *syncer.Engine {
 	return syncer.New(syncer.Config{
 		Store: d.store(), Tokens: d.connector(), Queue: d.publisher(),
-		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: d.HTTPClient, Log: d.Log, Now: d.Now,
+		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: d.accountingClient(), Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff,
 	})
 }
@@ -176,7 +184,7 @@ func Admin(d Deps) HTTPHandler {
 			return auth.FromRequest(ctx, req, verifier)
 		},
 		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
-		HTTPClient: d.HTTPClient, Log: d.Log, Now: d.Now,
+		HTTPClient: d.accountingClient(), Log: d.Log, Now: d.Now,
 	}).Handle
 	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if strings.HasPrefix(req.RawPath, operator.Prefix) {

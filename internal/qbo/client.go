@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/oauth2"
 	"io"
 	"net/http"
 	"net/url"
@@ -72,6 +73,20 @@ func New(httpClient *http.Client, baseURL string, opts ...Option) *Client {
 		o(c)
 	}
 	return c
+}
+
+// WithToken returns a client like hc (nil: http.DefaultClient) that sends
+// accessToken as the bearer token of every request.
+func WithToken(hc *http.Client, accessToken string) *http.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &http.Client{Timeout: hc.Timeout, Transport: &oauth2.Transport{
+		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken}), Base: base}}
 }
 
 // request is one call to send.

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
@@ -55,9 +53,7 @@ func (c *Checker) Check(ctx context.Context, conn store.Connection) (store.Readi
 }
 
 func (c *Checker) inputs(ctx context.Context, conn store.Connection) (Inputs, error) {
-	hc := &http.Client{Timeout: c.hc.Timeout, Transport: &oauth2.Transport{
-		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}), Base: transport(c.hc)}}
-	api := qbo.New(hc, c.baseURL)
+	api := qbo.New(qbo.WithToken(c.hc, conn.AccessToken), c.baseURL)
 	var in Inputs
 	var err error
 	if in.Prefs, err = api.Preferences(ctx, conn.RealmID); err != nil {
@@ -90,11 +86,4 @@ func (c *Checker) inputs(ctx context.Context, conn store.Connection) (Inputs, er
 		in.CustomerCurrencies[ent.EntityCurrency()]++
 	}
 	return in, nil
-}
-
-func transport(hc *http.Client) http.RoundTripper {
-	if hc.Transport != nil {
-		return hc.Transport
-	}
-	return http.DefaultTransport
 }

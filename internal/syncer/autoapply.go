@@ -100,6 +100,28 @@ func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id string) error 
 		CustomerID: st.CustomerID, Reason: "auto-apply"})
 }
 
+// releaseAutomaticApplications undoes what QuickBooks' automation applied
+// that keeps ent from being written: the customer's applications made by
+// QuickBooks and, for a linked invoice, what it added to our payments
+// (a first undo may have failed midway).
+func (r *run) releaseAutomaticApplications(ctx context.Context, ent billing.Entity) error {
+	if err := r.sweepForeignApplications(ctx, ent.CustomerRef()); err != nil {
+		return err
+	}
+	if r.st.Kind != billing.KindInvoice {
+		return nil
+	}
+	l, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindInvoice, ID: r.st.ID})
+	if err != nil || !l.Linked() {
+		return err
+	}
+	inv, err := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, l.QBOID)
+	if err != nil {
+		return err
+	}
+	return r.undoAutoApply(ctx, inv.ID, inv.LinkedTxn, true)
+}
+
 // sweepForeignApplications deletes the customer's zero-amount payments
 // that carry no billing marker: applications QuickBooks' automation made
 // (some left empty once what they applied was voided). Billing decides

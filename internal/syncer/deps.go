@@ -56,6 +56,13 @@ type Publisher interface {
 	Publish(ctx context.Context, m queue.Message) error
 }
 
+// Realms holds each realm's rest after Intuit throttled it; the budget
+// itself is spent by the HTTP client's throttle.Transport.
+type Realms interface {
+	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
+	RealmThrottledUntil(ctx context.Context, realm string) (time.Time, error)
+}
+
 // Store is everything the engine persists.
 type Store interface {
 	Entities

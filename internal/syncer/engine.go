@@ -13,13 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // Config configures an Engine.
@@ -28,13 +27,14 @@ type Config struct {
 	Tokens     Tokens
 	Queue      Publisher
 	QBOBaseURL string
-	HTTPClient *http.Client // transport for QBO calls; nil: a client with a 60 s timeout
+	// HTTPClient carries QBO calls; nil: a client with a 60 s timeout.
+	// Deployed, its transport is a throttle.Transport, which keeps every
+	// function's calls within the realm's budget.
+	HTTPClient *http.Client
 	Log        *slog.Logger
 	Now        func() time.Time
 	// QBOOptions are passed to every QBO client (observers in benchmarks).
 	QBOOptions []qbo.Option
-	// RequestsPerMinute is the per-realm budget; 0 means DefaultRequestsPerMinute.
-	RequestsPerMinute int
 	// ThrottleBackoff is the realm's rest after a 429; 0 means 60 s.
 	ThrottleBackoff time.Duration
 }
@@ -56,10 +56,7 @@ func New(cfg Config) *Engine {
 		cfg.Log = slog.Default()
 	}
 	if cfg.ThrottleBackoff == 0 {
-		cfg.ThrottleBackoff = defaultThrottleBackoff
-	}
-	if cfg.RequestsPerMinute == 0 {
-		cfg.RequestsPerMinute = DefaultRequestsPerMinute
+		cfg.ThrottleBackoff = throttle.DefaultBackoff
 	}
 	return &Engine{cfg: cfg}
 }
@@ -191,25 +188,17 @@ func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
 	return nil
 }
 
-// client returns a QBO client that sends conn's access token within the
-// realm's request budget.
+// client returns a QBO client that sends conn's access token.
 func (e *Engine) client(conn store.Connection) *qbo.Client {
-	base := e.cfg.HTTPClient.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	hc := &http.Client{Timeout: e.cfg.HTTPClient.Timeout, Transport: &oauth2.Transport{
-		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}),
-		Base: limited{base: base, realms: e.cfg.Store, realm: conn.RealmID, limit: e.cfg.RequestsPerMinute,
-			backoff: e.cfg.ThrottleBackoff, now: e.cfg.Now},
-	}}
-	return qbo.New(hc, e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
+	return qbo.New(qbo.WithToken(e.cfg.HTTPClient, conn.AccessToken), e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
 }
 
 // overApplied reports QBO's refusal to apply more than a document's open
-// balance. Billing is consistent, so this means another change that frees
-// the balance (a payment's or credit's update, on another queue) has not
-// synced yet.
+// balance, or to lower a document's total below what is applied to it.
+// Billing is consistent, so either QuickBooks' automation applied money
+// billing did not, or another change that frees the balance (a payment's
+// or credit's update, on another queue) has not synced yet.
 func overApplied(qe *qbo.Error) bool {
-	return qe.Code == "6000" && strings.Contains(qe.Detail, "more than its open balance")
+	return qe.Code == "6000" && (strings.Contains(qe.Detail, "more than its open balance") ||
+		strings.Contains(qe.Detail, "cannot be less than the amount already applied"))
 }

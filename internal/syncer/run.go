@@ -8,6 +8,7 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // run is one sync attempt of one entity.
@@ -38,7 +39,7 @@ func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error)
 		return nil, err
 	}
 	if !until.IsZero() {
-		return nil, &ThrottledError{Realm: conn.RealmID, Until: until}
+		return nil, &throttle.Error{Realm: conn.RealmID, Until: until}
 	}
 	return &run{e: e, st: st, tenant: t, conn: conn, qbo: e.client(conn),
 		parents: map[billing.Ref]store.Link{}}, nil
@@ -58,12 +59,22 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		return outcome{update: store.StatusUpdate{Status: store.StatusNotConnected, Warning: &store.Warning{
 			Message: "Customers are connected by an admin in this account: connect it to a QuickBooks customer (or create one) to start syncing it."}}}, err
 	}
-	// A void needs no parent: what never reached QBO has nothing to void.
-	if wait, err := r.waitFor(ctx, ent); !isVoid(r.st, ent) && (err != nil || wait != "") {
-		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
-	}
-	if err := r.checkCurrency(ctx, ent); err != nil {
-		return outcome{}, err
+	if isVoid(r.st, ent) {
+		// A void needs no parent (what never reached QBO has nothing to
+		// void; its customer may not even exist yet) and must not wait:
+		// a dependency edge would have the parent's sync wake the void
+		// again, and a void that converges its parent inline (a refund's
+		// payment) would loop with it.
+		if err := r.linkedParents(ctx, ent); err != nil {
+			return outcome{}, err
+		}
+	} else {
+		if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
+			return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
+		}
+		if err := r.checkCurrency(ctx, ent); err != nil {
+			return outcome{}, err
+		}
 	}
 	link, err := r.write(ctx, ent)
 	var qe *qbo.Error
@@ -78,8 +89,8 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	}
 	if errors.As(err, &qe) && overApplied(qe) {
 		// QuickBooks' automation may hold the balance with an
-		// application of its own: remove those and try once more.
-		if serr := r.sweepForeignApplications(ctx, ent.CustomerRef()); serr != nil {
+		// application of its own: undo those and try once more.
+		if serr := r.releaseAutomaticApplications(ctx, ent); serr != nil {
 			return outcome{}, serr
 		}
 		link, err = r.write(ctx, ent)
@@ -155,6 +166,20 @@ func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 		r.parents[ref] = l
 	}
 	return "", nil
+}
+
+// linkedParents reads the links of ent's parents that are in QBO.
+func (r *run) linkedParents(ctx context.Context, ent billing.Entity) error {
+	for _, ref := range ent.Refs() {
+		l, err := r.parentLink(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if l.Linked() {
+			r.parents[ref] = l
+		}
+	}
+	return nil
 }
 
 func (r *run) parentLink(ctx context.Context, ref billing.Ref) (store.Link, error) {

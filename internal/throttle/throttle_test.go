@@ -1,4 +1,4 @@
-package syncer
+package throttle
 
 import (
 	"context"
@@ -30,21 +30,17 @@ func (f *fakeRealms) ThrottleRealm(_ context.Context, _ string, until time.Time)
 	return nil
 }
 
-func (f *fakeRealms) RealmThrottledUntil(context.Context, string) (time.Time, error) {
-	return f.throttled, nil
-}
-
 type status int
 
 func (s status) RoundTrip(*http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: int(s), Body: io.NopCloser(strings.NewReader("{}"))}, nil
 }
 
-func TestLimitedSpendsBudgetAndRecordsThrottling(t *testing.T) {
+func TestTransportSpendsBudgetAndRecordsThrottling(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0) // 60 s before the next minute
 	realms := &fakeRealms{budget: 2}
-	rt := limited{base: status(http.StatusTooManyRequests), realms: realms, realm: "r1", limit: 2,
-		backoff: time.Minute, now: func() time.Time { return now }}
+	rt := &Transport{Base: status(http.StatusTooManyRequests), Realms: realms, Limit: 2,
+		Backoff: time.Minute, Now: func() time.Time { return now }}
 	req, _ := http.NewRequest(http.MethodGet, "http://qbo.invalid/v3/company/r1/query", nil)
 
 	resp, err := rt.RoundTrip(req)
@@ -61,8 +57,27 @@ func TestLimitedSpendsBudgetAndRecordsThrottling(t *testing.T) {
 
 	realms.taken = 2 // this minute's budget is spent
 	_, err = rt.RoundTrip(req)
-	var te *ThrottledError
+	var te *Error
 	if !errors.As(err, &te) || te.Realm != "r1" {
-		t.Fatalf("err = %v, want a ThrottledError: the request must not go out over budget", err)
+		t.Fatalf("err = %v, want an *Error: the request must not go out over budget", err)
+	}
+
+	token, _ := http.NewRequest(http.MethodPost, "http://qbo.invalid/oauth2/v1/tokens/bearer", nil)
+	if _, err := rt.RoundTrip(token); err != nil {
+		t.Errorf("a token request is not an Accounting API call and spends no budget: %v", err)
+	}
+}
+
+func TestRealmOf(t *testing.T) {
+	for path, want := range map[string]string{
+		"/v3/company/9130357/invoice": "9130357",
+		"/sim/v3/company/42/query":    "42",
+		"/v3/company/42":              "42",
+		"/oauth2/v1/tokens/bearer":    "",
+		"/_sim/companies/42/ledger":   "",
+	} {
+		if got := RealmOf(path); got != want {
+			t.Errorf("RealmOf(%q) = %q, want %q", path, got, want)
+		}
 	}
 }
