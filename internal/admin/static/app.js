@@ -284,7 +284,8 @@ async function loadMore(status, kind) {
   state.listCursor = res.next_cursor || "";
   $("list-more").hidden = !state.listCursor;
   $("list-empty").hidden = $("list-rows").children.length > 0;
-  announce(res.entities.length + " entities listed" + (state.listCursor ? "; more can be loaded." : "."));
+  const n = res.entities.length;
+  announce(n + (n === 1 ? " entity" : " entities") + " listed" + (state.listCursor ? "; more can be loaded." : "."));
 }
 
 function listRow(r) {
