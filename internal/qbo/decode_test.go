@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qbosync/qbosync/internal/money"
 )
 
 func TestCreateDecodesIntuitResponse(t *testing.T) {
@@ -48,7 +50,7 @@ func TestCreateDecodesIntuitResponse(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decoded invoice (-want +got):\n%s", diff)
 	}
-	total, err := MinorUnits(got.TotalAmt, 2)
+	total, err := money.Parse(string(got.TotalAmt), "USD")
 	if err != nil || total != 36207 {
 		t.Errorf("TotalAmt in cents = %d, %v; want 36207", total, err)
 	}
@@ -112,7 +114,7 @@ func TestPreferencesAndCompanyInfo(t *testing.T) {
 }
 
 func TestAmountsStayExact(t *testing.T) {
-	b, err := json.Marshal(Payment{TotalAmt: Decimal(10, 2), Line: []Line{{Amount: Decimal(1, 2)}}})
+	b, err := json.Marshal(Payment{TotalAmt: usd(10), Line: []Line{{Amount: usd(1)}}})
 	if err != nil {
 		t.Fatal(err)
 	}

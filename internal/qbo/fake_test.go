@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/qbosync/qbosync/internal/money"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden request bodies in testdata/golden")
@@ -23,6 +25,15 @@ const (
 	testRealm = "9130355377383136"
 	testToken = "test-access-token"
 )
+
+// usd formats cents as the exact decimal QBO receives.
+func usd(cents int64) json.Number {
+	s, err := money.Format(cents, "USD")
+	if err != nil {
+		panic(err) // USD is always known
+	}
+	return json.Number(s)
+}
 
 // exchange is one request the fake QBO received.
 type exchange struct {

@@ -17,16 +17,16 @@ func sampleInvoice() Invoice {
 		DueDate:     "2026-12-02",
 		CustomerRef: &Ref{Value: "24"},
 		Line: []Line{
-			{Description: "Pro plan, November", Amount: Decimal(27500, 2), DetailType: SalesItemLine,
+			{Description: "Pro plan, November", Amount: usd(27500), DetailType: SalesItemLine,
 				SalesItemLineDetail: &SalesItemLineDetail{ItemRef: &Ref{Value: "5"}, Qty: "1",
-					UnitPrice: Decimal(27500, 2), TaxCodeRef: &Ref{Value: "TAX"}, ServiceDate: "2026-11-01"}},
-			{Description: "Seats", Amount: Decimal(6000, 2), DetailType: SalesItemLine,
+					UnitPrice: usd(27500), TaxCodeRef: &Ref{Value: "TAX"}, ServiceDate: "2026-11-01"}},
+			{Description: "Seats", Amount: usd(6000), DetailType: SalesItemLine,
 				SalesItemLineDetail: &SalesItemLineDetail{ItemRef: &Ref{Value: "6"}, Qty: "3",
-					UnitPrice: Decimal(2000, 2), TaxCodeRef: &Ref{Value: "NON"}}},
-			{Amount: Decimal(1000, 2), DetailType: DiscountLine,
+					UnitPrice: usd(2000), TaxCodeRef: &Ref{Value: "NON"}}},
+			{Amount: usd(1000), DetailType: DiscountLine,
 				DiscountLineDetail: &DiscountLineDetail{PercentBased: Bool(false), DiscountAccountRef: &Ref{Value: "86"}}},
 		},
-		TxnTaxDetail:          &TxnTaxDetail{TotalTax: Decimal(2200, 2)},
+		TxnTaxDetail:          &TxnTaxDetail{TotalTax: usd(2200)},
 		PrivateNote:           "qbosync invoice in_123",
 		CustomerMemo:          &MemoRef{Value: "Thank you"},
 		ApplyTaxAfterDiscount: Bool(false),
@@ -37,11 +37,11 @@ func samplePayment() Payment {
 	return Payment{
 		TxnDate:             "2026-11-05",
 		CustomerRef:         &Ref{Value: "20"},
-		TotalAmt:            Decimal(6500, 2),
+		TotalAmt:            usd(6500),
 		PaymentRefNum:       "ch_3Nx",
 		PaymentMethodRef:    &Ref{Value: "3"},
 		DepositToAccountRef: &Ref{Value: "4"},
-		Line: []Line{{Amount: Decimal(5500, 2),
+		Line: []Line{{Amount: usd(5500),
 			LinkedTxn: []LinkedTxn{{TxnID: "70", TxnType: "Invoice"}}}},
 		PrivateNote: "qbosync payment py_9",
 	}
@@ -52,10 +52,10 @@ func creditApplication() Payment {
 	return Payment{
 		TxnDate:     "2026-11-06",
 		CustomerRef: &Ref{Value: "20"},
-		TotalAmt:    Decimal(0, 2),
+		TotalAmt:    usd(0),
 		Line: []Line{
-			{Amount: Decimal(1500, 2), LinkedTxn: []LinkedTxn{{TxnID: "70", TxnType: "Invoice"}}},
-			{Amount: Decimal(1500, 2), LinkedTxn: []LinkedTxn{{TxnID: "71", TxnType: "CreditMemo"}}},
+			{Amount: usd(1500), LinkedTxn: []LinkedTxn{{TxnID: "70", TxnType: "Invoice"}}},
+			{Amount: usd(1500), LinkedTxn: []LinkedTxn{{TxnID: "71", TxnType: "CreditMemo"}}},
 		},
 	}
 }
@@ -66,9 +66,9 @@ func sampleJournalEntry() JournalEntry {
 		DocNumber: "RF-9",
 		TxnDate:   "2026-11-07",
 		Line: []Line{
-			{Description: "Refund re_1", Amount: Decimal(2000, 2), DetailType: JournalEntryLine,
+			{Description: "Refund re_1", Amount: usd(2000), DetailType: JournalEntryLine,
 				JournalEntryLineDetail: &JournalEntryLineDetail{PostingType: Debit, AccountRef: &Ref{Value: "84"}, Entity: customer}},
-			{Description: "Refund re_1", Amount: Decimal(2000, 2), DetailType: JournalEntryLine,
+			{Description: "Refund re_1", Amount: usd(2000), DetailType: JournalEntryLine,
 				JournalEntryLineDetail: &JournalEntryLineDetail{PostingType: Credit, AccountRef: &Ref{Value: "35"}}},
 		},
 		PrivateNote: "qbosync refund re_1",
@@ -103,7 +103,7 @@ func TestWrites(t *testing.T) {
 			url.Values{"requestid": {"rid-job"}}, "create_subcustomer.json"},
 		{"create item", func(ctx context.Context, c *Client) (any, error) {
 			return Create(ctx, c, testRealm, Item{Name: "Pro plan", Type: "Service", IncomeAccountRef: &Ref{Value: "90"},
-				UnitPrice: Decimal(27500, 2)}, "rid-item")
+				UnitPrice: usd(27500)}, "rid-item")
 		}, []byte(`{"Item":{"Id":"5","SyncToken":"0"}}`), "/item", url.Values{"requestid": {"rid-item"}}, "create_item.json"},
 		{"create payment", func(ctx context.Context, c *Client) (any, error) {
 			return Create(ctx, c, testRealm, samplePayment(), "rid-payment")
@@ -113,8 +113,8 @@ func TestWrites(t *testing.T) {
 		}, paymentBody, "/payment", url.Values{"requestid": {"rid-apply"}}, "create_credit_application.json"},
 		{"create credit memo", func(ctx context.Context, c *Client) (any, error) {
 			return Create(ctx, c, testRealm, CreditMemo{TxnDate: "2026-11-06", CustomerRef: &Ref{Value: "20"},
-				Line: []Line{{Amount: Decimal(1500, 2), DetailType: SalesItemLine,
-					SalesItemLineDetail: &SalesItemLineDetail{ItemRef: &Ref{Value: "5"}, Qty: "1", UnitPrice: Decimal(1500, 2)}}},
+				Line: []Line{{Amount: usd(1500), DetailType: SalesItemLine,
+					SalesItemLineDetail: &SalesItemLineDetail{ItemRef: &Ref{Value: "5"}, Qty: "1", UnitPrice: usd(1500)}}},
 				PrivateNote: "qbosync credit cr_1"}, "rid-credit")
 		}, []byte(`{"CreditMemo":{"Id":"71","SyncToken":"0","RemainingCredit":15.00}}`), "/creditmemo",
 			url.Values{"requestid": {"rid-credit"}}, "create_creditmemo.json"},
@@ -125,8 +125,8 @@ func TestWrites(t *testing.T) {
 		{"create refund receipt", func(ctx context.Context, c *Client) (any, error) {
 			return Create(ctx, c, testRealm, RefundReceipt{TxnDate: "2026-11-07", CustomerRef: &Ref{Value: "20"},
 				DepositToAccountRef: &Ref{Value: "35"}, PaymentRefNum: "re_1",
-				Line: []Line{{Amount: Decimal(2000, 2), DetailType: SalesItemLine,
-					SalesItemLineDetail: &SalesItemLineDetail{ItemRef: &Ref{Value: "5"}, Qty: "1", UnitPrice: Decimal(2000, 2)}}}}, "rid-rr")
+				Line: []Line{{Amount: usd(2000), DetailType: SalesItemLine,
+					SalesItemLineDetail: &SalesItemLineDetail{ItemRef: &Ref{Value: "5"}, Qty: "1", UnitPrice: usd(2000)}}}}, "rid-rr")
 		}, []byte(`{"RefundReceipt":{"Id":"81","SyncToken":"0"}}`), "/refundreceipt",
 			url.Values{"requestid": {"rid-rr"}}, "create_refundreceipt.json"},
 		{"full update invoice", func(ctx context.Context, c *Client) (any, error) {
