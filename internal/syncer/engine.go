@@ -104,9 +104,11 @@ func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err err
 // failed turns a sync error into a retry (returned) or a warning (recorded).
 func (e *Engine) failed(ctx context.Context, log *slog.Logger, st store.EntityState, realm string, err error) error {
 	var qe *qbo.Error
-	if errors.As(err, &qe) && qe.Throttled() {
+	if errors.As(err, &qe) && qe.Throttled() && qe.Status != http.StatusTooManyRequests {
 		// Throttling is a scheduling input: the realm backs off and the
-		// entity stays queued, never a warning.
+		// entity stays queued, never a warning. The HTTP client's
+		// throttle.Transport already rested the realm after a 429; this
+		// catches a throttle fault QBO reports otherwise.
 		if terr := e.cfg.Store.ThrottleRealm(ctx, realm, e.cfg.Now().Add(e.cfg.ThrottleBackoff)); terr != nil {
 			return terr
 		}
