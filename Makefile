@@ -15,7 +15,7 @@ LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.
 # Without sam, build-<LogicalId> writes to .build/<LogicalId>/bootstrap.
 ARTIFACTS_DIR ?= .build/$(patsubst build-%,%,$@)
 
-FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction \
+FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction ResumeFunction \
 	SyncCustomerFunction SyncProductFunction SyncInvoiceFunction SyncPaymentFunction \
 	SyncCreditFunction SyncChargeReversalFunction SyncWriteOffFunction SyncRefundFunction
 
@@ -36,6 +36,7 @@ build-WebhookFunction:             ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstr
 build-OAuthFunction:               ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/oauth
 build-SchedulerFunction:           ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/scheduler
 build-AdminFunction:               ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/admin
+build-ResumeFunction:              ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/resume
 build-SyncCustomerFunction:        ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 build-SyncProductFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 build-SyncInvoiceFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync

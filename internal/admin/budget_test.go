@@ -13,18 +13,13 @@ import (
 	"github.com/qbosync/qbosync/internal/throttle"
 )
 
-// The admin's QuickBooks calls spend the company's request budget like
-// the sync's: once the sync has used up the minute's budget, a customer
-// search is answered 503 with Retry-After instead of pushing QuickBooks
-// past Intuit's limit (where a 429 would pause the sync for a minute).
+// The admin's QuickBooks calls are admitted against the company's
+// schedule like the sync's: while the sync holds every in-flight slot, a
+// customer search is answered 503 with Retry-After instead of pushing
+// QuickBooks past Intuit's limit (where a 429 would pause the sync for a
+// minute).
 func TestSearchSharesTheCompanysRequestBudget(t *testing.T) {
 	e := admintest.Start(t)
-	// Everything below happens within one minute of the budget: a request
-	// whose minute ends within a few seconds waits for the next one
-	// instead of failing.
-	if s := time.Now().Second(); s > 40 {
-		time.Sleep(time.Duration(61-s) * time.Second)
-	}
 	e.Stack.ResetCounts()
 	acme := e.NewTenant(t, "acme", true) // the connect's readiness check reads the company
 	tok := e.Token(t, "acme", "ann@acme.example")
@@ -38,22 +33,20 @@ func TestSearchSharesTheCompanysRequestBudget(t *testing.T) {
 	}
 	queries++
 
-	// The sync spends the rest of this minute's budget.
+	// Ten sync functions hold every slot of the company.
 	ctx := context.Background()
-	spent := accountingCalls(e.Stack.Counts().QBO)
-	for {
-		ok, _, err := e.Stack.Store().TakeRequest(ctx, acme.Realm, throttle.DefaultRequestsPerMinute)
+	p := throttle.DefaultPolicy()
+	var held []throttle.Grant
+	for len(held) < p.Slots {
+		g, refused, err := e.Stack.Store().Admit(ctx, acme.Realm, p, 1, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ok {
-			break
+		if refused != nil {
+			time.Sleep(time.Until(refused.RetryAt))
+			continue
 		}
-		spent++
-	}
-	if spent != throttle.DefaultRequestsPerMinute {
-		t.Fatalf("the minute's budget held %d requests with the readiness check's and the search's, want %d",
-			spent, throttle.DefaultRequestsPerMinute)
+		held = append(held, g)
 	}
 
 	req, _ := http.NewRequest(http.MethodGet, search, nil)
@@ -72,21 +65,18 @@ func TestSearchSharesTheCompanysRequestBudget(t *testing.T) {
 		t.Errorf("search with the budget spent: %d %+v, want 503 quickbooks_busy", resp.StatusCode, answer)
 	}
 	if after, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || after < 1 || after > 60 {
-		t.Errorf("Retry-After = %q, want the seconds to the next minute", resp.Header.Get("Retry-After"))
+		t.Errorf("Retry-After = %q, want a few seconds", resp.Header.Get("Retry-After"))
 	}
 	if n := e.Stack.Counts().QBO["POST query"]; n != queries {
 		t.Errorf("QuickBooks saw %d queries, want %d: the refused search must not be sent", n, queries)
 	}
-}
 
-// accountingCalls counts the Accounting API calls among QBO requests
-// (those not to Intuit's OAuth endpoints).
-func accountingCalls(byRoute map[string]int) int {
-	n := 0
-	for route, c := range byRoute {
-		if !strings.Contains(route, "/oauth2/") {
-			n += c
+	for _, g := range held {
+		if err := e.Stack.Store().Release(ctx, acme.Realm, g, 0); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return n
+	if status, body := admintest.Request(t, http.MethodGet, search, tok, nil); status != http.StatusOK {
+		t.Errorf("search once the slots are free: %d %s", status, body)
+	}
 }

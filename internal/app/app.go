@@ -106,7 +106,9 @@ func (d Deps) Verifier() auth.Verifier {
 	return l
 }
 
-func (d Deps) publisher() *queue.Publisher { return queue.NewPublisher(d.SQS, d.Config.QueueURLs) }
+func (d Deps) publisher() *queue.Publisher {
+	return queue.NewPublisher(d.SQS, d.Config.QueueURLs, d.Config.DeferQueueURL, d.Now)
+}
 
 // Connector builds what keeps a tenant's QBO tokens fresh, as every
 // function that calls QuickBooks does at its cold start.
@@ -125,14 +127,30 @@ func (d Deps) connector() *qboauth.Connector {
 }
 
 // accountingClient carries Accounting API calls: every function's calls
-// to a company share its request budget.
-func (d Deps) accountingClient() *http.Client {
-	return &http.Client{Timeout: d.HTTPClient.Timeout, Transport: &throttle.Transport{
-		Base: d.HTTPClient.Transport, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}}
+// to a company are admitted against its shared schedule. The transport is
+// returned too, so the handler releases its slots when an invocation
+// ends.
+func (d Deps) accountingClient() (*http.Client, *throttle.Transport) {
+	tr := &throttle.Transport{Base: d.HTTPClient.Transport, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}
+	return &http.Client{Timeout: d.HTTPClient.Timeout, Transport: tr}, tr
 }
 
-func (d Deps) readiness() *readiness.Checker {
-	return readiness.New(d.store(), d.Config.QBOAPIBase, d.accountingClient(), d.Now)
+func (d Deps) readiness() (*readiness.Checker, *throttle.Transport) {
+	client, tr := d.accountingClient()
+	return readiness.New(d.store(), d.Config.QBOAPIBase, client, d.Now), tr
+}
+
+// flushing releases tr's idle slots after every invocation of h: a frozen
+// function instance holds none.
+func flushing[E, R any](h func(context.Context, E) (R, error), trs ...*throttle.Transport) func(context.Context, E) (R, error) {
+	return func(ctx context.Context, ev E) (R, error) {
+		defer func() {
+			for _, tr := range trs {
+				tr.Flush(context.WithoutCancel(ctx))
+			}
+		}()
+		return h(ctx, ev)
+	}
 }
 
 // Webhook builds the billing webhook handler.
@@ -145,29 +163,41 @@ func Webhook(d Deps) HTTPHandler {
 // OAuth builds the handler of the QBO connection routes (connect,
 // callback, status, disconnect).
 func OAuth(d Deps) HTTPHandler {
-	return qboauth.NewHandler(qboauth.HandlerDeps{Connector: d.connector(), Store: d.store(),
-		Readiness: d.readiness(), Verifier: d.Verifier(), Log: d.Log}).Handle
+	rd, tr := d.readiness()
+	return flushing(qboauth.NewHandler(qboauth.HandlerDeps{Connector: d.connector(), Store: d.store(),
+		Readiness: rd, Verifier: d.Verifier(), Log: d.Log}).Handle, tr)
 }
 
-// Engine builds the sync engine.
-func Engine(d Deps) *syncer.Engine {
+// Engine builds the sync engine and the transport its QuickBooks calls
+// go through.
+func Engine(d Deps) (*syncer.Engine, *throttle.Transport) {
+	client, tr := d.accountingClient()
 	return syncer.New(syncer.Config{
 		Store: d.store(), Tokens: d.connector(), Queue: d.publisher(),
-		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: d.accountingClient(), Log: d.Log, Now: d.Now,
+		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff,
-	})
+	}), tr
 }
 
 // Sync builds the handler of the per-kind sync functions. Messages carry
 // their kind, so one handler serves every queue.
 func Sync(d Deps) SQSHandler {
-	return queue.FIFOHandler(Engine(d).Handle, d.Log)
+	e, tr := Engine(d)
+	return flushing(queue.FIFOHandler(e.Handle, d.Log), tr)
+}
+
+// Resume builds the handler of the defer queue: syncs whose wait is over
+// go back to their kind's queue.
+func Resume(d Deps) SQSHandler {
+	return queue.ResumeHandler(d.publisher(), d.Now, d.Log)
 }
 
 // Scheduler builds the hourly scheduler handler.
 func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
-	s := scheduler.New(d.store(), d.connector(), d.publisher(), d.readiness(), d.Now, d.Log)
+	rd, tr := d.readiness()
+	s := scheduler.New(d.store(), d.connector(), d.publisher(), rd, d.Now, d.Log)
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
+		defer tr.Flush(context.WithoutCancel(ctx))
 		_, err := s.Run(ctx)
 		return err
 	}
@@ -178,18 +208,19 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 func Admin(d Deps) HTTPHandler {
 	op := operator.New(d.store(), d.Verifier(), d.Log).Handle
 	verifier := d.Verifier()
+	client, tr := d.accountingClient()
 	admin := adminpage.New(adminpage.Config{
 		Store: d.store(), Queue: d.publisher(), Tokens: d.connector(),
 		Authenticate: func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (auth.Claims, error) {
 			return auth.FromRequest(ctx, req, verifier)
 		},
 		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
-		HTTPClient: d.accountingClient(), Log: d.Log, Now: d.Now,
+		HTTPClient: client, Log: d.Log, Now: d.Now,
 	}).Handle
-	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return flushing(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if strings.HasPrefix(req.RawPath, operator.Prefix) {
 			return op(ctx, req)
 		}
 		return admin(ctx, req)
-	}
+	}, tr)
 }

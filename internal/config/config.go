@@ -15,6 +15,9 @@ import (
 type Config struct {
 	Table     string
 	QueueURLs map[billing.Kind]string
+	// DeferQueueURL is the standard queue that parks syncs until they are
+	// due (DEFER_QUEUE_URL; required with "sync").
+	DeferQueueURL string
 
 	QBOAPIBase   string // https://quickbooks.api.intuit.com
 	QBOAuthURL   string
@@ -51,7 +54,7 @@ func QueueEnv(kind billing.Kind) string {
 }
 
 // FromEnv reads the configuration. need names the groups the caller
-// requires: "table", "queues", "qbo", "sync".
+// requires: "table", "queues", "qbo", "sync", "defer".
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var c Config
 	var missing []string
@@ -76,6 +79,7 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 			c.QueueURLs[k] = u
 		}
 	}
+	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["sync"] || needs["defer"])
 	c.QBOAPIBase = get("QBO_API_BASE", needs["qbo"])
 	c.QBOAuthURL = get("QBO_AUTH_URL", needs["qbo"])
 	c.QBOTokenURL = get("QBO_TOKEN_URL", needs["qbo"])

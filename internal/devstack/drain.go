@@ -16,6 +16,9 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 )
 
+// deferQueue is the logical id of the queue that parks deferred syncs.
+const deferQueue = "DeferQueue"
+
 // QueueStatus is one kind's queue as SQS reports it.
 type QueueStatus struct {
 	Kind     billing.Kind `json:"kind"`
@@ -127,6 +130,15 @@ func (s *Stack) busy(ctx context.Context) (string, error) {
 		}
 		if q.Visible+q.InFlight+q.Delayed > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d visible, %d in flight, %d delayed", k, q.Visible, q.InFlight, q.Delayed))
+		}
+	}
+	if url := s.resources.Physical[deferQueue]; url != "" {
+		q, err := s.depth(ctx, url)
+		if err != nil {
+			return "", err
+		}
+		if q.Visible+q.InFlight+q.Delayed > 0 {
+			parts = append(parts, fmt.Sprintf("deferred: %d visible, %d in flight, %d delayed", q.Visible, q.InFlight, q.Delayed))
 		}
 	}
 	if n := s.activity.running.Load(); n > 0 {

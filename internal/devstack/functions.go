@@ -36,6 +36,16 @@ func httpHandler(id string) (func(app.Deps) app.HTTPHandler, bool) {
 	return nil, false
 }
 
+// sqsHandler returns the constructor of the function that consumes SQS
+// queues under logical id: the resume function drains the defer queue,
+// every other is a sync function.
+func sqsHandler(id string) func(app.Deps) app.SQSHandler {
+	if id == "ResumeFunction" {
+		return app.Resume
+	}
+	return app.Sync
+}
+
 // schedulerFunction is the logical id of the function behind the hourly schedule.
 const schedulerFunction = "SchedulerFunction"
 
@@ -123,7 +133,7 @@ func eventSources(ctx context.Context, f localaws.Function, d app.Deps, res loca
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	h := app.Sync(d)
+	h := sqsHandler(f.LogicalID)(d)
 	var out []*eventSource
 	for _, name := range names {
 		ev := evs[name]

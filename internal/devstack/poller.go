@@ -27,8 +27,9 @@ const settleTimeout = 10 * time.Second
 
 // eventSource polls one queue and invokes a function with batches of its
 // messages, as Lambda's SQS event source mapping does: successes are
-// deleted, failures (all of them when the handler errs) become visible
-// again after retryDelay, and up to concurrency batches run at once. On a
+// deleted, failures (all of them when the handler errs) are left to the
+// queue's visibility timeout and redrive policy, and up to concurrency
+// batches run at once. On a
 // FIFO queue the queue itself keeps a message group's order: a group with
 // a message in flight delivers nothing more until that message is gone.
 type eventSource struct {
@@ -40,7 +41,6 @@ type eventSource struct {
 	batchSize   int32
 	concurrency int
 	timeout     time.Duration
-	retryDelay  time.Duration
 	log         *slog.Logger
 	activity    *activity
 }
@@ -103,11 +103,9 @@ func (e *eventSource) invoke(ctx context.Context, msgs []types.Message) {
 	if err != nil {
 		e.log.Warn("batch failed; every message will be retried", "function", e.function, "messages", len(msgs), "err", err)
 	}
-	var done, retry []types.Message
+	var done []types.Message
 	for _, m := range msgs {
-		if failed == nil || failed[aws.ToString(m.MessageId)] {
-			retry = append(retry, m)
-		} else {
+		if failed != nil && !failed[aws.ToString(m.MessageId)] {
 			done = append(done, m)
 		}
 	}
@@ -115,9 +113,6 @@ func (e *eventSource) invoke(ctx context.Context, msgs []types.Message) {
 	defer cancel()
 	if err := e.delete(sctx, done); err != nil {
 		e.log.Error("delete processed messages", "function", e.function, "err", err)
-	}
-	if err := e.retryLater(sctx, retry); err != nil {
-		e.log.Error("schedule retries", "function", e.function, "err", err)
 	}
 }
 
@@ -195,29 +190,6 @@ func (e *eventSource) delete(ctx context.Context, msgs []types.Message) error {
 	}
 	if len(out.Failed) > 0 {
 		return fmt.Errorf("delete from %s: %d of %d failed: %s", e.queueURL, len(out.Failed), len(msgs), aws.ToString(out.Failed[0].Message))
-	}
-	return nil
-}
-
-// retryLater makes failed messages visible again after retryDelay; Lambda
-// leaves them to the queue's visibility timeout, which is minutes long.
-func (e *eventSource) retryLater(ctx context.Context, msgs []types.Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(e.queueURL)}
-	for i, m := range msgs {
-		in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{
-			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle,
-			VisibilityTimeout: int32(e.retryDelay / time.Second),
-		})
-	}
-	out, err := e.sqs.ChangeMessageVisibilityBatch(ctx, in)
-	if err != nil {
-		return fmt.Errorf("change visibility in %s: %w", e.queueURL, err)
-	}
-	if len(out.Failed) > 0 {
-		return fmt.Errorf("change visibility in %s: %d of %d failed: %s", e.queueURL, len(out.Failed), len(msgs), aws.ToString(out.Failed[0].Message))
 	}
 	return nil
 }

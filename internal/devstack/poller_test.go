@@ -34,7 +34,9 @@ func fifoQueue(t *testing.T) (*sqs.Client, string, string) {
 	client := localaws.SQSClient(cfg, emulators)
 	name := fmt.Sprintf("poller-%s-%s.fifo", testPrefix(t.Name()), hex.EncodeToString(randomBytes(3)))
 	out, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name),
-		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "360"}})
+		// A failed message is retried when its visibility timeout ends, as
+		// on Lambda: short here so the test need not wait minutes.
+		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "2"}})
 	if err != nil {
 		t.Fatalf("create queue: %v", err)
 	}
@@ -140,7 +142,7 @@ func startSource(t *testing.T, c *sqs.Client, url, arn string, h app.SQSHandler)
 	t.Helper()
 	act := &activity{}
 	src := &eventSource{function: "TestFunction", queueURL: url, queueARN: arn, sqs: c, handler: h,
-		batchSize: 10, concurrency: 2, timeout: 10 * time.Second, retryDelay: time.Second,
+		batchSize: 10, concurrency: 2, timeout: 10 * time.Second,
 		log: slog.New(slog.NewTextHandler(testWriter{t}, nil)), activity: act}
 	ctx, cancel := context.WithCancel(context.Background())
 	var invocations, polling sync.WaitGroup

@@ -56,10 +56,6 @@ type Options struct {
 	// Prefix names the table and queues, like a stack name; empty means a
 	// new random one, so stacks sharing emulators never collide.
 	Prefix string
-	// RetryDelay is how long a failed message stays invisible before its
-	// retry; Lambda waits for the queue's visibility timeout (minutes).
-	// Zero means one second.
-	RetryDelay time.Duration
 	// ThrottleBackoff shortens the realm's rest after a 429 (tests); zero
 	// keeps the functions' default, Intuit's 60 s.
 	ThrottleBackoff time.Duration
@@ -105,9 +101,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
-	}
-	if opts.RetryDelay <= 0 {
-		opts.RetryDelay = time.Second
 	}
 	s := &Stack{opts: opts, prefix: opts.Prefix, counts: newCounter(), activity: &activity{}}
 	if s.prefix == "" {
@@ -240,7 +233,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 			return err
 		}
 		for _, src := range srcs {
-			src.sqs, src.retryDelay, src.log, src.activity = pollSQS, s.opts.RetryDelay, s.opts.Log, s.activity
+			src.sqs, src.log, src.activity = pollSQS, s.opts.Log, s.activity
 		}
 		s.sources = append(s.sources, srcs...)
 		if id == schedulerFunction {

@@ -153,6 +153,7 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		"OAuthFunction":     {"table", "queues", "qbo"},
 		"SchedulerFunction": {"table", "queues", "qbo"},
 		"AdminFunction":     {"table", "queues", "qbo"},
+		"ResumeFunction":    {"queues", "defer"},
 	}
 	for _, id := range syncFunctions() {
 		needs[id] = []string{"table", "queues", "qbo", "sync"}
@@ -213,6 +214,8 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	}
 	sort.Strings(allQueues)
 	tokens := []string{"IntuitClientSecretParam", "TokenKey"}
+	withDefer := append(slices.Clone(allQueues), "DeferQueue")
+	sort.Strings(withDefer)
 	sendsAndTokens := map[string][]string{
 		"DynamoDBCrudPolicy":   {TableLogicalID},
 		"SQSSendMessagePolicy": allQueues,
@@ -229,9 +232,12 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		},
 		"SchedulerFunction": sendsAndTokens,
 		"AdminFunction":     sendsAndTokens,
+		// The resume function only moves parked syncs between queues.
+		"ResumeFunction": {"SQSSendMessagePolicy": withDefer},
 	}
+	// Sync functions also park syncs that must wait.
 	for _, id := range syncFunctions() {
-		want[id] = sendsAndTokens
+		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": withDefer, "Statement": tokens}
 	}
 	got := map[string]map[string][]string{}
 	for id, f := range repoFunctions(t) {

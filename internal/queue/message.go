@@ -20,8 +20,16 @@ type Message struct {
 	CustomerID string       `json:"customer_id,omitempty"`
 	Version    int64        `json:"version"`
 	EventID    string       `json:"event_id,omitempty"`
-	// Reason says why the message was sent: "webhook", "wake", "resend", "retry".
+	// Reason says why the message was sent: "webhook", "wake", "resend",
+	// "resume" (a deferred sync whose wait is over).
 	Reason string `json:"reason,omitempty"`
+	// Attempt counts the deferrals of this sync for a transient failure;
+	// it sets the back-off and when the entity shows the failure.
+	Attempt int `json:"attempt,omitempty"`
+	// NotBefore (Unix seconds) is when a deferred message is due; the
+	// defer queue delays at most 15 minutes, so a longer wait is deferred
+	// again.
+	NotBefore int64 `json:"not_before,omitempty"`
 	// Nonce distinguishes deliberate re-sends of the same version (wake-ups,
 	// resends) from duplicates, which share the deduplication id.
 	Nonce string `json:"nonce,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -15,15 +16,26 @@ type Sender interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
-// Publisher sends messages to the FIFO queue of their kind.
+// MaxDelay is the longest delay SQS gives one message.
+const MaxDelay = 15 * time.Minute
+
+// Publisher sends messages to the FIFO queue of their kind, and deferred
+// ones to the defer queue.
 type Publisher struct {
-	sqs  Sender
-	urls map[billing.Kind]string
+	sqs      Sender
+	urls     map[billing.Kind]string
+	deferURL string
+	now      func() time.Time
 }
 
-// NewPublisher returns a Publisher; urls maps each kind to its queue URL.
-func NewPublisher(s Sender, urls map[billing.Kind]string) *Publisher {
-	return &Publisher{sqs: s, urls: urls}
+// NewPublisher returns a Publisher; urls maps each kind to its queue URL,
+// deferURL is the standard queue that delays deferred syncs ("" where a
+// function defers nothing).
+func NewPublisher(s Sender, urls map[billing.Kind]string, deferURL string, now func() time.Time) *Publisher {
+	if now == nil {
+		now = time.Now
+	}
+	return &Publisher{sqs: s, urls: urls, deferURL: deferURL, now: now}
 }
 
 // Publish sends m to its kind's queue, grouped by tenant#customer and
@@ -43,6 +55,28 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 	})
 	if err != nil {
 		return fmt.Errorf("send %s/%s to queue: %w", m.Kind, m.ID, err)
+	}
+	return nil
+}
+
+// Defer parks m until until: the defer queue holds it back (up to
+// MaxDelay at a time) and the resumer then publishes it to its kind's
+// queue again. A parked message holds no FIFO group and spends none of its
+// receives, so waiting never ends in a dead-letter queue.
+func (p *Publisher) Defer(ctx context.Context, m Message, until time.Time) error {
+	if p.deferURL == "" {
+		return fmt.Errorf("defer %s/%s: no defer queue configured", m.Kind, m.ID)
+	}
+	m.NotBefore = until.Unix()
+	body, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode message: %w", err)
+	}
+	text := string(body)
+	delay := int32(min(max(until.Sub(p.now()), 0), MaxDelay).Round(time.Second) / time.Second)
+	_, err = p.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &p.deferURL, MessageBody: &text, DelaySeconds: delay})
+	if err != nil {
+		return fmt.Errorf("defer %s/%s: %w", m.Kind, m.ID, err)
 	}
 	return nil
 }

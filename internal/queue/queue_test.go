@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) { localaws.Main(m, &stack) }
 func TestPublishGroupsAndDeduplicates(t *testing.T) {
 	ctx := context.Background()
 	_, _, res := stack.ForTest(t)
-	p := queue.NewPublisher(stack.SQS, res.Queues)
+	p := queue.NewPublisher(stack.SQS, res.Queues, "", nil)
 	m := queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_1", CustomerID: "cus_1", Version: 3, EventID: "evt_1"}
 	for i := 0; i < 3; i++ { // the webhook retried: one message only
 		if err := p.Publish(ctx, m); err != nil {
@@ -108,4 +109,88 @@ func TestFIFOHandlerStopsAtFirstFailure(t *testing.T) {
 	if fmt.Sprint(handled) != "[a b]" {
 		t.Errorf("handled = %v, want processing to stop at b", handled)
 	}
+}
+
+// A deferred sync waits in the defer queue, not on its FIFO queue, and the
+// resumer sends it back to its kind's queue as a new message once due (a
+// wait longer than SQS's delay is deferred again).
+func TestDeferParksAndResumeRequeues(t *testing.T) {
+	ctx := context.Background()
+	_, _, res := stack.ForTest(t)
+	deferURL := res.Physical["DeferQueue"]
+	if deferURL == "" {
+		t.Fatal("the template provisions no DeferQueue")
+	}
+	now := time.Now()
+	p := queue.NewPublisher(stack.SQS, res.Queues, deferURL, func() time.Time { return now })
+	m := queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_1", CustomerID: "cus_1", Version: 3, EventID: "evt_1", Attempt: 1}
+	if err := p.Defer(ctx, m, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := depth(t, res.Queues[billing.KindInvoice]); n != 0 {
+		t.Fatalf("the invoice queue holds %d messages while the sync is parked, want 0", n)
+	}
+	var recs []events.SQSMessage
+	deadline := time.Now().Add(10 * time.Second)
+	for len(recs) < 1 && time.Now().Before(deadline) {
+		out, err := stack.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(deferURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, msg := range out.Messages {
+			recs = append(recs, events.SQSMessage{MessageId: aws.ToString(msg.MessageId), Body: aws.ToString(msg.Body)})
+		}
+	}
+	if len(recs) != 1 {
+		t.Fatalf("got %d deferred messages, want 1", len(recs))
+	}
+	// One due in an hour: SQS delays at most 15 minutes, so the resumer
+	// sees it early and must defer it again.
+	later := m
+	later.ID, later.NotBefore = "inv_2", now.Add(time.Hour).Unix()
+	body, _ := json.Marshal(later)
+	recs = append(recs, events.SQSMessage{MessageId: "later", Body: string(body)})
+	resp, err := queue.ResumeHandler(p, func() time.Time { return now.Add(2 * time.Second) }, slog.New(slog.DiscardHandler))(ctx, events.SQSEvent{Records: recs})
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resume: %v, failures %v", err, resp.BatchItemFailures)
+	}
+	out, err := stack.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(res.Queues[billing.KindInvoice]), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) != 1 {
+		t.Fatalf("the invoice queue got %d messages, want 1: only the one that is due", len(out.Messages))
+	}
+	var got queue.Message
+	if err := json.Unmarshal([]byte(*out.Messages[0].Body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "inv_1" || got.Reason != "resume" || got.Attempt != 1 || got.Nonce == "" || got.NotBefore != 0 {
+		t.Errorf("resumed message = %+v, want inv_1 as a resume with its attempt and a nonce", got)
+	}
+	delayed, err := stack.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(deferURL),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := delayed.Attributes["ApproximateNumberOfMessagesDelayed"]; n != "1" {
+		t.Errorf("the defer queue delays %s messages, want 1: inv_2 deferred again", n)
+	}
+}
+
+func depth(t *testing.T, url string) int {
+	t.Helper()
+	out, err := stack.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		var i int
+		fmt.Sscan(v, &i)
+		n += i
+	}
+	return n
 }

@@ -4,70 +4,182 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // Realm items are keyed by QBO company, because Intuit's limits are per
-// realm: requests per minute and the back-off after a 429.
+// realm. One item per realm holds its whole schedule: the theoretical
+// arrival time of the next request (`tat`, Unix ms), the rest after a 429
+// (`rest_until`, Unix ms) and the in-flight slots (`s0`…, lease ends in
+// Unix ms), so one read and one conditional write admit a grant.
 func realmPK(realm string) string { return "R#" + realm }
 
-// TakeRequest counts one QBO request against realm's budget for the
-// current minute. It returns false, without counting, when limit requests
-// were already made this minute; retryAt is the next minute.
-func (s *Store) TakeRequest(ctx context.Context, realm string, limit int) (ok bool, retryAt time.Time, err error) {
-	now := s.now()
-	minute := now.Truncate(time.Minute)
-	next := minute.Add(time.Minute)
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(realmPK(realm), fmt.Sprintf("RATE#%d", minute.Unix())),
-		UpdateExpression:    aws.String("ADD n :one SET expires_at = :exp"),
-		ConditionExpression: aws.String("attribute_not_exists(n) OR n < :limit"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":limit": num(int64(limit)), ":exp": num(next.Add(time.Hour).Unix()),
-		},
+const realmSK = "SCHEDULE"
+
+// admitTries bounds the optimistic rounds of one Admit under contention.
+const admitTries = 8
+
+// scheduleItem is the stored schedule in Unix milliseconds.
+type scheduleItem struct {
+	tat, rest int64
+	slots     map[int]int64
+}
+
+func (it scheduleItem) schedule() throttle.Schedule {
+	s := throttle.Schedule{Slots: map[int]time.Time{}}
+	if it.tat != 0 {
+		s.TAT = time.UnixMilli(it.tat)
+	}
+	if it.rest != 0 {
+		s.RestUntil = time.UnixMilli(it.rest)
+	}
+	for i, ms := range it.slots {
+		s.Slots[i] = time.UnixMilli(ms)
+	}
+	return s
+}
+
+// Admit grants up to p.GrantSize requests and a free slot of realm's
+// schedule at now, or refuses with the time to ask again.
+func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n int, now time.Time) (throttle.Grant, *throttle.Refusal, error) {
+	for try := 0; try < admitTries; try++ {
+		cur, err := s.schedule(ctx, realm)
+		if err != nil {
+			return throttle.Grant{}, nil, err
+		}
+		// Milliseconds are what the item holds: plan in them too.
+		g, tat, refused := p.Plan(cur.schedule(), n, now.Truncate(time.Millisecond))
+		if refused != nil {
+			return throttle.Grant{}, refused, nil
+		}
+		err = s.claim(ctx, realm, g, tat.UnixMilli(), claimCond{oldTAT: cur.tat, oldSlot: cur.slots[g.Slot]})
+		if errors.Is(err, ErrConflict) {
+			continue // another function took a grant meanwhile: plan again
+		}
+		if err != nil {
+			return throttle.Grant{}, nil, err
+		}
+		return g, nil, nil
+	}
+	// Lost every round: the schedule is busy; a short pause is fair.
+	return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(p.Interval)}, nil
+}
+
+type claimCond struct {
+	oldTAT  int64 // 0: the schedule has no tat yet
+	oldSlot int64 // 0: the slot is unset
+}
+
+func (s *Store) schedule(ctx context.Context, realm string) (scheduleItem, error) {
+	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(realmPK(realm), realmSK), ConsistentRead: aws.Bool(true),
 	})
-	if err = conflict(err); errors.Is(err, ErrConflict) {
-		return false, next, nil
-	}
 	if err != nil {
-		return false, time.Time{}, fmt.Errorf("count request for realm %s: %w", realm, err)
+		return scheduleItem{}, fmt.Errorf("read schedule of realm %s: %w", realm, err)
 	}
-	return true, time.Time{}, nil
+	it := scheduleItem{slots: map[int]int64{}}
+	for name, av := range res.Item {
+		n, ok := av.(*types.AttributeValueMemberN)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil {
+			return scheduleItem{}, fmt.Errorf("schedule of realm %s: %s: %w", realm, name, err)
+		}
+		switch {
+		case name == "tat":
+			it.tat = v
+		case name == "rest_until":
+			it.rest = v
+		case len(name) > 1 && name[0] == 's':
+			if i, err := strconv.Atoi(name[1:]); err == nil {
+				it.slots[i] = v
+			}
+		}
+	}
+	return it, nil
 }
 
-type throttleItem struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	Until     int64  `dynamodbav:"until"`
-	ExpiresAt int64  `dynamodbav:"expires_at"`
+// claim writes the planned grant if the schedule is still as read.
+func (s *Store) claim(ctx context.Context, realm string, g throttle.Grant, tat int64, c claimCond) error {
+	slot := "s" + strconv.Itoa(g.Slot)
+	cond := "attribute_not_exists(tat)"
+	vals := map[string]types.AttributeValue{
+		":tat": num(tat), ":lease": num(g.Lease.UnixMilli()),
+		":exp": num(g.Lease.Add(time.Hour).Unix()),
+	}
+	if c.oldTAT != 0 {
+		cond = "tat = :oldtat"
+		vals[":oldtat"] = num(c.oldTAT)
+	}
+	if c.oldSlot == 0 {
+		cond += " AND attribute_not_exists(#slot)"
+	} else {
+		cond += " AND #slot = :oldslot"
+		vals[":oldslot"] = num(c.oldSlot)
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(realmPK(realm), realmSK),
+		UpdateExpression:          aws.String("SET tat = :tat, #slot = :lease, expires_at = :exp"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#slot": slot},
+		ExpressionAttributeValues: vals,
+	})
+	if err = conflict(err); err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("admit request for realm %s: %w", realm, err)
+	}
+	return err
 }
 
-// ThrottleRealm records that QBO throttled realm: no request goes out
+// Release frees g's slot if g still holds it, and gives refund back to
+// the schedule.
+func (s *Store) Release(ctx context.Context, realm string, g throttle.Grant, refund time.Duration) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(realmPK(realm), realmSK),
+		UpdateExpression:          aws.String("REMOVE #slot SET tat = tat - :refund"),
+		ConditionExpression:       aws.String("#slot = :lease"),
+		ExpressionAttributeNames:  map[string]string{"#slot": "s" + strconv.Itoa(g.Slot)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":lease": num(g.Lease.UnixMilli()), ":refund": num(refund.Milliseconds())},
+	})
+	if err = conflict(err); err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("release slot of realm %s: %w", realm, err)
+	}
+	return nil
+}
+
+// ThrottleRealm records that QBO throttled realm: nothing is admitted
 // before until.
 func (s *Store) ThrottleRealm(ctx context.Context, realm string, until time.Time) error {
-	it := throttleItem{PK: realmPK(realm), SK: "THROTTLE", Until: until.Unix(), ExpiresAt: until.Add(time.Hour).Unix()}
-	if err := s.put(ctx, it, "", nil); err != nil {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(realmPK(realm), realmSK),
+		UpdateExpression: aws.String("SET rest_until = :until, expires_at = :exp"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":until": num(until.UnixMilli()), ":exp": num(until.Add(time.Hour).Unix()),
+		},
+	})
+	if err != nil {
 		return fmt.Errorf("throttle realm %s: %w", realm, err)
 	}
 	return nil
 }
 
-// RealmThrottledUntil returns until which realm is backed off (zero: not).
+// RealmThrottledUntil returns until which realm rests after a 429 (zero:
+// it does not).
 func (s *Store) RealmThrottledUntil(ctx context.Context, realm string) (time.Time, error) {
-	var it throttleItem
-	err := s.get(ctx, realmPK(realm), "THROTTLE", &it)
-	if errors.Is(err, ErrNotFound) {
-		return time.Time{}, nil
-	}
+	cur, err := s.schedule(ctx, realm)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if until := time.Unix(it.Until, 0); until.After(s.now()) {
-		return until, nil
+	if cur.rest > s.now().UnixMilli() {
+		return time.UnixMilli(cur.rest), nil
 	}
 	return time.Time{}, nil
 }

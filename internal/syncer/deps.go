@@ -51,16 +51,17 @@ type Tokens interface {
 	Token(ctx context.Context, tenant string, force bool) (store.Connection, error)
 }
 
-// Publisher queues wake-ups of dependents.
+// Publisher queues wake-ups of dependents and parks syncs that must wait.
 type Publisher interface {
 	Publish(ctx context.Context, m queue.Message) error
+	// Defer delivers m again at until.
+	Defer(ctx context.Context, m queue.Message, until time.Time) error
 }
 
-// Realms holds each realm's rest after Intuit throttled it; the budget
-// itself is spent by the HTTP client's throttle.Transport.
+// Realms rests a company that QuickBooks throttled without a 429 (which
+// the HTTP client's admission records itself).
 type Realms interface {
 	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
-	RealmThrottledUntil(ctx context.Context, realm string) (time.Time, error)
 }
 
 // Store is everything the engine persists.

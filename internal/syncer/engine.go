@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/billing"
@@ -61,11 +60,13 @@ func New(cfg Config) *Engine {
 	return &Engine{cfg: cfg}
 }
 
-// Handle syncs the entity m names. It returns an error only when the
-// message should be retried (throttling, QBO or AWS unavailable); outcomes
-// an admin must see are recorded as the entity's status.
+// Handle syncs the entity m names. Work that must wait (the company's
+// request budget, QuickBooks unavailable, a concurrent change) is deferred
+// and resumed automatically; outcomes an admin must see are recorded as
+// the entity's status. It returns an error only when our own
+// infrastructure failed and the queue should deliver m again.
 func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
-	log := e.cfg.Log.With("tenant", m.Tenant, "kind", m.Kind, "id", m.ID, "event_id", m.EventID)
+	log := e.log(m)
 	st, err := e.cfg.Store.Entity(ctx, m.Tenant, m.Kind, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		log.WarnContext(ctx, "message for an unknown entity ignored")
@@ -76,18 +77,21 @@ func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
 	}
 	r, err := e.newRun(ctx, st)
 	if err != nil {
-		return e.notConnected(ctx, st, err)
+		if parked, perr := e.notConnected(ctx, st, err); parked {
+			return perr
+		}
+		return e.failed(ctx, st, m, "", err)
 	}
 	out, err := r.sync(ctx)
 	if err != nil {
-		return e.failed(ctx, log, st, r.conn.RealmID, err)
+		return e.failed(ctx, st, m, r.conn.RealmID, err)
 	}
 	return e.record(ctx, log, st, out)
 }
 
-// notConnected parks the entity until a connection exists; connecting
-// requeues every parked entity.
-func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err error) error {
+// notConnected parks the entity until a connection exists (connecting
+// requeues every parked entity) and reports whether err was that.
+func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err error) (bool, error) {
 	var msg string
 	switch {
 	case errors.Is(err, qboauth.ErrNotConnected):
@@ -95,47 +99,14 @@ func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err err
 	case errors.Is(err, qboauth.ErrReconnect):
 		msg = "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."
 	default:
-		return err
+		return false, nil
 	}
-	return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried,
+	return true, e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried,
 		Warning: &store.Warning{Message: msg, Retryable: true}})
 }
 
-// failed turns a sync error into a retry (returned) or a warning (recorded).
-func (e *Engine) failed(ctx context.Context, log *slog.Logger, st store.EntityState, realm string, err error) error {
-	var qe *qbo.Error
-	if errors.As(err, &qe) && qe.Throttled() && qe.Status != http.StatusTooManyRequests {
-		// Throttling is a scheduling input: the realm backs off and the
-		// entity stays queued, never a warning. The HTTP client's
-		// throttle.Transport already rested the realm after a 429; this
-		// catches a throttle fault QBO reports otherwise.
-		if terr := e.cfg.Store.ThrottleRealm(ctx, realm, e.cfg.Now().Add(e.cfg.ThrottleBackoff)); terr != nil {
-			return terr
-		}
-	}
-	if errors.As(err, &qe) && (qe.Stale() || overApplied(qe)) {
-		// Another change is in flight on the same document (a SyncToken
-		// race, or billing freeing a balance through another entity that
-		// has not synced yet): retry soon; the warning shows meanwhile.
-		w := &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
-			IntuitTID: qe.IntuitTID, Retryable: true}
-		if serr := e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried, Warning: w}); serr != nil {
-			return serr
-		}
-		return fmt.Errorf("sync %s/%s: %w", st.Kind, st.ID, err)
-	}
-	if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() {
-		log.WarnContext(ctx, "qbo refused entity", "code", qe.Code, "intuit_tid", qe.IntuitTID, "err", err)
-		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: &store.Warning{
-			Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element, IntuitTID: qe.IntuitTID}})
-	}
-	var pe *PermanentError
-	if errors.As(err, &pe) {
-		log.WarnContext(ctx, "entity cannot sync", "err", err)
-		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: &store.Warning{Message: pe.Reason}})
-	}
-	log.WarnContext(ctx, "sync will be retried", "err", err)
-	return fmt.Errorf("sync %s/%s: %w", st.Kind, st.ID, err)
+func (e *Engine) log(m queue.Message) *slog.Logger {
+	return e.cfg.Log.With("tenant", m.Tenant, "kind", m.Kind, "id", m.ID, "event_id", m.EventID)
 }
 
 // record stores a finished outcome and wakes what waited for the entity.
@@ -193,14 +164,4 @@ func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
 // client returns a QBO client that sends conn's access token.
 func (e *Engine) client(conn store.Connection) *qbo.Client {
 	return qbo.New(qbo.WithToken(e.cfg.HTTPClient, conn.AccessToken), e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
-}
-
-// overApplied reports QBO's refusal to apply more than a document's open
-// balance, or to lower a document's total below what is applied to it.
-// Billing is consistent, so either QuickBooks' automation applied money
-// billing did not, or another change that frees the balance (a payment's
-// or credit's update, on another queue) has not synced yet.
-func overApplied(qe *qbo.Error) bool {
-	return qe.Code == "6000" && (strings.Contains(qe.Detail, "more than its open balance") ||
-		strings.Contains(qe.Detail, "cannot be less than the amount already applied"))
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/store"
-	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // run is one sync attempt of one entity.
@@ -31,16 +31,14 @@ func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error)
 		return nil, fmt.Errorf("load tenant %s: %w", st.Tenant, err)
 	}
 	conn, err := e.cfg.Tokens.Token(ctx, st.Tenant, false)
-	if err != nil {
+	if errors.Is(err, qboauth.ErrNotConnected) || errors.Is(err, qboauth.ErrReconnect) {
 		return nil, err
 	}
-	until, err := e.cfg.Store.RealmThrottledUntil(ctx, conn.RealmID)
 	if err != nil {
-		return nil, err
+		return nil, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
 	}
-	if !until.IsZero() {
-		return nil, &throttle.Error{Realm: conn.RealmID, Until: until}
-	}
+	// A resting company is not checked here: the HTTP client's
+	// admission refuses its first call, and the sync waits then.
 	return &run{e: e, st: st, tenant: t, conn: conn, qbo: e.client(conn),
 		parents: map[billing.Ref]store.Link{}}, nil
 }
@@ -82,7 +80,7 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		// The access token was refused (expired or revoked early):
 		// refresh once and try again.
 		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
-			return outcome{}, err
+			return outcome{}, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
 		}
 		r.qbo = r.e.client(r.conn)
 		link, err = r.write(ctx, ent)

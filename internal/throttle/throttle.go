@@ -1,112 +1,113 @@
 // Package throttle keeps each QuickBooks company under Intuit's request
-// limits. Every Accounting API call, whichever function makes it, spends
-// the realm's budget for the minute first, so throttling is planned for
-// rather than discovered through 429s; a 429 still rests the realm.
+// limits: 500 requests in any 60 s and 10 in flight per company. Every
+// Accounting API call, whichever function makes it, is admitted first
+// against the company's schedule shared in the store, so throttling is
+// planned for rather than discovered through 429s; a 429 still rests the
+// company.
 package throttle
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
 
-// Realms stores each realm's budget and rest.
-type Realms interface {
-	// TakeRequest counts one request against the realm's budget for the
-	// current minute, or reports that the budget is spent until retryAt.
-	TakeRequest(ctx context.Context, realm string, limit int) (ok bool, retryAt time.Time, err error)
-	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
+// Policy is a company's admission schedule. A cell-rate schedule (GCRA)
+// spaces requests Interval apart on average and lets a burst run up to
+// Burst ahead of that; so in any window W at most (W+Burst)/Interval
+// requests are admitted. Grants of several requests at once keep the
+// store's cost per request low; their requests go out within GrantLife or
+// not at all, which widens the window by GrantLife.
+type Policy struct {
+	Interval  time.Duration
+	Burst     time.Duration
+	Slots     int           // requests in flight at once
+	GrantSize int           // requests one grant admits
+	GrantLife time.Duration // a grant's requests start within this
+	// Lease bounds a slot's hold: GrantLife plus the longest request. A
+	// holder that dies frees its slot when the lease ends.
+	Lease time.Duration
 }
 
-// Limits of Intuit's Accounting API per realm (500 requests a minute),
-// with headroom; after a 429 Intuit asks for 60 s of quiet.
+// Intuit's limits per company, with headroom.
 const (
-	DefaultRequestsPerMinute = 450
-	DefaultBackoff           = 60 * time.Second
-	// maxWait: a request waits this long for the next minute's budget;
+	intuitWindow = 60 * time.Second
+	// MaxPerMinute is what the schedule admits at most in any trailing
+	// 60 s (Intuit: 500).
+	MaxPerMinute = 480
+	// MaxInFlight is Intuit's limit of concurrent requests per company.
+	MaxInFlight = 10
+	// RequestTimeout bounds one Accounting API call, so a slot's lease
+	// always outlives the request it admits.
+	RequestTimeout = 20 * time.Second
+	// DefaultBackoff is the rest after a 429: Intuit asks for 60 s.
+	DefaultBackoff = 60 * time.Second
+	// maxWait: a request waits this long in process for admission;
 	// beyond it the caller gets an *Error to reschedule on.
 	maxWait = 3 * time.Second
 )
 
-// Error means the realm is backed off or out of budget until Until.
+// DefaultPolicy admits at most MaxPerMinute requests in any 60 s and
+// MaxInFlight at once.
+func DefaultPolicy() Policy {
+	p := Policy{Slots: MaxInFlight, GrantSize: 5, GrantLife: 2 * time.Second}
+	p.Lease = p.GrantLife + RequestTimeout
+	// Burst lets two grants run ahead. Requests in any 60 s are at most
+	// (60 s + GrantLife)/Interval + Burst/Interval.
+	burstCells := 2 * p.GrantSize
+	p.Interval = (intuitWindow + p.GrantLife) / time.Duration(MaxPerMinute-burstCells)
+	p.Burst = time.Duration(burstCells) * p.Interval
+	return p
+}
+
+// PerMinute is the steady rate the policy admits.
+func (p Policy) PerMinute() int { return int(intuitWindow / p.Interval) }
+
+// Grant admits up to N requests to a realm, one at a time in slot Slot,
+// starting before Expires.
+type Grant struct {
+	Slot    int
+	N       int
+	Lease   time.Time // the slot is held until then unless released
+	Expires time.Time
+	used    int // requests sent under the grant
+}
+
+// Refusal says when to ask again.
+type Refusal struct {
+	RetryAt time.Time
+	// Resting: the realm was throttled by QuickBooks (a 429), not just
+	// busy.
+	Resting bool
+}
+
+// Realms stores each realm's shared schedule.
+type Realms interface {
+	// Admit grants n requests (at most p.GrantSize) and one slot at now,
+	// or refuses with when to try again.
+	Admit(ctx context.Context, realm string, p Policy, n int, now time.Time) (Grant, *Refusal, error)
+	// Release frees g's slot before its lease ends and gives refund back
+	// to the schedule (the unsent requests of a grant still current).
+	Release(ctx context.Context, realm string, g Grant, refund time.Duration) error
+	// ThrottleRealm rests realm until until: nothing is admitted before.
+	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
+}
+
+// Error means the realm is resting or busy until Until; the caller
+// reschedules the work for then.
 type Error struct {
-	Realm string
-	Until time.Time
+	Realm   string
+	Until   time.Time
+	Resting bool
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("quickbooks company %s is throttled until %s", e.Realm, e.Until.UTC().Format(time.RFC3339))
-}
-
-// Transport is an http.RoundTripper for Accounting API calls
-// (.../v3/company/{realm}/...): it spends the realm named in the path
-// before each call and records Intuit's 429s. Other requests pass through.
-type Transport struct {
-	Base   http.RoundTripper // nil: http.DefaultTransport
-	Realms Realms
-	// Limit is the requests per minute per realm; 0 means the default.
-	Limit int
-	// Backoff is the realm's rest after a 429; 0 means 60 s.
-	Backoff time.Duration
-	Now     func() time.Time // nil: time.Now
-}
-
-// RoundTrip implements http.RoundTripper.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
+	why := "at its request limit"
+	if e.Resting {
+		why = "throttled by QuickBooks"
 	}
-	realm := RealmOf(req.URL.Path)
-	if realm == "" {
-		return base.RoundTrip(req)
-	}
-	if err := t.take(req.Context(), realm); err != nil {
-		return nil, err
-	}
-	resp, err := base.RoundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		backoff := t.Backoff
-		if backoff == 0 {
-			backoff = DefaultBackoff
-		}
-		if terr := t.Realms.ThrottleRealm(req.Context(), realm, t.now().Add(backoff)); terr != nil {
-			resp.Body.Close()
-			return nil, terr
-		}
-	}
-	return resp, err
-}
-
-func (t *Transport) take(ctx context.Context, realm string) error {
-	limit := t.Limit
-	if limit == 0 {
-		limit = DefaultRequestsPerMinute
-	}
-	for {
-		ok, retryAt, err := t.Realms.TakeRequest(ctx, realm, limit)
-		if err != nil || ok {
-			return err
-		}
-		wait := retryAt.Sub(t.now())
-		if wait > maxWait {
-			return &Error{Realm: realm, Until: retryAt}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-}
-
-func (t *Transport) now() time.Time {
-	if t.Now == nil {
-		return time.Now()
-	}
-	return t.Now()
+	return fmt.Sprintf("quickbooks company %s is %s until %s", e.Realm, why, e.Until.UTC().Format(time.RFC3339))
 }
 
 // RealmOf returns the realm of an Accounting API path, "" for others.
@@ -117,4 +118,53 @@ func RealmOf(path string) string {
 	}
 	realm, _, _ := strings.Cut(rest, "/")
 	return realm
+}
+
+// Schedule is a realm's shared state: when the next request is due on
+// average (TAT, zero when idle), the rest after a 429, and the lease end
+// of each held slot.
+type Schedule struct {
+	TAT       time.Time
+	RestUntil time.Time
+	Slots     map[int]time.Time
+}
+
+// Plan decides a grant at now against s: the realm's rest first, then the
+// cell-rate schedule, then a free slot. It returns the schedule's new TAT with the
+// grant, or a refusal.
+func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refusal) {
+	if s.RestUntil.After(now) {
+		return Grant{}, time.Time{}, &Refusal{RetryAt: s.RestUntil, Resting: true}
+	}
+	start := now
+	if s.TAT.After(now) {
+		start = s.TAT
+	}
+	n = max(1, min(n, p.GrantSize))
+	if due := start.Add(time.Duration(n) * p.Interval); due.Sub(now) > p.Burst {
+		return Grant{}, time.Time{}, &Refusal{RetryAt: due.Add(-p.Burst)}
+	}
+	slot, soonest := -1, time.Time{}
+	for i := 0; i < p.Slots; i++ {
+		lease, held := s.Slots[i]
+		if !held || !lease.After(now) {
+			slot = i
+			break
+		}
+		if soonest.IsZero() || lease.Before(soonest) {
+			soonest = lease
+		}
+	}
+	if slot < 0 {
+		return Grant{}, time.Time{}, &Refusal{RetryAt: minTime(soonest, now.Add(p.Interval))}
+	}
+	g := Grant{Slot: slot, N: n, Lease: now.Add(p.Lease), Expires: now.Add(p.GrantLife)}
+	return g, start.Add(time.Duration(n) * p.Interval), nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -4,30 +4,179 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net/http"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// fakeRealms records the budget spent and the back-offs set.
-type fakeRealms struct {
-	budget    int
-	taken     int
-	throttled time.Time
+// memRealms keeps schedules in memory with the store's rules (Plan).
+type memRealms struct {
+	mu        sync.Mutex
+	schedules map[string]*Schedule
+	admits    int
+	releases  int
+	cells     int
 }
 
-func (f *fakeRealms) TakeRequest(_ context.Context, _ string, _ int) (bool, time.Time, error) {
-	if f.taken >= f.budget {
-		return false, time.Unix(1_800_000_060, 0), nil
+func (m *memRealms) Admit(_ context.Context, realm string, p Policy, n int, now time.Time) (Grant, *Refusal, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.schedules == nil {
+		m.schedules = map[string]*Schedule{}
 	}
-	f.taken++
-	return true, time.Time{}, nil
+	s := m.schedules[realm]
+	if s == nil {
+		s = &Schedule{Slots: map[int]time.Time{}}
+		m.schedules[realm] = s
+	}
+	g, tat, refused := p.Plan(*s, n, now)
+	if refused != nil {
+		return Grant{}, refused, nil
+	}
+	m.admits++
+	m.cells += g.N
+	s.TAT, s.Slots[g.Slot] = tat, g.Lease
+	return g, nil, nil
 }
 
-func (f *fakeRealms) ThrottleRealm(_ context.Context, _ string, until time.Time) error {
-	f.throttled = until
+func (m *memRealms) Release(_ context.Context, realm string, g Grant, refund time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.schedules[realm]; s != nil && s.Slots[g.Slot].Equal(g.Lease) {
+		delete(s.Slots, g.Slot)
+		s.TAT = s.TAT.Add(-refund)
+		m.releases++
+	}
 	return nil
+}
+
+func (m *memRealms) ThrottleRealm(_ context.Context, realm string, until time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.schedules == nil {
+		m.schedules = map[string]*Schedule{}
+	}
+	if m.schedules[realm] == nil {
+		m.schedules[realm] = &Schedule{Slots: map[int]time.Time{}}
+	}
+	m.schedules[realm].RestUntil = until
+	return nil
+}
+
+func TestDefaultPolicyStaysUnderIntuitsLimits(t *testing.T) {
+	p := DefaultPolicy()
+	worst := (intuitWindow + p.GrantLife + p.Burst) / p.Interval
+	if worst > MaxPerMinute {
+		t.Errorf("worst case %d requests in 60 s, want at most %d", worst, MaxPerMinute)
+	}
+	if p.PerMinute() < 450 {
+		t.Errorf("steady rate %d/min, want at least 450 (Intuit allows 500)", p.PerMinute())
+	}
+	if p.Lease < p.GrantLife+RequestTimeout {
+		t.Errorf("lease %v does not outlive a grant's last request (%v + %v)", p.Lease, p.GrantLife, RequestTimeout)
+	}
+}
+
+// Many functions hammering one company for five virtual minutes, with
+// requests of 50 to 800 ms (QuickBooks' usual answers): in every trailing 60 s at most 480 start
+// and never more than 10 are in flight, and the steady rate is close to
+// the policy's.
+func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
+	p := DefaultPolicy()
+	realms := &memRealms{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Unix(1_800_000_000, 0)
+	const workers, step = 40, 10 * time.Millisecond
+	type worker struct {
+		g        *Grant
+		used     int
+		pace     int
+		busyTill time.Time
+		waitTill time.Time
+	}
+	ws := make([]worker, workers)
+	for i := range ws {
+		ws[i].pace = 2
+	}
+	var starts []time.Time
+	type span struct{ from, to time.Time }
+	var spans []span
+	for now := start; now.Before(start.Add(5 * time.Minute)); now = now.Add(step) {
+		for i := range ws {
+			w := &ws[i]
+			if now.Before(w.busyTill) || now.Before(w.waitTill) {
+				continue
+			}
+			if w.g != nil && (w.g.N == 0 || !now.Before(w.g.Expires)) {
+				var refund time.Duration
+				if now.Before(w.g.Expires) {
+					refund = time.Duration(w.g.N) * p.Interval
+				}
+				_ = realms.Release(context.Background(), "r", *w.g, refund)
+				w.pace = max(1, w.used)
+				if w.g.N == 0 {
+					w.pace++
+				}
+				w.g = nil
+			}
+			if w.g == nil {
+				g, refused, _ := realms.Admit(context.Background(), "r", p, w.pace, now)
+				if refused != nil {
+					w.waitTill = refused.RetryAt
+					continue
+				}
+				w.g, w.used = &g, 0
+			}
+			w.g.N--
+			w.used++
+			d := time.Duration(50+rng.IntN(750)) * time.Millisecond
+			w.busyTill = now.Add(d)
+			starts = append(starts, now)
+			spans = append(spans, span{now, now.Add(d)})
+		}
+	}
+	for i, j := 0, 0; i < len(starts); i++ {
+		for starts[i].Sub(starts[j]) >= intuitWindow {
+			j++
+		}
+		if n := i - j + 1; n > MaxPerMinute {
+			t.Fatalf("%d requests started in the 60 s before %v, want at most %d", n, starts[i].Sub(start), MaxPerMinute)
+		}
+	}
+	type edge struct {
+		at time.Time
+		d  int
+	}
+	var edges []edge
+	for _, s := range spans {
+		edges = append(edges, edge{s.from, 1}, edge{s.to, -1})
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		if edges[i].at.Equal(edges[j].at) {
+			return edges[i].d < edges[j].d
+		}
+		return edges[i].at.Before(edges[j].at)
+	})
+	inFlight, most := 0, 0
+	for _, e := range edges {
+		inFlight += e.d
+		most = max(most, inFlight)
+	}
+	if most > MaxInFlight {
+		t.Errorf("%d requests in flight at once, want at most %d", most, MaxInFlight)
+	}
+	perMinute := float64(len(starts)) / 5
+	t.Logf("%d grants, %d cells, %d sent", realms.admits, realms.cells, len(starts))
+	if perMinute < 0.9*float64(p.PerMinute()) {
+		t.Errorf("%.0f requests a minute under contention, want close to the policy's %d", perMinute, p.PerMinute())
+	}
+	if float64(realms.admits) > float64(len(starts))/2 {
+		t.Errorf("%d grants for %d requests: grants should carry several requests each", realms.admits, len(starts))
+	}
 }
 
 type status int
@@ -36,35 +185,58 @@ func (s status) RoundTrip(*http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: int(s), Body: io.NopCloser(strings.NewReader("{}"))}, nil
 }
 
-func TestTransportSpendsBudgetAndRecordsThrottling(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0) // 60 s before the next minute
-	realms := &fakeRealms{budget: 2}
-	rt := &Transport{Base: status(http.StatusTooManyRequests), Realms: realms, Limit: 2,
-		Backoff: time.Minute, Now: func() time.Time { return now }}
+func TestTransportAdmitsRestsAndReleases(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	realms := &memRealms{}
+	rt := &Transport{Base: status(http.StatusOK), Realms: realms, Backoff: time.Minute,
+		Now: func() time.Time { return now }}
 	req, _ := http.NewRequest(http.MethodGet, "http://qbo.invalid/v3/company/r1/query", nil)
+	get := func() error {
+		resp, err := rt.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
 
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
+	for i := 0; i < 5; i++ {
+		if err := get(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if realms.admits != 2 {
+		t.Errorf("5 sequential requests took %d grants, want 2 (2, then 3: a used-up grant grows the next)", realms.admits)
+	}
+	if realms.releases != 2 {
+		t.Errorf("the used-up grants released their slots %d times, want 2", realms.releases)
+	}
+
+	if err := get(); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if realms.taken != 1 {
-		t.Errorf("budget spent = %d, want 1 per request", realms.taken)
-	}
-	if want := now.Add(time.Minute); !realms.throttled.Equal(want) {
-		t.Errorf("after a 429 the realm rests until %v, want %v (Intuit: wait 60 s)", realms.throttled, want)
+	rt.Flush(context.Background())
+	if held := len(realms.schedules["r1"].Slots); held != 0 {
+		t.Errorf("after Flush %d slots are held, want 0: a frozen function must hold none", held)
 	}
 
-	realms.taken = 2 // this minute's budget is spent
-	_, err = rt.RoundTrip(req)
+	now = now.Add(time.Minute) // the schedule is idle again
+	rt.Base = status(http.StatusTooManyRequests)
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	if want := now.Add(time.Minute); !realms.schedules["r1"].RestUntil.Equal(want) {
+		t.Errorf("after a 429 the realm rests until %v, want %v (Intuit: wait 60 s)", realms.schedules["r1"].RestUntil, want)
+	}
+	rt.Flush(context.Background())
+	err := get()
 	var te *Error
-	if !errors.As(err, &te) || te.Realm != "r1" {
-		t.Fatalf("err = %v, want an *Error: the request must not go out over budget", err)
+	if !errors.As(err, &te) || te.Realm != "r1" || !te.Resting || !te.Until.Equal(now.Add(time.Minute)) {
+		t.Fatalf("err = %v, want an *Error resting until the 429's minute is over", err)
 	}
 
 	token, _ := http.NewRequest(http.MethodPost, "http://qbo.invalid/oauth2/v1/tokens/bearer", nil)
 	if _, err := rt.RoundTrip(token); err != nil {
-		t.Errorf("a token request is not an Accounting API call and spends no budget: %v", err)
+		t.Errorf("a token request is not an Accounting API call and needs no admission: %v", err)
 	}
 }
 

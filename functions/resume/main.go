@@ -1,0 +1,19 @@
+// Command resume drains the defer queue: syncs whose wait is over go back
+// to their kind's FIFO queue.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/qbosync/qbosync/internal/app"
+)
+
+func main() {
+	deps, err := app.FromAWS(context.Background(), "queues", "defer")
+	if err != nil {
+		app.Exit("resume cold start", err)
+	}
+	lambda.Start(app.Resume(deps))
+}

@@ -1,0 +1,77 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/throttle"
+)
+
+// Functions admitting requests to one company at the same instant, on
+// DynamoDB Local: the conditional writes let no more through than the
+// burst allows, each grant holds its own slot, and a released grant's
+// unsent requests are admitted again.
+func TestAdmitSharesOneScheduleBetweenFunctions(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	p := throttle.DefaultPolicy()
+	now := time.Unix(1_800_000_000, 0)
+
+	var mu sync.Mutex
+	var grants []throttle.Grant
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g, refused, err := s.Admit(ctx, "4620816365", p, 2, now)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if refused == nil {
+				mu.Lock()
+				grants = append(grants, g)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	cells, slots := 0, map[int]bool{}
+	for _, g := range grants {
+		cells += g.N
+		if slots[g.Slot] {
+			t.Errorf("slot %d granted twice", g.Slot)
+		}
+		slots[g.Slot] = true
+	}
+	if burst := int(p.Burst / p.Interval); cells > burst || cells == 0 {
+		t.Fatalf("%d requests admitted at one instant, want 1..%d (the burst)", cells, burst)
+	}
+
+	_, refused, err := s.Admit(ctx, "4620816365", p, 2, now)
+	if err != nil || refused == nil || !refused.RetryAt.After(now) || refused.Resting {
+		t.Fatalf("admit past the burst: refused %+v, err %v; want a refusal with a later time", refused, err)
+	}
+	for _, g := range grants {
+		if err := s.Release(ctx, "4620816365", g, time.Duration(g.N)*p.Interval); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, refused, err := s.Admit(ctx, "4620816365", p, 2, now); err != nil || refused != nil {
+		t.Fatalf("after the grants were given back unused: refused %+v, err %v; want a grant", refused, err)
+	}
+
+	if err := s.ThrottleRealm(ctx, "4620816365", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	_, refused, err = s.Admit(ctx, "4620816365", p, 2, now.Add(30*time.Second))
+	if err != nil || refused == nil || !refused.Resting || !refused.RetryAt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("admit while resting after a 429: refused %+v, err %v; want resting until %v", refused, err, now.Add(time.Minute))
+	}
+	if _, refused, err := s.Admit(ctx, "other-realm", p, 2, now); err != nil || refused != nil {
+		t.Errorf("another company is not affected: refused %+v, err %v", refused, err)
+	}
+}

@@ -1,0 +1,174 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
+)
+
+// action is what becomes of a sync attempt that failed.
+type action int
+
+const (
+	// requeue: the failure is in our own infrastructure (DynamoDB, SQS);
+	// the message goes back to its queue and SQS retries it.
+	requeue action = iota
+	// wait: the cause clears by itself (budget, a 429's rest, QuickBooks
+	// unavailable, a concurrent change); the message is parked in the
+	// defer queue and resumed when it is due.
+	wait
+	// warn: QuickBooks refused the entity or it cannot be mapped; it
+	// shows the reason until an admin fixes it and resends.
+	warn
+)
+
+func (a action) String() string {
+	return [...]string{"requeue", "wait", "warn"}[a]
+}
+
+// decision is the classification of one failure.
+type decision struct {
+	action action
+	// until is when a waiting sync is resumed.
+	until time.Time
+	// rest: QuickBooks throttled the company with a status other than
+	// 429 (which the transport already recorded): rest it.
+	rest bool
+	// warning is shown on the entity; for a wait it says that the sync is
+	// retried automatically.
+	warning *store.Warning
+}
+
+// Back-off of transient failures: attempt n waits backoffBase·2ⁿ⁻¹, at
+// most backoffMax; from showAfter attempts on the entity shows why.
+const (
+	backoffBase = 2 * time.Second
+	backoffMax  = 5 * time.Minute
+	showAfter   = 3
+	// conflictPause: another worker wrote the entity's link meanwhile;
+	// its result is read on the next try.
+	conflictPause = time.Second
+)
+
+// backoff is the wait before attempt n (1-based) is retried.
+func backoff(n int) time.Duration {
+	d := backoffBase
+	for i := 1; i < n && d < backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, backoffMax)
+}
+
+// classify decides what becomes of a sync that failed with err on its
+// attempt-th try (1-based). It is the one place that maps QuickBooks
+// faults, throttling and our own errors to retry, wait or warn; the
+// table in docs/mapping.md is checked against it.
+func classify(err error, attempt int, now time.Time, rest time.Duration) decision {
+	var te *throttle.Error
+	var qe *qbo.Error
+	var pe *PermanentError
+	var ue *unavailableError
+	switch {
+	case errors.As(err, &te):
+		// Scheduling, not failure: the company's budget or rest decides.
+		return decision{action: wait, until: te.Until}
+	case errors.As(err, &pe):
+		return decision{action: warn, warning: &store.Warning{Message: pe.Reason}}
+	case errors.As(err, &qe) && qe.Throttled():
+		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests}
+	case errors.As(err, &qe) && (qe.Stale() || overApplied(qe)):
+		// Another change is in flight on the same document (a SyncToken
+		// race, or billing freeing a balance through another entity that
+		// has not synced yet): soon, and visible meanwhile.
+		return decision{action: wait, until: now.Add(backoff(attempt)), warning: retrying(qe)}
+	case errors.As(err, &qe) && (qe.Temporary() || qe.AuthFailed()):
+		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), retrying(qe))
+	case errors.As(err, &qe):
+		return decision{action: warn, warning: &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail,
+			Element: qe.Element, IntuitTID: qe.IntuitTID}}
+	case errors.As(err, &ue):
+		return transient(attempt, now, ue.Error(), nil)
+	case errors.Is(err, store.ErrConflict):
+		return decision{action: wait, until: now.Add(conflictPause)}
+	}
+	return decision{action: requeue}
+}
+
+// transient waits out a failure that the same request may not meet again,
+// showing it on the entity once it has lasted showAfter attempts.
+func transient(attempt int, now time.Time, what string, w *store.Warning) decision {
+	d := decision{action: wait, until: now.Add(backoff(attempt))}
+	if attempt >= showAfter {
+		if w == nil {
+			w = &store.Warning{Retryable: true}
+		}
+		w.Message = fmt.Sprintf("%s; tried %d times, retried automatically at %s", strings.TrimSuffix(what, "."),
+			attempt, d.until.UTC().Format("15:04:05 UTC"))
+		d.warning = w
+	}
+	return d
+}
+
+func retrying(qe *qbo.Error) *store.Warning {
+	return &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
+		IntuitTID: qe.IntuitTID, Retryable: true}
+}
+
+// unavailableError is a dependency outside QuickBooks' Accounting API that
+// did not answer (Intuit's token endpoint): waited out like QuickBooks
+// being unavailable.
+type unavailableError struct {
+	what string
+	err  error
+}
+
+func (e *unavailableError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() error { return e.err }
+
+// overApplied reports QBO's refusal to apply more than a document's open
+// balance, or to lower a document's total below what is applied to it.
+// Billing is consistent, so either QuickBooks' automation applied money
+// billing did not, or another change that frees the balance (a payment's
+// or credit's update, on another queue) has not synced yet.
+func overApplied(qe *qbo.Error) bool {
+	return qe.Code == "6000" && (strings.Contains(qe.Detail, "more than its open balance") ||
+		strings.Contains(qe.Detail, "cannot be less than the amount already applied"))
+}
+
+// failed acts on a classified failure of m's sync.
+func (e *Engine) failed(ctx context.Context, st store.EntityState, m queue.Message, realm string, err error) error {
+	log := e.log(m)
+	d := classify(err, m.Attempt+1, e.cfg.Now(), e.cfg.ThrottleBackoff)
+	switch d.action {
+	case warn:
+		log.WarnContext(ctx, "entity not synced", "code", d.warning.Code, "intuit_tid", d.warning.IntuitTID, "err", err)
+		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: d.warning})
+	case wait:
+		if d.rest && realm != "" {
+			if terr := e.cfg.Store.ThrottleRealm(ctx, realm, d.until); terr != nil {
+				return terr
+			}
+		}
+		if d.warning != nil {
+			if serr := e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried, Warning: d.warning}); serr != nil {
+				return serr
+			}
+		}
+		m.Attempt++
+		log.InfoContext(ctx, "sync deferred", "until", d.until.UTC().Format(time.RFC3339), "attempt", m.Attempt, "reason", err.Error())
+		if derr := e.cfg.Queue.Defer(ctx, m, d.until); derr != nil {
+			return fmt.Errorf("sync %s/%s: %w (and could not defer: %v)", st.Kind, st.ID, err, derr)
+		}
+		return nil
+	}
+	log.WarnContext(ctx, "sync will be retried by the queue", "err", err)
+	return fmt.Errorf("sync %s/%s: %w", st.Kind, st.ID, err)
+}

@@ -1,0 +1,85 @@
+package syncer
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
+)
+
+func fault(status int, code, msg, detail string) *qbo.Error {
+	return &qbo.Error{Status: status, Code: code, Message: msg, Detail: detail,
+		Faults: []qbo.Fault{{Code: code, Message: msg, Detail: detail}}}
+}
+
+// Every failure a sync meets, and what becomes of it: only our own
+// infrastructure failing goes back to the queue (and could ever reach a
+// dead-letter queue); what clears by itself waits; what needs an admin is
+// shown with QuickBooks' words.
+func TestClassify(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	rest := time.Minute
+	netErr := &qbo.Error{Op: "create Invoice", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	cases := []struct {
+		name    string
+		err     error
+		attempt int
+		action  action
+		until   time.Duration // from now; 0: not a wait
+		rest    bool
+		shown   string // part of the entity's warning; "" none
+	}{
+		{"over the company's budget", &throttle.Error{Realm: "1", Until: now.Add(7 * time.Second)}, 1, wait, 7 * time.Second, false, ""},
+		{"admission refused, wrapped by the client", &qbo.Error{Op: "query", Err: &throttle.Error{Realm: "1", Until: now.Add(time.Second)}}, 9, wait, time.Second, false, ""},
+		{"429", fault(429, "3001", "ThrottleExceeded", ""), 1, wait, rest, false, ""},
+		{"3001 with 403", fault(403, "3001", "ThrottleExceeded", "Request rate exceeded"), 1, wait, rest, true, ""},
+		{"503 first time", fault(503, "", "Service Unavailable", ""), 1, wait, 2 * time.Second, false, ""},
+		{"503 third time", fault(503, "", "Service Unavailable", ""), 3, wait, 8 * time.Second, false, "tried 3 times, retried automatically at 09:00:08 UTC"},
+		{"network, long outage", netErr, 20, wait, 5 * time.Minute, false, "retried automatically"},
+		{"token refused twice", fault(401, "3200", "AuthenticationFailed", ""), 1, wait, 2 * time.Second, false, ""},
+		{"stale SyncToken", fault(400, "5010", "Stale Object Error", "You and stale are working on the same object"), 2, wait, 4 * time.Second, false, "Stale Object Error"},
+		{"over-applied", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 1, wait, 2 * time.Second, false, "business validation"},
+		{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
+		{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
+		{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
+		{"link written concurrently", fmt.Errorf("save link: %w", store.ErrConflict), 1, wait, time.Second, false, ""},
+		{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := classify(c.err, c.attempt, now, rest)
+			if d.action != c.action {
+				t.Fatalf("action %v, want %v", d.action, c.action)
+			}
+			if c.action == wait && !d.until.Equal(now.Add(c.until)) {
+				t.Errorf("resumed at +%v, want +%v", d.until.Sub(now), c.until)
+			}
+			if d.rest != c.rest {
+				t.Errorf("rest the company = %v, want %v", d.rest, c.rest)
+			}
+			switch {
+			case c.shown == "" && d.warning != nil:
+				t.Errorf("warning %+v, want none", d.warning)
+			case c.shown != "" && (d.warning == nil || !strings.Contains(d.warning.Message+" "+d.warning.Detail, c.shown)):
+				t.Errorf("warning %+v, want it to say %q", d.warning, c.shown)
+			case c.action == wait && d.warning != nil && !d.warning.Retryable:
+				t.Errorf("a wait's warning must say it is retried automatically: %+v", d.warning)
+			}
+		})
+	}
+}
+
+func TestBackoffDoublesToFiveMinutes(t *testing.T) {
+	want := []time.Duration{2, 4, 8, 16, 32, 64, 128, 256, 300, 300}
+	for i, w := range want {
+		if got := backoff(i + 1); got != w*time.Second {
+			t.Errorf("attempt %d waits %v, want %v", i+1, got, w*time.Second)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package throttle
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Transport is an http.RoundTripper for Accounting API calls
+// (.../v3/company/{realm}/...): each call is admitted against its realm's
+// schedule first and holds one of the realm's in-flight slots while it
+// runs; a 429 rests the realm. Other requests pass through. It is safe for
+// concurrent use: concurrent calls hold distinct slots.
+type Transport struct {
+	Base   http.RoundTripper // nil: http.DefaultTransport
+	Realms Realms
+	Policy Policy // zero: DefaultPolicy()
+	// Backoff is the realm's rest after a 429; 0 means 60 s.
+	Backoff time.Duration
+	Now     func() time.Time // nil: time.Now
+
+	mu   sync.Mutex
+	idle map[string][]*Grant // grants with requests left, not in use
+	// pace is, per realm, the size of the next grant: one more than the
+	// last one carried when it was used up, what it carried when its time
+	// ran out first. A slow caller so holds few cells it cannot send.
+	pace map[string]int
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	realm := RealmOf(req.URL.Path)
+	if realm == "" {
+		return base.RoundTrip(req)
+	}
+	g, err := t.acquire(req.Context(), realm)
+	if err != nil {
+		return nil, err
+	}
+	// The slot's lease must outlive the request.
+	ctx, cancel := context.WithDeadline(req.Context(), g.Lease)
+	resp, err := base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		t.putBack(context.WithoutCancel(req.Context()), realm, g)
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		if terr := t.Realms.ThrottleRealm(req.Context(), realm, t.now().Add(t.backoff())); terr != nil {
+			resp.Body.Close()
+			cancel()
+			t.putBack(context.WithoutCancel(req.Context()), realm, g)
+			return nil, terr
+		}
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() {
+		cancel()
+		t.putBack(context.WithoutCancel(req.Context()), realm, g)
+	}}
+	return resp, nil
+}
+
+// Flush releases every idle grant's slot: a function calls it when its
+// invocation ends, so a frozen instance holds no slot.
+func (t *Transport) Flush(ctx context.Context) {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for realm, gs := range idle {
+		for _, g := range gs {
+			t.release(ctx, realm, g)
+		}
+	}
+}
+
+// acquire takes an idle grant of realm with requests left, or a new one,
+// waiting up to maxWait in all for admission.
+func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
+	if g := t.takeIdle(ctx, realm); g != nil {
+		return g, nil
+	}
+	p := t.policy()
+	deadline := t.now().Add(maxWait)
+	for {
+		g, refused, err := t.Realms.Admit(ctx, realm, p, t.want(realm), t.now())
+		if err != nil {
+			return nil, err
+		}
+		if refused == nil {
+			return &g, nil
+		}
+		if refused.Resting || refused.RetryAt.After(deadline) {
+			return nil, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(refused.RetryAt.Sub(t.now())):
+		}
+	}
+}
+
+// takeIdle returns an idle grant with a request left and time to start
+// it, releasing the expired ones it meets.
+func (t *Transport) takeIdle(ctx context.Context, realm string) *Grant {
+	now := t.now()
+	t.mu.Lock()
+	if t.idle == nil {
+		t.mu.Unlock()
+		return nil
+	}
+	var expired []*Grant
+	var found *Grant
+	gs := t.idle[realm]
+	for len(gs) > 0 {
+		g := gs[len(gs)-1]
+		gs = gs[:len(gs)-1]
+		if now.Before(g.Expires) {
+			found = g
+			break
+		}
+		expired = append(expired, g)
+	}
+	t.idle[realm] = gs
+	t.mu.Unlock()
+	for _, g := range expired {
+		t.release(ctx, realm, g)
+	}
+	return found
+}
+
+// putBack returns g to the idle grants, or releases its slot when its
+// requests are used up or their time is over.
+func (t *Transport) putBack(ctx context.Context, realm string, g *Grant) {
+	g.N--
+	g.used++
+	if g.N <= 0 || !t.now().Before(g.Expires) {
+		t.release(ctx, realm, g)
+		return
+	}
+	t.mu.Lock()
+	if t.idle == nil {
+		t.idle = map[string][]*Grant{}
+	}
+	t.idle[realm] = append(t.idle[realm], g)
+	t.mu.Unlock()
+}
+
+// release frees g's slot, giving back its unsent requests while the grant
+// is current, and remembers its pace.
+func (t *Transport) release(ctx context.Context, realm string, g *Grant) {
+	var refund time.Duration
+	current := t.now().Before(g.Expires)
+	if current {
+		refund = time.Duration(g.N) * t.policy().Interval
+	}
+	next := g.used
+	if g.N <= 0 && current {
+		next++
+	}
+	t.mu.Lock()
+	if t.pace == nil {
+		t.pace = map[string]int{}
+	}
+	t.pace[realm] = max(1, next)
+	t.mu.Unlock()
+	_ = t.Realms.Release(ctx, realm, *g, refund) // the lease frees it anyway
+}
+
+// want is the size of the next grant for realm.
+func (t *Transport) want(realm string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n, ok := t.pace[realm]; ok {
+		return n
+	}
+	return 2
+}
+
+func (t *Transport) policy() Policy {
+	if t.Policy.Interval == 0 {
+		return DefaultPolicy()
+	}
+	return t.Policy
+}
+
+func (t *Transport) backoff() time.Duration {
+	if t.Backoff == 0 {
+		return DefaultBackoff
+	}
+	return t.Backoff
+}
+
+func (t *Transport) now() time.Time {
+	if t.Now == nil {
+		return time.Now()
+	}
+	return t.Now()
+}
+
+// releasingBody gives the request's slot back once its body is closed.
+type releasingBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
+}
