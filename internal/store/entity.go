@@ -56,9 +56,11 @@ func (it entityItem) state(tenant string) EntityState {
 }
 
 // PutSnapshot stores snap unless a newer version is stored (ErrStale). The
-// same version is accepted again, so a webhook retried after a failed
-// enqueue is queued again. The entity's status becomes not_tried, and the
-// tenant's counters move with it.
+// same version again changes nothing: with the same content it is an
+// *UnchangedError carrying the status (a webhook retried after a failed
+// enqueue then queues it again), with other content a
+// *VersionConflictError. A new version's status becomes not_tried, and
+// the tenant's counters move with it.
 func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	occurred, err := attributevalue.Marshal(snap.OccurredAt.UTC())
 	if err != nil {
@@ -71,6 +73,9 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	err = s.transition(ctx, snap.Tenant, snap.Kind, snap.ID, func(cur *entityItem) (change, error) {
 		if cur != nil && cur.Version > snap.Version {
 			return change{}, ErrStale
+		}
+		if cur != nil && cur.Version == snap.Version {
+			return change{}, sameVersion(cur, snap.Data)
 		}
 		c := change{status: StatusNotTried, names: map[string]string{"#action": "action", "#data": "data"},
 			remove: []string{"warning", "waiting_on", "dismissal"}}
@@ -88,8 +93,10 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 		c.setValue("attempts = :zero", ":zero", num(0))
 		return c, nil
 	})
-	if errors.Is(err, ErrStale) {
-		return ErrStale
+	var unchanged *UnchangedError
+	var conflict *VersionConflictError
+	if errors.Is(err, ErrStale) || errors.As(err, &unchanged) || errors.As(err, &conflict) {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("put snapshot %s/%s v%d: %w", snap.Kind, snap.ID, snap.Version, err)

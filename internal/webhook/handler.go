@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"os"
@@ -143,11 +144,23 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		CustomerID: ent.CustomerRef(), Action: ev.Action, EventID: ev.ID,
 		OccurredAt: ev.OccurredAt, ReceivedAt: now, Data: ev.Data,
 	})
+	var unchanged *store.UnchangedError
+	var conflict *store.VersionConflictError
 	stale := errors.Is(err, store.ErrStale)
-	if err != nil && !stale {
+	switch {
+	case errors.As(err, &conflict):
+		log.InfoContext(ctx, "webhook refused", "status", 409, "result", "version_conflict", "field", conflict.Field)
+		return answer(409, conflictBody{Error: "version_conflict", Field: conflict.Field, Message: fmt.Sprintf(
+			"version %d of %s %s was already received with a different %q; send a change as a higher version",
+			conflict.Version, ev.Kind, ent.EntityID(), conflict.Field)})
+	case errors.As(err, &unchanged), stale:
+	case err != nil:
 		return h.unavailable(ctx, log, "store snapshot", err)
 	}
-	if !stale {
+	// A new version is queued; so is the same version of an entity not
+	// yet tried (the first delivery's enqueue may have failed). A settled
+	// entity stays as it is.
+	if err == nil || unchanged != nil && unchanged.Status == store.StatusNotTried {
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
 			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook",
@@ -162,6 +175,10 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 	if stale {
 		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "stale")
 		return answer(200, statusBody{EventID: ev.ID, Status: "stale"})
+	}
+	if unchanged != nil {
+		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "duplicate", "entity_status", unchanged.Status)
+		return answer(200, statusBody{EventID: ev.ID, Status: "duplicate"})
 	}
 	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted")
 	return answer(202, statusBody{EventID: ev.ID, Status: "accepted"})
@@ -227,6 +244,12 @@ type statusBody struct {
 
 type errorBody struct {
 	Error string `json:"error"`
+}
+
+type conflictBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Field   string `json:"field"`
 }
 
 type invalidBody struct {
