@@ -17,7 +17,7 @@ import (
 func TestSameVersionResentIsIdempotent(t *testing.T) {
 	e := newTenant(t, newStack(t, devstack.Options{}), "resend")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Ada Lovelace", "ada@example.com"))
-	inv := invoice("inv_1", 1, "cus_1", "INV-1", "open", line{id: "l1", qty: "1", unit: 500})
+	inv := invoice("inv_1", 1, "cus_1", "INV-1", "posted", line{id: "l1", qty: "1", unit: 500})
 	e.mustPost(http.StatusAccepted, "invoice.created", inv)
 	e.drain()
 	if s := e.status(billing.KindInvoice, "inv_1"); s != "synced" {
@@ -38,10 +38,10 @@ func TestSameVersionResentIsIdempotent(t *testing.T) {
 		t.Errorf("QuickBooks has %d invoices INV-1, want 1", n)
 	}
 
-	changed := invoice("inv_1", 1, "cus_1", "INV-1", "open", line{id: "l1", qty: "1", unit: 900})
+	changed := invoice("inv_1", 1, "cus_1", "INV-1", "posted", line{id: "l1", qty: "1", unit: 900})
 	status, body := e.post("", "invoice.updated", changed)
 	msg, _ := body["message"].(string)
-	if status != http.StatusConflict || body["error"] != "version_conflict" || body["field"] != "lines" ||
+	if status != http.StatusConflict || body["error"] != "version_conflict" || body["field"] != "amount_due" ||
 		!strings.Contains(msg, "version 1") {
 		t.Fatalf("same version, other content: %d %v, want 409 version_conflict naming the field", status, body)
 	}
