@@ -123,7 +123,7 @@ func (s *sim) send(req *http.Request) result {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	r := result{status: res.StatusCode, header: res.Header, raw: string(raw)}
-	if len(raw) > 0 {
+	if len(raw) > 0 && raw[0] != '<' {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		if err := dec.Decode(&r.body); err != nil {

@@ -136,6 +136,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/connect/", oauth)
 	mux.Handle("/oauth2/", oauth)
 	mux.Handle("/v2/oauth2/", oauth)
+	mux.Handle("/.well-known/", oauth)
 	mux.HandleFunc("/v3/company/{realm}/{rest...}", s.serveAPI)
 	s.controlRoutes(mux)
 	return mux
