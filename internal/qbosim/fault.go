@@ -61,6 +61,11 @@ func errRequired(element string) *Fault {
 		fmt.Sprintf("Required parameter %s is missing in the request", element), element)
 }
 
+func errParentRequired() *Fault {
+	return validation("6150", "A business validation error has occurred while processing your request",
+		"Business Validation Error: A sub-customer (Job true) needs a ParentRef.", "ParentRef")
+}
+
 func errStringLength(element string, max int) *Fault {
 	return validation("2050", "String length is either shorter or longer than supported by specification",
 		fmt.Sprintf("String length specified does not match the supported length. Min:0 Max:%d supported. Supplied length for %s exceeds it.", max, element), element)
