@@ -156,7 +156,9 @@ func mustLoadZone(name string) *time.Location {
 func qboTime(t time.Time) string { return t.In(intuitZone).Format("2006-01-02T15:04:05-07:00") }
 
 // responseTime formats the "time" member of every response.
-func responseTime(t time.Time) string { return t.In(intuitZone).Format("2006-01-02T15:04:05.000-07:00") }
+func responseTime(t time.Time) string {
+	return t.In(intuitZone).Format("2006-01-02T15:04:05.000-07:00")
+}
 
 // today is the date QuickBooks gives a transaction sent without one: the
 // date in Pacific time, which is the day before UTC's in the evening.
