@@ -132,7 +132,7 @@ func TestFaultRuleValidation(t *testing.T) {
 // 403 (PITFALLS P4: routablehq/python-quickbooks#43, ruckus/quickbooks-ruby#338,
 // intuit/QuickBooks-V3-PHP-SDK#54). Each variant is injectable, names its
 // status in the message, and does no work.
-func TestThrottleExceededArrivesAsXMLAndWithOtherStatuses(t *testing.T) {
+func TestRuleThrottleExceededArrivesAsXMLAndWithOtherStatuses(t *testing.T) {
 	s := newSim(t, "")
 	tests := []struct {
 		rule   map[string]any

@@ -28,6 +28,9 @@ type sim struct {
 	srv   *qbosim.Server
 	clock *qbosimtest.Clock
 	co    qbosimtest.Company
+	// intuit is set in conformance mode: url is Intuit's sandbox and there
+	// is no srv, clock or control surface.
+	intuit bool
 
 	mu     sync.Mutex
 	sleeps []time.Duration // what the server asked to sleep, instead of sleeping

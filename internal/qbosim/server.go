@@ -67,6 +67,9 @@ type Config struct {
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Advance moves Now forward, for POST /_sim/clock; nil leaves the
+	// clock out of the control surface.
+	Advance func(d time.Duration)
 	// Sleep waits for latency; nil waits on a real timer. Tests replace it
 	// to avoid waiting.
 	Sleep func(ctx context.Context, d time.Duration)
