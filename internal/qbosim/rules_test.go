@@ -89,23 +89,27 @@ func TestRuleInactiveNameListRecordIsRenamedDeleted(t *testing.T) {
 		{"Account", "Name", func(n string) map[string]any { return map[string]any{"Name": n, "AccountType": "Income"} }},
 	}
 	for _, tc := range tests {
-		t.Run(tc.entity, func(t *testing.T) {
-			name := unique("Rule4 " + tc.entity)
-			old := s.ok(tc.entity, "", tc.body(name))
-			gone := s.deactivate(tc.entity, old)
-			if got := str(gone, tc.key); got != name+" (deleted)" {
-				t.Errorf("inactive %s = %q, want %q", tc.key, got, name+" (deleted)")
-			}
-			again := s.ok(tc.entity, "", tc.body(name))
-			if str(again, "Id") == str(old, "Id") || str(again, tc.key) != name {
-				t.Errorf("new record with the freed name = %v", again)
-			}
-			found := list(s.query("select * from "+tc.entity+" where "+tc.key+" = '"+name+" (deleted)' and Active = false"), tc.entity)
-			if len(found) != 1 {
-				t.Errorf("query by the deleted name found %d records", len(found))
-			}
-			s.deactivate(tc.entity, again)
-		})
+		// No subtests: the helpers fail the test they were made with.
+		name := unique("Rule4 " + tc.entity)
+		old := s.ok(tc.entity, "", tc.body(name))
+		gone := s.deactivate(tc.entity, old)
+		if got := str(gone, tc.key); got != name+" (deleted)" {
+			t.Errorf("%s: inactive %s = %q, want %q", tc.entity, tc.key, got, name+" (deleted)")
+		}
+		r := s.api(http.MethodPost, strings.ToLower(tc.entity), tc.body(name))
+		if r.status != http.StatusOK {
+			t.Errorf("%s: new record with the freed name: %d %s", tc.entity, r.status, r.raw)
+			continue
+		}
+		again := obj(r.body, tc.entity)
+		if str(again, "Id") == str(old, "Id") || str(again, tc.key) != name {
+			t.Errorf("%s: new record with the freed name = %v", tc.entity, again)
+		}
+		found := list(s.query("select * from "+tc.entity+" where "+tc.key+" = '"+name+" (deleted)' and Active = false"), tc.entity)
+		if len(found) != 1 {
+			t.Errorf("%s: query by the deleted name found %d records", tc.entity, len(found))
+		}
+		s.deactivate(tc.entity, again)
 	}
 }
 
