@@ -7,9 +7,11 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qbosim/qbosimtest"
+	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 )
 
 // The client against the simulator over HTTP, for the answers QuickBooks
@@ -77,5 +79,24 @@ func TestSimThrottleExceededInEveryShape(t *testing.T) {
 			t.Errorf("%v: %v: throttled %v temporary %v validation %v; want throttled and temporary",
 				rule, e, e.Throttled(), e.Temporary(), e.Validation())
 		}
+	}
+}
+
+// QuickBooks writes MetaData times in Pacific time; the client reads them
+// as the instant they name, whatever the offset.
+func TestSimMetaDataTimesAreInstants(t *testing.T) {
+	at := time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC) // 2026-06-30 20:30 PDT
+	url, _ := qbosimtest.NewServerWith(t, standalone.Options{Now: qbosimtest.NewClock(at).Now})
+	co := qbosimtest.NewCompany(t, url, "US", "")
+	c := qbo.New(qbo.WithToken(nil, co.AccessToken), url)
+	got, err := qbo.Create(context.Background(), c, co.RealmID, qbo.Customer{DisplayName: "Pacific"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MetaData == nil || !got.MetaData.CreateTime.Equal(at) || !got.MetaData.LastUpdatedTime.Equal(at) {
+		t.Fatalf("MetaData = %+v, want %v", got.MetaData, at)
+	}
+	if _, off := got.MetaData.CreateTime.Zone(); off != -7*3600 {
+		t.Errorf("CreateTime offset %d s, want Pacific daylight time", off)
 	}
 }
