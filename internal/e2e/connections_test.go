@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -67,13 +68,30 @@ func expireAccessToken(t testing.TB, s *devstack.Stack, tenant string) store.Con
 	return c
 }
 
+// advanceIntuitClock moves the simulated Intuit's clock forward: a day
+// makes its next refresh rotate the refresh token.
+func advanceIntuitClock(t testing.TB, s *devstack.Stack, d time.Duration) {
+	t.Helper()
+	body := strings.NewReader(`{"advance_seconds":` + strconv.FormatInt(int64(d/time.Second), 10) + `}`)
+	resp, err := http.Post(s.QBOURL()+"/_sim/clock", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("advance the simulator's clock: %d", resp.StatusCode)
+	}
+}
+
 // TestConcurrentRefreshesRefreshOnce: many function instances find the
-// access token expired at once. Exactly one refreshes at Intuit; the
+// access token expired at once, a day after the connection was made, when
+// Intuit rotates the refresh token. Exactly one refreshes at Intuit; the
 // others use what it saved; Intuit never answers invalid_grant.
 func TestConcurrentRefreshesRefreshOnce(t *testing.T) {
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	old := expireAccessToken(t, s, "acme")
+	advanceIntuitClock(t, s, 24*time.Hour)
 	before := s.Grants()
 
 	const n = 24
@@ -126,6 +144,32 @@ func TestConcurrentRefreshesRefreshOnce(t *testing.T) {
 	}
 	if code := refreshAtIntuit(t, s, old.RefreshToken); code != "invalid_grant" {
 		t.Errorf("refreshing with the superseded token answered %q, want invalid_grant", code)
+	}
+}
+
+// TestRefreshWithinADayKeepsRefreshToken: within a day of issuing a
+// refresh token Intuit answers a refresh with the same value; the
+// connection stores it, stays connected and the new access token works.
+func TestRefreshWithinADayKeepsRefreshToken(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	e := newTenant(t, s, "acme")
+	old := expireAccessToken(t, s, "acme")
+	before := s.Grants()
+	c, err := functionConnector(s).Token(context.Background(), "acme", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Grants().Refreshes - before.Refreshes; r != 1 {
+		t.Errorf("refreshes at Intuit = %d, want 1", r)
+	}
+	if c.AccessToken == old.AccessToken || c.RefreshToken != old.RefreshToken {
+		t.Errorf("after the refresh: new access token %v, same refresh token %v; want both", c.AccessToken != old.AccessToken, c.RefreshToken == old.RefreshToken)
+	}
+	if conn := connectionOf(t, s, "acme"); conn["status"] != store.ConnConnected {
+		t.Errorf("connection after the refresh: %v", conn)
+	}
+	if n := e.count("select count(*) from Customer"); n != 0 {
+		t.Errorf("customers = %d, want 0", n)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qbosync/qbosync/internal/devstack"
 )
@@ -64,7 +65,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if st := e.status("invoice", "inv_1"); st != "synced" {
 		t.Fatalf("inv_1: %s", st)
 	}
-	// The hourly pass refreshes tokens that expire within the hour.
+	// The hourly pass refreshes tokens that expire within the hour; a day
+	// on, Intuit rotates the refresh token as it does so.
+	advanceIntuitClock(t, s, 24*time.Hour)
 	if err := s.RunScheduler(ctx); err != nil {
 		t.Fatal(err)
 	}

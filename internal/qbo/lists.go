@@ -112,3 +112,15 @@ type TaxRateDetail struct {
 	TaxTypeApplicable string `json:"TaxTypeApplicable,omitempty"`
 	TaxOrder          int    `json:"TaxOrder,omitempty"`
 }
+
+// DeletedSuffix is what QuickBooks appends to the name of a customer, item
+// or account made inactive, freeing the name for a new record.
+const DeletedSuffix = " (deleted)"
+
+// NameIn is a query condition matching a name-list record called name
+// whether it is active or was made inactive and renamed:
+// "<field> IN ('name', 'name (deleted)')". Add "Active IN (true, false)"
+// to find inactive records at all.
+func NameIn(field, name string) string {
+	return field + " IN (" + Quote(name) + ", " + Quote(name+DeletedSuffix) + ")"
+}

@@ -48,8 +48,9 @@ func (req *apiRequest) replayable() bool {
 
 // response is a finished API answer.
 type response struct {
-	status int
-	body   []byte
+	status      int
+	body        []byte
+	contentType string // empty: JSON
 }
 
 // serveAPI runs a call through the same gates as QuickBooks, in its order:
@@ -64,7 +65,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if res == nil {
 		return // the connection was dropped on purpose
 	}
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	if res.contentType != "" {
+		w.Header().Set("Content-Type", res.contentType)
+	} else {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	}
 	w.WriteHeader(res.status)
 	w.Write(res.body)
 	s.cfg.Logger.InfoContext(r.Context(), "qbo request", "realm_id", realm, "method", r.Method,
@@ -79,7 +84,7 @@ func (s *Server) handleAPI(r *http.Request, realm string) (*response, *apiReques
 	}
 	req = parseAPIRequest(r)
 	if !c.gate.admit(s.limits, s.cfg.Now()) {
-		return s.faultResponse(errThrottled()), req
+		return s.faultResponse(errThrottled(http.StatusTooManyRequests)), req
 	}
 	defer c.gate.release()
 	s.cfg.Sleep(r.Context(), s.cfg.Latency)
@@ -91,8 +96,8 @@ func (s *Server) handleAPI(r *http.Request, realm string) (*response, *apiReques
 	if rule != nil {
 		s.cfg.Sleep(r.Context(), time.Duration(rule.LatencyMS)*time.Millisecond)
 		switch {
-		case rule.Status == http.StatusTooManyRequests:
-			return s.faultResponse(errThrottled()), req
+		case rule.throttles():
+			return s.faultResponse(rule.throttleFault()), req
 		case rule.Status != 0:
 			return s.faultResponse(errSystem(rule.Status)), req
 		case rule.Timeout && !rule.DropResponse:

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	_ "time/tzdata" // Pacific time without the host's zone database
 )
 
 // company is one QuickBooks company (realm). Its mutex serialises every
@@ -138,10 +139,27 @@ func (e *entity) render() map[string]any {
 	return out
 }
 
+// intuitZone is the zone QuickBooks writes its times in: Pacific, -08:00 in
+// winter and -07:00 in summer, whatever the company's country (Intuit staff
+// in intuit/QuickBooks-V3-Java-SDK#26; the Java SDK's fixtures).
+var intuitZone = mustLoadZone("America/Los_Angeles")
+
+func mustLoadZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic("qbosim: load time zone: " + err.Error())
+	}
+	return loc
+}
+
 // qboTime formats a timestamp the way MetaData carries it.
-func qboTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
+func qboTime(t time.Time) string { return t.In(intuitZone).Format("2006-01-02T15:04:05-07:00") }
 
 // responseTime formats the "time" member of every response.
-func responseTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000-07:00") }
+func responseTime(t time.Time) string {
+	return t.In(intuitZone).Format("2006-01-02T15:04:05.000-07:00")
+}
 
-func today(t time.Time) string { return t.UTC().Format("2006-01-02") }
+// today is the date QuickBooks gives a transaction sent without one: the
+// date in Pacific time, which is the day before UTC's in the evening.
+func today(t time.Time) string { return t.In(intuitZone).Format("2006-01-02") }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // The control surface is the simulator's own API for tests and the dev
@@ -12,6 +13,8 @@ import (
 
 func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sim/companies", s.createCompany)
+	mux.HandleFunc("GET /_sim/clock", s.getClock)
+	mux.HandleFunc("POST /_sim/clock", s.advanceClock)
 	mux.HandleFunc("GET /_sim/companies/{realm}", s.withCompany(s.getCompany))
 	mux.HandleFunc("GET /_sim/companies/{realm}/preferences", s.withCompany(s.getPreferences))
 	mux.HandleFunc("PATCH /_sim/companies/{realm}/preferences", s.withCompany(s.patchPreferences))
@@ -21,6 +24,35 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sim/companies/{realm}/expire-tokens", s.withCompany(s.expireTokens))
 	mux.HandleFunc("GET /_sim/companies/{realm}/ledger", s.withCompany(s.getLedger))
 	mux.HandleFunc("GET /_sim/companies/{realm}/stats", s.withCompany(s.getStats))
+}
+
+type clockState struct {
+	Now string `json:"now"`
+}
+
+func (s *Server) getClock(w http.ResponseWriter, r *http.Request) {
+	writeControl(w, http.StatusOK, clockState{Now: s.cfg.Now().UTC().Format(time.RFC3339Nano)})
+}
+
+// advanceClock moves the simulator's time forward: token lifetimes,
+// refresh-token rotation, MetaData times and default dates all follow.
+func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Advance == nil {
+		controlError(w, http.StatusNotFound, "this simulator's clock is not under control")
+		return
+	}
+	var body struct {
+		AdvanceSeconds int64 `json:"advance_seconds"`
+	}
+	if !decodeControl(w, r, &body) {
+		return
+	}
+	if body.AdvanceSeconds <= 0 {
+		controlError(w, http.StatusBadRequest, "advance_seconds must be positive")
+		return
+	}
+	s.cfg.Advance(time.Duration(body.AdvanceSeconds) * time.Second)
+	s.getClock(w, r)
 }
 
 type companyCreated struct {

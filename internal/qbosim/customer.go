@@ -27,7 +27,7 @@ func (c *company) prepareCustomer(w *write) error {
 	if strings.Contains(name, ":") {
 		return errBusiness("DisplayName cannot contain a colon (:).")
 	}
-	if err := c.uniqueName(w, "DisplayName", name, "customer, vendor or employee"); err != nil {
+	if name, err = c.activeName(w, "DisplayName", name, "customer, vendor or employee"); err != nil {
 		return err
 	}
 	if err := c.customerParent(w, name); err != nil {
@@ -36,7 +36,7 @@ func (c *company) prepareCustomer(w *write) error {
 	if err := c.customerCurrency(w); err != nil {
 		return err
 	}
-	defaultActive(d)
+	c.customerDefaults(w)
 	if w.old != nil && w.old.active() && !boolean(d, "Active", true) {
 		if c.books.customer(w.old.id).balance() != 0 {
 			return errHasBalance()
@@ -49,6 +49,14 @@ func (c *company) prepareCustomer(w *write) error {
 // sub-customers ("Parent:Child").
 func (c *company) customerParent(w *write, name string) error {
 	d := w.data
+	if refValue(d, "ParentRef") == "" {
+		// An empty ParentRef is no parent, as long as the customer is not
+		// said to be a sub-customer.
+		if boolean(d, "Job", false) {
+			return errParentRequired()
+		}
+		delete(d, "ParentRef")
+	}
 	parent, err := c.resolveRef(d, "ParentRef", "Customer", "ParentRef")
 	if err != nil {
 		return err

@@ -143,7 +143,14 @@ func (s *Server) faultResponse(err error) *response {
 		s.cfg.Logger.Error("qbo request failed", "err", err)
 		f = errSystem(http.StatusInternalServerError)
 	}
-	body := map[string]any{"Fault": f.faultJSON(), "time": responseTime(s.cfg.Now())}
+	now := s.cfg.Now()
+	switch {
+	case f.xml:
+		return &response{status: f.Status, body: f.faultXML(now), contentType: "application/xml"}
+	case f.gateway:
+		return &response{status: f.Status, body: mustJSON(f.gatewayJSON(now))}
+	}
+	body := map[string]any{"Fault": f.faultJSON(), "time": responseTime(now)}
 	return &response{status: f.Status, body: mustJSON(body)}
 }
 

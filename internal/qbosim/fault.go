@@ -1,8 +1,11 @@
 package qbosim
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 )
 
 // Fault is an error QuickBooks reports as a Fault body. It carries the HTTP
@@ -14,6 +17,13 @@ type Fault struct {
 	Message string
 	Detail  string
 	Element string
+	// gateway marks faults Intuit's gateway answers before QuickBooks sees
+	// the request (authentication, authorization): they come in the
+	// gateway's lower-case envelope, not the Fault of the Accounting API.
+	gateway bool
+	// xml sends the Fault as an XML IntuitResponse, as Intuit does for
+	// some throttling answers even when JSON was asked for.
+	xml bool
 }
 
 func (f *Fault) Error() string {
@@ -49,6 +59,11 @@ func errMalformed(detail string) *Fault {
 func errRequired(element string) *Fault {
 	return validation("2020", "Required param missing, need to supply the required value for the API",
 		fmt.Sprintf("Required parameter %s is missing in the request", element), element)
+}
+
+func errParentRequired() *Fault {
+	return validation("6150", "A business validation error has occurred while processing your request",
+		"Business Validation Error: A sub-customer (Job true) needs a ParentRef.", "ParentRef")
 }
 
 func errStringLength(element string, max int) *Fault {
@@ -119,20 +134,21 @@ func errQueryInvalid(detail string) *Fault {
 }
 
 func errAuthentication(detail string) *Fault {
-	return &Fault{Status: http.StatusUnauthorized, Type: "AuthenticationFault", Code: "3200",
-		Message: "message=AuthenticationFailed; errorCode=003200; statusCode=401", Detail: detail}
+	return &Fault{Status: http.StatusUnauthorized, Type: "AUTHENTICATION", Code: "3200",
+		Message: "message=AuthenticationFailed; errorCode=003200; statusCode=401", Detail: detail, gateway: true}
 }
 
 func errAuthorization() *Fault {
-	return &Fault{Status: http.StatusForbidden, Type: "AuthorizationFault", Code: "3100",
-		Message: "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-		Detail:  "The access token does not grant access to this company."}
+	return &Fault{Status: http.StatusForbidden, Type: "SERVICE", Code: "3100",
+		Message: "message=AuthorizationFailed; errorCode=003100; statusCode=403", gateway: true}
 }
 
-func errThrottled() *Fault {
-	return &Fault{Status: http.StatusTooManyRequests, Type: "SERVICE", Code: "3001",
-		Message: "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-		Detail:  "The request limit was reached. Try again later"}
+// errThrottled is ThrottleExceeded sent with status; Intuit's message
+// names the status it was sent with.
+func errThrottled(status int) *Fault {
+	return &Fault{Status: status, Type: "SERVICE", Code: "3001",
+		Message: fmt.Sprintf("message=ThrottleExceeded; errorCode=003001; statusCode=%d", status),
+		Detail:  "The request limit was reached.  Try again later"}
 }
 
 func errSystem(status int) *Fault {
@@ -148,4 +164,40 @@ func errSystem(status int) *Fault {
 func errGatewayTimeout() *Fault {
 	return &Fault{Status: http.StatusGatewayTimeout, Type: "SystemFault", Code: "10000",
 		Message: "Request timed out", Detail: "The request took longer than the service allows and was abandoned."}
+}
+
+// gatewayJSON is the envelope of Intuit's gateway faults: lower-case
+// members, null where QuickBooks would send a value, time in epoch
+// milliseconds.
+func (f *Fault) gatewayJSON(now time.Time) map[string]any {
+	var detail any
+	if f.Detail != "" {
+		detail = f.Detail
+	}
+	return map[string]any{
+		"warnings": nil, "intuitObject": nil,
+		"fault": map[string]any{
+			"error": []any{map[string]any{"message": f.Message, "detail": detail, "code": f.Code, "element": nil}},
+			"type":  f.Type,
+		},
+		"report": nil, "queryResponse": nil, "batchItemResponse": []any{}, "attachableResponse": []any{},
+		"syncErrorResponse": nil, "requestId": nil, "time": now.UnixMilli(), "status": nil, "cdcresponse": []any{},
+	}
+}
+
+// faultXML is the Fault as an XML IntuitResponse.
+func (f *Fault) faultXML(now time.Time) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n")
+	fmt.Fprintf(&b, `<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="%s">`, xmlText(responseTime(now)))
+	fmt.Fprintf(&b, `<Fault type="%s"><Error code="%s">`, xmlText(f.Type), xmlText(f.Code))
+	fmt.Fprintf(&b, `<Message>%s</Message><Detail>%s</Detail>`, xmlText(f.Message), xmlText(f.Detail))
+	b.WriteString(`</Error></Fault></IntuitResponse>`)
+	return []byte(b.String())
+}
+
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }

@@ -15,6 +15,11 @@ type faultRule struct {
 	Timeout      bool   `json:"timeout,omitempty"`
 	LatencyMS    int    `json:"latency_ms,omitempty"`
 	DropResponse bool   `json:"drop_response,omitempty"`
+	// Throttle answers ThrottleExceeded (3001) with Status (default 429);
+	// Format "xml" sends it as an XML IntuitResponse. Intuit has been seen
+	// to do both, and with 403 rather than 429.
+	Throttle bool   `json:"throttle,omitempty"`
+	Format   string `json:"format,omitempty"`
 }
 
 var faultOperations = []string{"create", "read", "update", "delete", "void", "query", "batch", "cdc"}
@@ -26,8 +31,12 @@ func (r *faultRule) validate() error {
 	if r.Count < 0 {
 		return fmt.Errorf("count must be positive")
 	}
-	switch r.Status {
-	case 0, 429, 500, 502, 503, 504:
+	if err := r.validateThrottle(); err != nil {
+		return err
+	}
+	switch {
+	case r.Throttle:
+	case r.Status == 0, r.Status == 429, r.Status == 500, r.Status == 502, r.Status == 503, r.Status == 504:
 	default:
 		return fmt.Errorf("status must be 429, 500, 502, 503 or 504")
 	}
@@ -58,6 +67,37 @@ func (r *faultRule) validate() error {
 		}
 	}
 	return nil
+}
+
+func (r *faultRule) validateThrottle() error {
+	switch r.Format {
+	case "", "json", "xml":
+	default:
+		return fmt.Errorf(`format must be "json" or "xml"`)
+	}
+	if r.Format != "" && !r.throttles() {
+		return fmt.Errorf("format needs throttle or status 429")
+	}
+	if !r.Throttle {
+		return nil
+	}
+	if r.Status == 0 {
+		r.Status = 429
+	}
+	switch r.Status {
+	case 400, 403, 429, 500, 503:
+		return nil
+	}
+	return fmt.Errorf("a throttle status must be 400, 403, 429, 500 or 503")
+}
+
+// throttles reports a rule that answers ThrottleExceeded.
+func (r *faultRule) throttles() bool { return r.Throttle || r.Status == 429 }
+
+func (r *faultRule) throttleFault() *Fault {
+	f := errThrottled(r.Status)
+	f.xml = r.Format == "xml"
+	return f
 }
 
 func (r *faultRule) matches(op, entity string) bool {

@@ -2,7 +2,10 @@ package qbosim_test
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,6 +111,7 @@ func TestFaultRuleValidation(t *testing.T) {
 	for _, bad := range []map[string]any{
 		{"status": 418}, {}, {"entity": "Vendor", "status": 500}, {"operation": "merge", "status": 500},
 		{"status": 500, "drop_response": true}, {"count": -1, "status": 500}, {"stauts": 500},
+		{"throttle": true, "status": 502}, {"status": 503, "format": "xml"}, {"throttle": true, "format": "html"},
 	} {
 		if r := s.control(http.MethodPost, "faults", bad); r.status != http.StatusBadRequest {
 			t.Errorf("rule %v: %d, want 400", bad, r.status)
@@ -120,5 +124,64 @@ func TestFaultRuleValidation(t *testing.T) {
 	s.control(http.MethodDelete, "faults", nil)
 	if r := s.api(http.MethodGet, "preferences", nil); r.status != http.StatusOK {
 		t.Errorf("after clearing: %d", r.status)
+	}
+}
+
+// ThrottleExceeded (3001) does not only come as JSON with 429: integrators
+// report it as an XML IntuitResponse although JSON was asked for, and with
+// 403 (PITFALLS P4: routablehq/python-quickbooks#43, ruckus/quickbooks-ruby#338,
+// intuit/QuickBooks-V3-PHP-SDK#54). Each variant is injectable, names its
+// status in the message, and does no work.
+func TestRuleThrottleExceededArrivesAsXMLAndWithOtherStatuses(t *testing.T) {
+	s := newSim(t, "")
+	tests := []struct {
+		rule   map[string]any
+		status int
+		xml    bool
+	}{
+		{map[string]any{"throttle": true}, 429, false},
+		{map[string]any{"throttle": true, "status": 403}, 403, false},
+		{map[string]any{"throttle": true, "format": "xml"}, 429, true},
+		{map[string]any{"throttle": true, "status": 403, "format": "xml"}, 403, true},
+		{map[string]any{"throttle": true, "status": 500, "format": "xml"}, 500, true},
+		{map[string]any{"status": 429, "format": "xml"}, 429, true},
+	}
+	for _, tc := range tests {
+		s.inject(tc.rule)
+		r := s.api(http.MethodPost, "customer", map[string]any{"DisplayName": "Throttled"})
+		if r.status != tc.status {
+			t.Fatalf("%v: status %d, want %d: %s", tc.rule, r.status, tc.status, r.raw)
+		}
+		message := fmt.Sprintf("message=ThrottleExceeded; errorCode=003001; statusCode=%d", tc.status)
+		if !tc.xml {
+			if e := wantFaultBody(t, r.body, "3001"); e["Message"] != message {
+				t.Errorf("%v: Message = %v", tc.rule, e["Message"])
+			}
+			continue
+		}
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/xml") {
+			t.Errorf("%v: Content-Type = %q", tc.rule, ct)
+		}
+		var x struct {
+			XMLName xml.Name `xml:"http://schema.intuit.com/finance/v3 IntuitResponse"`
+			Time    string   `xml:"time,attr"`
+			Fault   struct {
+				Type  string `xml:"type,attr"`
+				Error struct {
+					Code    string `xml:"code,attr"`
+					Message string `xml:"Message"`
+					Detail  string `xml:"Detail"`
+				} `xml:"Error"`
+			} `xml:"Fault"`
+		}
+		if err := xml.Unmarshal([]byte(r.raw), &x); err != nil {
+			t.Fatalf("%v: %v: %s", tc.rule, err, r.raw)
+		}
+		if x.Fault.Type != "SERVICE" || x.Fault.Error.Code != "3001" || x.Fault.Error.Message != message || x.Time == "" {
+			t.Errorf("%v: IntuitResponse = %+v", tc.rule, x)
+		}
+	}
+	if n := s.count("Customer"); n != "0" {
+		t.Errorf("customers after throttled calls = %s", n)
 	}
 }

@@ -28,6 +28,9 @@ type sim struct {
 	srv   *qbosim.Server
 	clock *qbosimtest.Clock
 	co    qbosimtest.Company
+	// intuit is set in conformance mode: url is Intuit's sandbox and there
+	// is no srv, clock or control surface.
+	intuit bool
 
 	mu     sync.Mutex
 	sleeps []time.Duration // what the server asked to sleep, instead of sleeping
@@ -123,7 +126,7 @@ func (s *sim) send(req *http.Request) result {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	r := result{status: res.StatusCode, header: res.Header, raw: string(raw)}
-	if len(raw) > 0 {
+	if len(raw) > 0 && raw[0] != '<' {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		if err := dec.Decode(&r.body); err != nil {

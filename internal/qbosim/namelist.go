@@ -1,6 +1,7 @@
 package qbosim
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -16,6 +17,32 @@ func (c *company) uniqueName(w *write, key, name, who string) error {
 		}
 	}
 	return nil
+}
+
+// deletedSuffix is what QuickBooks appends to the name of a name-list
+// record made inactive, which frees the name for a new record.
+const deletedSuffix = " (deleted)"
+
+// activeName returns the name a record is stored under: name while it is
+// active; once inactive, name with " (deleted)" appended (numbered when
+// another inactive record already holds that), unless it already has it.
+// The name must be unique either way.
+func (c *company) activeName(w *write, key, name, who string) (string, error) {
+	d := w.data
+	defaultActive(d)
+	if boolean(d, "Active", true) || strings.HasSuffix(name, strings.TrimSpace(deletedSuffix)) {
+		if err := c.uniqueName(w, key, name, who); err != nil {
+			return "", err
+		}
+		d[key] = name
+		return name, nil
+	}
+	deleted := name + deletedSuffix
+	for n := 2; c.uniqueName(w, key, deleted, who) != nil; n++ {
+		deleted = fmt.Sprintf("%s (deleted %d)", name, n)
+	}
+	d[key] = deleted
+	return deleted, nil
 }
 
 // requireName trims a name property and checks it is present and short
@@ -49,7 +76,7 @@ func (c *company) prepareItem(w *write) error {
 	if strings.Contains(name, ":") {
 		return errBusiness("Item names cannot contain a colon (:).")
 	}
-	if err := c.uniqueName(w, "Name", name, "product or service"); err != nil {
+	if name, err = c.activeName(w, "Name", name, "product or service"); err != nil {
 		return err
 	}
 	typ := str(d, "Type")
@@ -110,6 +137,10 @@ func (c *company) preparePaymentMethod(w *write) error {
 // Classification and the sub-type default follow from the type.
 func (c *company) prepareAccount(w *write) error {
 	d := w.data
+	if w.old != nil && boolean(w.input, "sparse", false) && strings.TrimSpace(str(w.input, "Name")) == "" {
+		// Account takes no sparse update without its Name.
+		return errRequired("Name")
+	}
 	name, err := requireName(d, "Name", 100)
 	if err != nil {
 		return err
@@ -117,7 +148,7 @@ func (c *company) prepareAccount(w *write) error {
 	if strings.Contains(name, ":") || strings.Contains(name, "\"") {
 		return errBusiness("Account names cannot contain a colon (:) or a double quote.")
 	}
-	if err := c.uniqueName(w, "Name", name, "account"); err != nil {
+	if name, err = c.activeName(w, "Name", name, "account"); err != nil {
 		return err
 	}
 	typ := str(d, "AccountType")

@@ -6,13 +6,16 @@ import (
 	"testing"
 )
 
-// DisplayName is unique across customers, inactive ones included and
-// regardless of case: QBO answers 6240 Duplicate Name Exists.
+// DisplayName is unique across customers, inactive ones included (under
+// their " (deleted)" name) and regardless of case: QBO answers 6240
+// Duplicate Name Exists.
 func TestDuplicateDisplayName(t *testing.T) {
 	s := newSim(t, "")
 	id := s.customer("Globex")
 	c := s.read("Customer", id)
 	s.ok("Customer", "", map[string]any{"Id": id, "SyncToken": str(c, "SyncToken"), "sparse": true, "Active": false})
+	wantFault(t, s.api(http.MethodPost, "customer", map[string]any{"DisplayName": "globex (DELETED)"}), http.StatusBadRequest, "6240")
+	s.customer("Globex")
 	for _, name := range []string{"Globex", "GLOBEX", " globex "} {
 		e := wantFault(t, s.api(http.MethodPost, "customer", map[string]any{"DisplayName": name}), http.StatusBadRequest, "6240")
 		if e["Message"] != "Duplicate Name Exists Error" {

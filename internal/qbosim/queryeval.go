@@ -279,10 +279,14 @@ func firstN(s string, n int) string {
 }
 
 // parseQueryTime reads the date and date-time forms queries and CDC accept;
-// a value without an offset is UTC.
+// a value without an offset is Pacific time, as QuickBooks reads it
+// (intuit/QuickBooks-V3-PHP-SDK#69).
 func parseQueryTime(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, intuitZone); err == nil {
 			return t, true
 		}
 	}

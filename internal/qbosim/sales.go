@@ -54,6 +54,7 @@ func (c *company) prepareSales(w *write) error {
 		sign = -1
 	}
 	setSalesFields(w, calc, date, rate)
+	c.salesDefaults(w, cust)
 	w.txn = &txn{
 		date: date, customer: custID, currency: cur, rate: rate, total: calc.total, docNumber: dn,
 		postings: ledger(control, calc.ledgerLines, sign, rate),
@@ -73,7 +74,9 @@ func setSalesFields(w *write, calc *salesCalc, date string, rate *big.Rat) {
 	}
 	switch w.kind.name {
 	case "Invoice":
-		if str(d, "DueDate") == "" {
+		if due, ok := calendarDate(str(d, "DueDate")); ok {
+			d["DueDate"] = due
+		} else {
 			due, _ := time.Parse("2006-01-02", date)
 			d["DueDate"] = due.AddDate(0, 0, 30).Format("2006-01-02")
 		}

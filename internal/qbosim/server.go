@@ -67,6 +67,9 @@ type Config struct {
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Advance moves Now forward, for POST /_sim/clock; nil leaves the
+	// clock out of the control surface.
+	Advance func(d time.Duration)
 	// Sleep waits for latency; nil waits on a real timer. Tests replace it
 	// to avoid waiting.
 	Sleep func(ctx context.Context, d time.Duration)
@@ -136,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/connect/", oauth)
 	mux.Handle("/oauth2/", oauth)
 	mux.Handle("/v2/oauth2/", oauth)
+	mux.Handle("/.well-known/", oauth)
 	mux.HandleFunc("/v3/company/{realm}/{rest...}", s.serveAPI)
 	s.controlRoutes(mux)
 	return mux

@@ -16,8 +16,9 @@ func (c *company) txnDate(w *write) (string, error) {
 	if d == "" {
 		d = today(w.now)
 	}
-	if _, err := time.Parse("2006-01-02", d); err != nil {
-		return "", errBusiness("TxnDate %q is not a valid date (YYYY-MM-DD).", d)
+	d, ok := calendarDate(d)
+	if !ok {
+		return "", errBusiness("TxnDate %q is not a valid date (YYYY-MM-DD).", str(w.data, "TxnDate"))
 	}
 	w.data["TxnDate"] = d
 	if err := c.checkPeriod(d); err != nil {
@@ -29,6 +30,35 @@ func (c *company) txnDate(w *write) (string, error) {
 		}
 	}
 	return d, nil
+}
+
+// calendarDate reads a date property the way QuickBooks does: an xs:date
+// with or without a zone ("2026-11-30", "2026-11-30Z", "2026-11-30-08:00")
+// is the calendar date written, the zone ignored; so is the date of a full
+// timestamp ("2026-11-30T10:00:00Z").
+func calendarDate(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 10 {
+		return "", false
+	}
+	date, rest := s[:10], s[10:]
+	if _, err := time.Parse("2006-01-02", date); err != nil {
+		return "", false
+	}
+	switch {
+	case rest == "", rest == "Z":
+	case strings.HasPrefix(rest, "T"):
+		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+			if _, err := time.Parse("2006-01-02T15:04:05", s); err != nil {
+				return "", false
+			}
+		}
+	default:
+		if _, err := time.Parse("-07:00", rest); err != nil {
+			return "", false
+		}
+	}
+	return date, true
 }
 
 // txnCurrency settles CurrencyRef and ExchangeRate. Without multicurrency

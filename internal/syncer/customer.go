@@ -74,10 +74,11 @@ func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Cus
 	return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
 }
 
-// findCustomer looks for the QBO customer of c by name, active or not.
+// findCustomer looks for the QBO customer of c by name, active or not; an
+// inactive one carries QuickBooks' " (deleted)" suffix.
 func (r *run) findCustomer(ctx context.Context, c *billing.Customer) (qbo.Customer, bool, error) {
 	for _, name := range []string{qboName(c.DisplayName), disambiguated(c)} {
-		stmt := "select * from Customer where DisplayName = " + qbo.Quote(name) + " and Active in (true, false)"
+		stmt := "select * from Customer where " + qbo.NameIn("DisplayName", name) + " and Active in (true, false)"
 		found, err := qbo.Query[qbo.Customer](ctx, r.qbo, r.conn.RealmID, stmt)
 		if err != nil {
 			return qbo.Customer{}, false, err

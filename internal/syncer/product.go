@@ -23,11 +23,10 @@ func mapProduct(p *billing.Product, revenueAccountID string, deleted bool) qbo.I
 }
 
 func (r *run) syncProduct(ctx context.Context, p *billing.Product) (store.Link, error) {
-	find := func(ctx context.Context) (qbo.Item, bool, error) {
-		return findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(qboName(p.Name))+" and Active in (true, false)")
-	}
+	deleted := r.st.Action == "deleted"
+	find := func(ctx context.Context) (qbo.Item, bool, error) { return r.findItem(ctx, qboName(p.Name), deleted) }
 	t := target[qbo.Item]{
-		payload: mapProduct(p, r.tenant.Settings.RevenueAccountID, r.st.Action == "deleted"),
+		payload: mapProduct(p, r.tenant.Settings.RevenueAccountID, deleted),
 		find:    find,
 		// An item of the same name already in QBO is the product's item
 		// (item names are unique there): latch onto it.
@@ -43,6 +42,23 @@ func (r *run) syncProduct(ctx context.Context, p *billing.Product) (store.Link, 
 		},
 	}
 	return upsert(ctx, r, t)
+}
+
+// findItem looks for the item of a product by name, active or not. Once
+// made inactive QuickBooks calls it "<name> (deleted)", and a new item may
+// have taken the name since: a deleted product prefers the inactive one.
+func (r *run) findItem(ctx context.Context, name string, deleted bool) (qbo.Item, bool, error) {
+	items, err := qbo.Query[qbo.Item](ctx, r.qbo, r.conn.RealmID,
+		"select * from Item where "+qbo.NameIn("Name", name)+" and Active in (true, false)")
+	if err != nil || len(items) == 0 {
+		return qbo.Item{}, false, err
+	}
+	for _, it := range items {
+		if (it.Active != nil && !*it.Active) == deleted {
+			return it, true, nil
+		}
+	}
+	return items[0], true, nil
 }
 
 // findOne returns the first object stmt finds.

@@ -37,6 +37,9 @@ const (
 	codeTTL        = 10 * time.Minute
 	refreshTTL     = 8726400 * time.Second // 101 days, rolling
 	refreshHardTTL = 5 * 365 * 24 * time.Hour
+	// rotateAfter is how long a refresh keeps returning the same refresh
+	// token; Intuit staff put the value's life at roughly 24 hours.
+	rotateAfter = 24 * time.Hour
 )
 
 // Server is the OAuth server. It is safe for concurrent use.
@@ -77,6 +80,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.token)
 	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.revoke)
 	mux.HandleFunc("POST /v2/oauth2/tokens/revoke", s.revoke)
+	for _, p := range []string{"openid_configuration", "openid_sandbox_configuration"} {
+		mux.HandleFunc("GET /.well-known/"+p, s.discovery)
+		mux.HandleFunc("GET /.well-known/"+p+"/", s.discovery)
+	}
 	return withTID(mux)
 }
 

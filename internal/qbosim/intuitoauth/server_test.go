@@ -17,9 +17,9 @@ import (
 )
 
 // Mirrors Intuit's documented connection lifecycle: consent redirects with
-// code, state and realmId; the code is exchanged once; every refresh rotates
-// the refresh token and the superseded one gets invalid_grant; revoke ends
-// the connection.
+// code, state and realmId; the code is exchanged once; a refresh a day
+// after the refresh token was issued rotates it and the superseded one gets
+// invalid_grant; revoke ends the connection.
 func TestConnectionLifecycle(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
@@ -49,12 +49,13 @@ func TestConnectionLifecycle(t *testing.T) {
 		wantOAuthError(t, err, http.StatusBadRequest, "invalid_grant")
 	})
 
+	h.clock.Advance(rotateAfter)
 	rotated, err := h.refresh(ctx, tok.RefreshToken)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
 	if rotated.RefreshToken == tok.RefreshToken || rotated.AccessToken == tok.AccessToken {
-		t.Fatal("refresh returned the same tokens; Intuit rotates both")
+		t.Fatal("refresh a day later returned the same tokens; Intuit rotates both")
 	}
 	if n := h.srv.Refreshes(realm); n != 1 {
 		t.Errorf("Refreshes = %d, want 1", n)
@@ -66,6 +67,8 @@ func TestConnectionLifecycle(t *testing.T) {
 	})
 
 	t.Run("access tokens issued before a refresh stay valid until they expire", func(t *testing.T) {
+		h.clock.Advance(-rotateAfter)
+		defer h.clock.Advance(rotateAfter)
 		if _, err := h.srv.Authenticate(tok.AccessToken); err != nil {
 			t.Errorf("old access token: %v", err)
 		}
@@ -148,12 +151,13 @@ func TestExpireRealmAndIssue(t *testing.T) {
 	}
 }
 
-// Mirrors Intuit's rotation under races: when two workers refresh with the
-// same token, one wins and the other gets invalid_grant, which is why
-// integrations must serialise refreshes per realm.
+// Mirrors Intuit's rotation under races: when two workers refresh with a
+// token due for rotation, one wins and the other gets invalid_grant, which
+// is why integrations must serialise refreshes per realm.
 func TestConcurrentRefreshOneWins(t *testing.T) {
 	h := newHarness(t)
 	realm, tok := h.connect(t)
+	h.clock.Advance(rotateAfter)
 	const workers = 8
 	var (
 		wg                 sync.WaitGroup
@@ -225,4 +229,76 @@ func formOf(kv ...string) url.Values {
 		v.Set(kv[i], kv[i+1])
 	}
 	return v
+}
+
+// Intuit returns the same refresh token for roughly a day and a new one
+// after that; the old value then fails with invalid_grant. Evidence:
+// Intuit staff in IntuitDeveloper/oauth2-nodejs#2 and intuit/oauth-jsclient#74
+// ("the refresh token value changes every 24-26 hours"); Intuit's
+// "Validity of Refresh Token" article quoted in intuit/QuickBooks-V3-PHP-SDK#324.
+func TestRefreshTokenKeptForADayThenRotated(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, tok := h.connect(t)
+
+	h.clock.Advance(rotateAfter - time.Minute)
+	same, err := h.refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh within the day: %v", err)
+	}
+	if same.RefreshToken != tok.RefreshToken {
+		t.Fatalf("refresh within the day returned a new refresh token")
+	}
+	if same.AccessToken == tok.AccessToken {
+		t.Error("refresh returned the same access token")
+	}
+
+	h.clock.Advance(time.Minute)
+	rotated, err := h.refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh a day later: %v", err)
+	}
+	if rotated.RefreshToken == tok.RefreshToken {
+		t.Fatal("refresh a day later kept the refresh token")
+	}
+	_, err = h.refresh(ctx, tok.RefreshToken)
+	wantOAuthError(t, err, http.StatusBadRequest, "invalid_grant")
+	if _, err := h.refresh(ctx, rotated.RefreshToken); err != nil {
+		t.Errorf("refresh with the new token: %v", err)
+	}
+}
+
+// Intuit publishes OpenID discovery documents for production and sandbox
+// (shared/spec/qbo/samples/oauth_discovery.json; Java SDK
+// oauthclient.properties). The simulator serves both, with the same fields,
+// pointing at its own endpoints.
+func TestDiscoveryDocumentPointsAtSimulator(t *testing.T) {
+	h := newHarness(t)
+	for _, path := range []string{"/.well-known/openid_sandbox_configuration", "/.well-known/openid_configuration",
+		"/.well-known/openid_sandbox_configuration/"} {
+		resp, err := http.Get(h.ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("%s: status %d, %v", path, resp.StatusCode, err)
+		}
+		for _, key := range []string{"issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint",
+			"revocation_endpoint", "jwks_uri", "response_types_supported", "subject_types_supported",
+			"id_token_signing_alg_values_supported", "scopes_supported", "token_endpoint_auth_methods_supported",
+			"claims_supported"} {
+			if doc[key] == nil {
+				t.Errorf("%s: no %s", path, key)
+			}
+		}
+		if doc["token_endpoint"] != h.ts.URL+"/oauth2/v1/tokens/bearer" ||
+			doc["authorization_endpoint"] != h.ts.URL+"/connect/oauth2" ||
+			doc["revocation_endpoint"] != h.ts.URL+"/oauth2/v1/tokens/revoke" {
+			t.Errorf("%s: endpoints %v, %v, %v do not point at the simulator", path,
+				doc["authorization_endpoint"], doc["token_endpoint"], doc["revocation_endpoint"])
+		}
+	}
 }

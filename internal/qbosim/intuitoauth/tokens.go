@@ -26,6 +26,7 @@ type authCode struct {
 type grant struct {
 	realm          string
 	refresh        string
+	refreshIssued  time.Time // when the current refresh value was first issued
 	refreshExpires time.Time
 	hardExpires    time.Time
 	revoked        bool
@@ -118,8 +119,10 @@ func (s *Server) exchangeCode(code, redirectURI string) (issued, error) {
 	return s.newGrantLocked(c.realm), nil
 }
 
-// refresh rotates a refresh token: the presented one stops working the
-// moment the new one is issued.
+// refresh answers a refresh-token grant as Intuit does: for a day after a
+// refresh value is issued the same value comes back (its rolling expiry
+// renewed); after that a new value is issued and the presented one stops
+// working at once.
 func (s *Server) refresh(token string) (issued, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,10 +135,12 @@ func (s *Server) refresh(token string) (issued, error) {
 		delete(s.grants, token)
 		return issued{}, errors.New("refresh token expired")
 	}
-	delete(s.grants, token)
-	g.refresh = newSecret()
+	if !now.Before(g.refreshIssued.Add(rotateAfter)) {
+		delete(s.grants, token)
+		g.refresh, g.refreshIssued = newSecret(), now
+		s.grants[g.refresh] = g
+	}
 	g.refreshExpires = now.Add(refreshTTL)
-	s.grants[g.refresh] = g
 	s.refreshes[g.realm]++
 	return s.issueAccessLocked(g), nil
 }
@@ -168,6 +173,7 @@ func (s *Server) newGrantLocked(realm string) issued {
 	g := &grant{
 		realm:          realm,
 		refresh:        newSecret(),
+		refreshIssued:  now,
 		refreshExpires: now.Add(refreshTTL),
 		hardExpires:    now.Add(refreshHardTTL),
 	}

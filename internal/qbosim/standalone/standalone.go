@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbosim"
@@ -46,8 +47,12 @@ func New(o Options) *qbosim.Server {
 	// The OAuth server asks the simulator which company a consent is for,
 	// and the simulator asks the OAuth server about tokens: the realm
 	// resolver closes over the server built just below.
+	clock := &shiftedClock{base: o.Now}
+	if clock.base == nil {
+		clock.base = time.Now
+	}
 	var srv *qbosim.Server
-	oauth := intuitoauth.New(intuitoauth.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, Now: o.Now},
+	oauth := intuitoauth.New(intuitoauth.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, Now: clock.Now},
 		realmResolver(func(requested string) (string, error) { return srv.ResolveRealm(requested) }))
 	srv = qbosim.New(qbosim.Config{
 		Auth:          auth{oauth},
@@ -57,11 +62,33 @@ func New(o Options) *qbosim.Server {
 		MaxConcurrent: o.MaxConcurrent,
 		Latency:       o.Latency,
 		HangTimeout:   o.HangTimeout,
-		Now:           o.Now,
+		Now:           clock.Now,
+		Advance:       clock.Advance,
 		Sleep:         o.Sleep,
 		Logger:        o.Logger,
 	})
 	return srv
+}
+
+// shiftedClock is the caller's clock moved forward by POST /_sim/clock;
+// the OAuth server and the API share it.
+type shiftedClock struct {
+	base func() time.Time
+
+	mu    sync.Mutex
+	shift time.Duration
+}
+
+func (c *shiftedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base().Add(c.shift)
+}
+
+func (c *shiftedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.shift += d
+	c.mu.Unlock()
 }
 
 type realmResolver func(requested string) (string, error)
