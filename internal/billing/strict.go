@@ -198,8 +198,14 @@ func decodeString(p *problems, path string, raw json.RawMessage, v reflect.Value
 	case strings.TrimSpace(s) == "":
 		if f.required {
 			p.add(path, "must not be empty")
+			return
 		}
-		return
+		// An optional value that is only white space is no value for free
+		// text, but it is no id, email or code either: a line whose
+		// product_id is blank would wait forever for that product.
+		if s == "" || f.format == "" {
+			return
+		}
 	case hasControl(s):
 		p.add(path, "must not contain control characters (tab and line breaks are allowed)")
 		return
