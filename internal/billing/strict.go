@@ -195,6 +195,10 @@ func decodeString(p *problems, path string, raw json.RawMessage, v reflect.Value
 	case f.limit > 0 && n > f.limit:
 		p.add(path, "must be at most %d characters (has %d)%s", f.limit, n, limitReason(f.name))
 		return
+	case hasControl(s):
+		// Before the blank check: "\f" is white space to strings.TrimSpace.
+		p.add(path, "must not contain control characters (tab and line breaks are allowed)")
+		return
 	case strings.TrimSpace(s) == "":
 		if f.required {
 			p.add(path, "must not be empty")
@@ -206,9 +210,6 @@ func decodeString(p *problems, path string, raw json.RawMessage, v reflect.Value
 		if s == "" || f.format == "" {
 			return
 		}
-	case hasControl(s):
-		p.add(path, "must not contain control characters (tab and line breaks are allowed)")
-		return
 	}
 	checkFormat(p, path, s, f)
 }
@@ -221,9 +222,12 @@ func limitReason(name string) string {
 	return ""
 }
 
+// hasControl reports C0 controls other than tab and line breaks, DEL and
+// the C1 controls U+0080–U+009F (U+0085 is a line break to some readers
+// and none to others; QuickBooks shows any of them as garbage).
 func hasControl(s string) bool {
 	for _, r := range s {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f) {
 			return true
 		}
 	}
