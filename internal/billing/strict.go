@@ -16,6 +16,10 @@ import (
 // sums of 500 lines far from int64 overflow and is above any real invoice.
 const MaxAmount = 999_999_999_999_999
 
+// MaxVersion is 2^53 - 1: a JavaScript billing system, and a JSON Schema
+// validator written in JavaScript, lose larger integers.
+const MaxVersion = 1<<53 - 1
+
 // The strict decoder walks the JSON next to the Go type, so that it can
 // report every problem with its path instead of stopping at the first
 // one, as encoding/json does.
