@@ -3,6 +3,7 @@ package billing
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -82,8 +83,8 @@ func beyondSchema(t testing.TB) []string {
 // explained returns the documented rule behind every problem of err, or
 // false when some problem is not one of them.
 func explained(err error, rules []string) ([]string, bool) {
-	ve, ok := err.(*ValidationError)
-	if !ok {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
 		return nil, false
 	}
 	var why []string
