@@ -301,7 +301,7 @@ func fieldSchema(ft reflect.Type, f field, parent reflect.Type) obj {
 	s = append(s, kv{"maxLength", f.limit})
 	switch {
 	case f.format == "email":
-		s = append(s, kv{"pattern", emailGrammar}, kv{"description", "One @ with text before it; a domain with a dot, not at either end; no white space or control characters."})
+		s = append(s, kv{"pattern", emailGrammar}, kv{"description", "One @ with text before it and a domain after it that holds a dot, not first or last; no character up to and including space, no control character."})
 	case f.format == "country":
 		s = append(s, kv{"pattern", "^[A-Z]{2}$"}, kv{"description", "ISO 3166-1 alpha-2"})
 	case f.required:
