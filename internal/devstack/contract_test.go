@@ -32,11 +32,11 @@ type apiCaller struct {
 // and that its status is want. It returns the body.
 func (c *apiCaller) call(token, method, path string, body any, want int) []byte {
 	c.t.Helper()
-	return c.do(token, method, path, body, func(got int) bool { return got == want })
+	return c.do(token, method, path, "application/json", body, func(got int) bool { return got == want })
 }
 
-// do is call with a predicate on the status.
-func (c *apiCaller) do(token, method, path string, body any, fine func(int) bool) []byte {
+// do is call with the body's content type and a predicate on the status.
+func (c *apiCaller) do(token, method, path, contentType string, body any, fine func(int) bool) []byte {
 	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -58,7 +58,7 @@ func (c *apiCaller) do(token, method, path string, body any, fine func(int) bool
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -92,7 +92,7 @@ func (c *apiCaller) do(token, method, path string, body any, fine func(int) bool
 func (c *apiCaller) callExpecting(token, method, path string, want, alsoFine int) int {
 	c.t.Helper()
 	status := 0
-	c.do(token, method, path, nil, func(got int) bool { status = got; return got == want || got == alsoFine })
+	c.do(token, method, path, "", nil, func(got int) bool { status = got; return got == want || got == alsoFine })
 	return status
 }
 
@@ -197,6 +197,41 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 	c.call(admin, "PATCH", base+"/settings", map[string]string{"colour": "blue"}, 400)
 	c.call(other, "PATCH", "/api/v1/tenants/unconnected/settings", map[string]string{"revenue_account_id": "1"}, 409)
 	c.call(admin, "GET", base+"/audit", nil, 200)
+
+	// The operator API: provisioning and secret rotation.
+	op := s.OperatorToken()
+	ops := "/api/v1/operator/tenants"
+	c.call("", "GET", ops, nil, 401)
+	if got := c.header.Get("WWW-Authenticate"); got != `Bearer realm="qbosync"` {
+		t.Errorf("operator 401 WWW-Authenticate = %q", got)
+	}
+	c.call(admin, "GET", ops, nil, 403)
+	c.call(op, "GET", ops, nil, 200)
+	c.call(op, "POST", ops, map[string]string{"id": "beta", "name": "Beta"}, 201)
+	c.call(op, "POST", ops, map[string]string{"id": "beta", "name": "Beta again"}, 409)
+	c.call(op, "POST", ops, map[string]string{"id": "Beta Co", "name": "Beta"}, 400)
+	c.call(op, "POST", ops, map[string]string{"id": "gamma", "name": strings.Repeat("g", 5000)}, 413)
+	c.do(op, "POST", ops, "text/plain", []byte(`{"id":"gamma","name":"Gamma"}`), func(got int) bool { return got == 415 })
+	c.call(op, "GET", ops+"/beta", nil, 200)
+	c.call(op, "GET", ops+"/ghost", nil, 404)
+	c.call(op, "GET", ops+"/Not_A_Tenant", nil, 400)
+	var added struct {
+		Secret struct{ ID string } `json:"webhook_secret"`
+	}
+	if err := json.Unmarshal(c.call(op, "POST", ops+"/beta/webhook-secrets", nil, 201), &added); err != nil || added.Secret.ID == "" {
+		t.Fatalf("no new secret id: %v", err)
+	}
+	c.call(op, "POST", ops+"/beta/webhook-secrets", nil, 409)
+	c.call(op, "POST", ops+"/ghost/webhook-secrets", nil, 404)
+	c.call(op, "DELETE", ops+"/beta/webhook-secrets/not-an-id", nil, 400)
+	c.call(op, "DELETE", ops+"/beta/webhook-secrets/"+added.Secret.ID, nil, 204)
+	var beta struct {
+		Secrets []struct{ ID string } `json:"webhook_secrets"`
+	}
+	if err := json.Unmarshal(c.call(op, "GET", ops+"/beta", nil, 200), &beta); err != nil || len(beta.Secrets) != 1 {
+		t.Fatalf("beta's secrets after retiring one: %+v %v", beta, err)
+	}
+	c.call(op, "DELETE", ops+"/beta/webhook-secrets/"+beta.Secrets[0].ID, nil, 409)
 
 	// QuickBooks failing: 502 quickbooks_error.
 	fault := `{"entity":"Customer","operation":"query","status":500,"count":20}`
