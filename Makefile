@@ -2,7 +2,8 @@
 #
 #   make test     vet + the whole suite on DynamoDB Local and the SQS emulator
 #                 (PKGS=./internal/store/... for part of it)
-#   make dev      the local stack with a demo tenant (infra/devstack)
+#   make dev      the local stack with a demo tenant (infra/devstack);
+#                 DEV_FLAGS=-headless for scripts and CI; writes .dev/stack.json
 #   make build    every Lambda bootstrap (linux/arm64) into .build/<LogicalId>/
 #   make lint     gofmt and go vet
 #
@@ -80,8 +81,9 @@ test: deps
 	@$(STACK) run -- $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	@[ ! -d .artifacts/screenshots ] || echo "admin page screenshots: $(CURDIR)/.artifacts/screenshots"
 
+# DEV_FLAGS: flags of infra/devstack, e.g. -headless, -dynamodb-port 8000.
 dev: deps
-	$(GO) run ./infra/devstack
+	$(GO) run ./infra/devstack $(DEV_FLAGS)
 
 # Runs each fuzz target of each package in FUZZ_PKGS for FUZZTIME
 # (go test -fuzz accepts only one target per run).

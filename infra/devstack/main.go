@@ -1,14 +1,18 @@
 // Command devstack runs the product on this machine (make dev): DynamoDB
 // Local, the SQS emulator, the QBO simulator and a gateway that calls the
 // functions' handlers as API Gateway and Lambda would. With -demo it also
-// connects a demo tenant and syncs the sample events. Ctrl-C stops all it
-// started.
+// connects a demo tenant and syncs the sample events. It writes what an
+// integration test needs to drive it to -fixture (.dev/stack.json).
+// -headless is for scripts and CI: no demo unless -demo is given, no
+// guide, one line once the stack is ready. Ctrl-C (or SIGTERM) stops all
+// it started.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -17,46 +21,83 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/devstack"
+	"github.com/qbosync/qbosync/internal/localaws"
 )
 
+type options struct {
+	addr, simAddr, fixture string
+	ports                  localaws.Ports
+	demo, headless         bool
+}
+
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "gateway listen address")
-	simAddr := flag.String("qbosim-addr", "127.0.0.1:8090", "QBO simulator listen address")
-	demo := flag.Bool("demo", true, "create a demo tenant, connect it to the simulator and sync the sample events")
+	var o options
+	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "gateway listen address")
+	flag.StringVar(&o.simAddr, "qbosim-addr", "127.0.0.1:8090", "QBO simulator listen address")
+	flag.IntVar(&o.ports.Dynamo, "dynamodb-port", 0, "DynamoDB Local port on 127.0.0.1 (0: a free one)")
+	flag.IntVar(&o.ports.SQS, "sqs-port", 0, "SQS emulator port on 127.0.0.1 (0: a free one)")
+	flag.StringVar(&o.fixture, "fixture", "", "where to write the stack's URLs and tokens as JSON (default .dev/stack.json in the repository)")
+	flag.BoolVar(&o.demo, "demo", true, "create a demo tenant, connect it to the simulator and sync the sample events")
+	flag.BoolVar(&o.headless, "headless", false, "no guide and no demo (unless -demo is given): print one line when ready")
 	flag.Parse()
+	if o.headless && !isSet("demo") {
+		o.demo = false
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *simAddr, *demo); err != nil {
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr, simAddr string, demo bool) error {
+func isSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func run(ctx context.Context, o options) error {
+	root, err := localaws.RepoRoot()
+	if err != nil {
+		return err
+	}
+	if o.fixture == "" {
+		o.fixture = filepath.Join(root, ".dev", "stack.json")
+	}
 	emuLog, err := os.Create(filepath.Join(os.TempDir(), "qbosync-devstack-emulators.log"))
 	if err != nil {
 		return err
 	}
 	defer emuLog.Close()
+	var progress io.Writer = os.Stdout
+	if o.headless {
+		progress = io.Discard
+	}
 	s, err := devstack.Start(ctx, devstack.Options{
-		GatewayAddr: addr, QBOSimAddr: simAddr,
+		Root: root, GatewayAddr: o.addr, QBOSimAddr: o.simAddr, EmulatorPorts: o.ports,
 		Log:         slog.New(slog.NewJSONHandler(os.Stderr, nil)),
-		EmulatorLog: emuLog, Progress: os.Stdout,
+		EmulatorLog: emuLog, Progress: progress,
 	})
 	if err != nil {
 		return fmt.Errorf("%w (emulator output: %s)", err, emuLog.Name())
 	}
 	defer func() {
-		fmt.Println("\nstopping…")
+		if !o.headless {
+			fmt.Println("\nstopping…")
+		}
 		s.Close()
-		fmt.Println("stopped")
+		os.Remove(o.fixture)
+		if !o.headless {
+			fmt.Println("stopped")
+		}
 	}()
 	var d *devstack.Demo
-	if demo {
+	if o.demo {
 		demoCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		defer cancel()
-		dm, err := s.RunDemo(demoCtx, os.Stdout)
+		dm, err := s.RunDemo(demoCtx, progress)
 		if ctx.Err() != nil {
 			return nil // stopped by the user
 		}
@@ -65,8 +106,16 @@ func run(ctx context.Context, addr, simAddr string, demo bool) error {
 		}
 		d = &dm
 	}
-	if err := s.WriteGuide(ctx, os.Stdout, d); err != nil {
+	if err := s.WriteFixture(o.fixture, d); err != nil {
 		return err
+	}
+	if o.headless {
+		fmt.Printf("stack ready: gateway %s, fixture %s\n", s.GatewayURL(), o.fixture)
+	} else {
+		if err := s.WriteGuide(ctx, os.Stdout, d); err != nil {
+			return err
+		}
+		fmt.Printf("\n  fixture         %s (URLs, tokens and the simulator's OAuth client, as JSON)\n", o.fixture)
 	}
 	<-ctx.Done()
 	return nil

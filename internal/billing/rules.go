@@ -6,8 +6,12 @@ import "fmt"
 // snapshot. Rules whose inputs already have a problem are skipped: their
 // verdict would only repeat it.
 func checkEntity(p *problems, path string, ent Entity) {
-	if v := join(path, "version"); !p.has(v) && ent.EntityVersion() < 1 {
+	switch v := join(path, "version"); {
+	case p.has(v):
+	case ent.EntityVersion() < 1:
 		p.add(v, "must be 1 or more")
+	case ent.EntityVersion() > MaxVersion:
+		p.add(v, "must be at most %d, the largest integer every JSON parser keeps exactly", int64(MaxVersion))
 	}
 	switch e := ent.(type) {
 	case *Customer:

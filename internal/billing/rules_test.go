@@ -51,6 +51,11 @@ func TestParseEventProblems(t *testing.T) {
 		{"version zero", invoice, map[string]string{"data.version": "0"}, []want{{"data.version", "1 or more"}}},
 		{"version string", invoice, map[string]string{"data.version": str("1")}, []want{{"data.version", "integer as a JSON number, not a string"}}},
 		{"version overflow", invoice, map[string]string{"data.version": "99999999999999999999"}, []want{{"data.version", "out of range"}}},
+		// 2^53 - 1: the largest integer a JavaScript billing system or JSON
+		// Schema validator keeps exactly.
+		{"version at the maximum", invoice, map[string]string{"data.version": "9007199254740991"}, nil},
+		{"version over the maximum", invoice, map[string]string{"data.version": "9007199254740992"},
+			[]want{{"data.version", "at most 9007199254740991"}}},
 		{"unknown data field", invoice, map[string]string{"data.paid": "true"}, []want{{"data.paid", "not a field"}}},
 		{"unknown line field", invoice, map[string]string{"data.lines.0.period": "{}"}, []want{{"data.lines[0].period", "not a field"}}},
 		{"amount float", invoice, map[string]string{"data.lines.0.unit_amount": "49.0"},

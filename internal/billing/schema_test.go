@@ -9,7 +9,36 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/qbosync/qbosync/internal/money"
 )
+
+// The character rules of docs/webhooks.md as ECMA-262 and Go patterns.
+// control: C0 controls but tab and line breaks, DEL, C1 controls.
+// space: what unicode.IsSpace calls white space, controls left out.
+const (
+	control             = `\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f`
+	space               = ` \t\n\r` + "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+	textGrammar         = `^[^` + control + `]*$`
+	requiredTextGrammar = `^[^` + control + `]*[^` + control + space + `][^` + control + `]*$`
+	notInEmail          = `@\x00-\x20\x7f-\x9f`
+	emailGrammar        = `^[^` + notInEmail + `]+@[^.` + notInEmail + `][^` + notInEmail + `]*\.[^` + notInEmail + `]*[^.` + notInEmail + `]$`
+)
+
+// currencyCodes lists every code money knows, in order.
+func currencyCodes() []string {
+	var codes []string
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			for c := 'A'; c <= 'Z'; c++ {
+				if code := string([]rune{a, b, c}); money.Known(code) {
+					codes = append(codes, code)
+				}
+			}
+		}
+	}
+	return codes
+}
 
 var update = flag.Bool("update", false, "rewrite api/billing-webhook.v1.schema.json from the Go types")
 
@@ -129,16 +158,16 @@ func generateSchema(t *testing.T) []byte {
 	defs := obj{
 		{"entity_id", obj{{"type", "string"}, {"pattern", "^[A-Za-z0-9._:-]{1,64}$"},
 			{"description", "An entity id: 1–64 characters of A–Z a–z 0–9 . _ : -"}}},
-		{"currency", obj{{"type", "string"}, {"pattern", "^[A-Z]{3}$"},
-			{"description", "An active ISO 4217 currency code (the service checks the code list)."}}},
-		{"date", obj{{"type", "string"}, {"format", "date"}, {"pattern", `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`},
-			{"description", "An accounting date YYYY-MM-DD, year 1900 or later."}}},
+		{"currency", obj{{"type", "string"}, {"enum", currencyCodes()},
+			{"description", "An active ISO 4217 currency code."}}},
+		{"date", obj{{"type", "string"}, {"format", "date"}, {"pattern", dateGrammar},
+			{"description", "An existing day YYYY-MM-DD, year 1900 or later."}}},
 		{"quantity", obj{{"type", "string"}, {"pattern", `^[0-9]{1,12}(\.[0-9]{1,6})?$`},
 			{"description", "A non-negative decimal number as a string: up to 12 digits, up to 6 decimals."}}},
 		{"amount", obj{{"type", "integer"}, {"minimum", -MaxAmount}, {"maximum", MaxAmount},
 			{"description", "Minor units of the entity's currency (1999 = 19.99 USD), written without fraction or exponent."}}},
-		{"positive_amount", obj{{"allOf", []any{ref("amount")}}, {"minimum", 1}}},
-		{"nonnegative_amount", obj{{"allOf", []any{ref("amount")}}, {"minimum", 0}}},
+		{"positive_amount", obj{{"type", "integer"}, {"allOf", []any{ref("amount")}}, {"minimum", 1}}},
+		{"nonnegative_amount", obj{{"type", "integer"}, {"allOf", []any{ref("amount")}}, {"minimum", 0}}},
 	}
 	var types []reflect.Type
 	for _, k := range Kinds {
@@ -171,27 +200,29 @@ func generateSchema(t *testing.T) []byte {
 			}
 		}
 		branches = append(branches, obj{
-			{"if", obj{{"properties", obj{{"type", obj{{"pattern", "^" + string(k) + `\.`}}}}}}},
-			{"then", obj{{"properties", obj{{"data", ref(string(k))}}}}},
+			{"if", obj{{"type", "object"}, {"properties", obj{{"type", obj{{"type", "string"}, {"pattern", "^" + string(k) + `\.`}}}}}}},
+			{"then", obj{{"type", "object"}, {"properties", obj{{"data", ref(string(k))}}}}},
 		})
 	}
 	branches = append(branches, obj{
-		{"if", obj{{"properties", obj{{"type", obj{{"const", "invoice.voided"}}}}}}},
-		{"then", obj{{"properties", obj{{"data", obj{{"properties", obj{{"status", obj{{"const", InvoiceVoided}}}}}}}}}}},
+		{"if", obj{{"type", "object"}, {"properties", obj{{"type", obj{{"const", "invoice.voided"}}}}}}},
+		{"then", obj{{"type", "object"}, {"properties", obj{{"data", obj{{"type", "object"}, {"properties", obj{{"status", obj{{"const", InvoiceVoided}}}}}}}}}}},
 	})
 	schema := obj{
 		{"$schema", "https://json-schema.org/draft/2020-12/schema"},
 		{"$id", "urn:qbosync:billing-webhook:v1"},
 		{"title", "Billing webhook event, v1"},
 		{"description", "One event POSTed to /v1/webhooks/{tenant}. Generated from internal/billing; docs/webhooks.md explains every rule. " +
-			"Beyond this schema the service also rejects strings that are only spaces where a value is required, control characters other than tab and line breaks, duplicate object keys, and integers written with a fraction (1999.0)."},
+			"Every format is also written as a pattern, so a validator that treats format as an annotation gives the same verdict. " +
+			"Beyond this schema the service also checks the arithmetic and cross-field rules of docs/webhooks.md, and rejects duplicate object keys and integers written with a fraction or exponent (1999.0, 2e3)."},
 		{"type", "object"},
 		{"additionalProperties", false},
 		{"required", []string{"id", "type", "occurred_at", "data"}},
 		{"properties", obj{
 			{"id", obj{{"type", "string"}, {"pattern", "^[\\x21-\\x7e]{1,128}$"}, {"description", "Unique per event; the deduplication key. 1–128 visible ASCII characters."}}},
 			{"type", obj{{"enum", types2}}},
-			{"occurred_at", obj{{"type", "string"}, {"format", "date-time"}, {"description", "RFC 3339 with a zone."}}},
+			{"occurred_at", obj{{"type", "string"}, {"maxLength", 64}, {"format", "date-time"}, {"pattern", instantGrammar},
+				{"description", "RFC 3339 date-time with a zone; T and Z in either case, a fraction after a full stop, no leap second."}}},
 			{"data", obj{{"type", "object"}, {"description", "The whole entity as it now is; its schema depends on the kind in type."}}},
 		}},
 		{"allOf", branches},
@@ -215,7 +246,7 @@ func structSchema(t reflect.Type, doc string) obj {
 			required = append(required, f.name)
 		} else {
 			alts := []any{s, obj{{"type", "null"}}}
-			if f.format != "" {
+			if f.format != "" || f.enum != nil {
 				// An empty optional value means "none", like null.
 				alts = append(alts, obj{{"const", ""}})
 			}
@@ -237,7 +268,7 @@ func fieldSchema(ft reflect.Type, f field, parent reflect.Type) obj {
 	case ft == reflect.TypeFor[Quantity]():
 		return ref("quantity")
 	case f.name == "version":
-		return obj{{"type", "integer"}, {"minimum", 1}, {"description", "Grows with every change of the entity; the highest wins."}}
+		return obj{{"type", "integer"}, {"minimum", 1}, {"maximum", MaxVersion}, {"description", "Grows with every change of the entity; the highest wins."}}
 	case f.amount == "positive":
 		return ref("positive_amount")
 	case f.amount == "nonnegative":
@@ -268,11 +299,15 @@ func fieldSchema(ft reflect.Type, f field, parent reflect.Type) obj {
 		s = append(s, kv{"minLength", 1})
 	}
 	s = append(s, kv{"maxLength", f.limit})
-	switch f.format {
-	case "email":
-		s = append(s, kv{"format", "email"})
-	case "country":
+	switch {
+	case f.format == "email":
+		s = append(s, kv{"pattern", emailGrammar}, kv{"description", "One @ with text before it and a domain after it that holds a dot, not first or last; no character up to and including space, no control character."})
+	case f.format == "country":
 		s = append(s, kv{"pattern", "^[A-Z]{2}$"}, kv{"description", "ISO 3166-1 alpha-2"})
+	case f.required:
+		s = append(s, kv{"pattern", requiredTextGrammar})
+	default:
+		s = append(s, kv{"pattern", textGrammar})
 	}
 	if f.name == "number" {
 		s = append(s, kv{"description", "QuickBooks keeps at most 21 characters in DocNumber."})

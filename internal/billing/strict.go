@@ -16,6 +16,10 @@ import (
 // sums of 500 lines far from int64 overflow and is above any real invoice.
 const MaxAmount = 999_999_999_999_999
 
+// MaxVersion is 2^53 - 1: a JavaScript billing system, and a JSON Schema
+// validator written in JavaScript, lose larger integers.
+const MaxVersion = 1<<53 - 1
+
 // The strict decoder walks the JSON next to the Go type, so that it can
 // report every problem with its path instead of stopping at the first
 // one, as encoding/json does.
@@ -195,14 +199,21 @@ func decodeString(p *problems, path string, raw json.RawMessage, v reflect.Value
 	case f.limit > 0 && n > f.limit:
 		p.add(path, "must be at most %d characters (has %d)%s", f.limit, n, limitReason(f.name))
 		return
+	case hasControl(s):
+		// Before the blank check: "\f" is white space to strings.TrimSpace.
+		p.add(path, "must not contain control characters (tab and line breaks are allowed)")
+		return
 	case strings.TrimSpace(s) == "":
 		if f.required {
 			p.add(path, "must not be empty")
+			return
 		}
-		return
-	case hasControl(s):
-		p.add(path, "must not contain control characters (tab and line breaks are allowed)")
-		return
+		// An optional value that is only white space is no value for free
+		// text, but it is no id, email or code either: a line whose
+		// product_id is blank would wait forever for that product.
+		if s == "" || f.format == "" {
+			return
+		}
 	}
 	checkFormat(p, path, s, f)
 }
@@ -215,9 +226,12 @@ func limitReason(name string) string {
 	return ""
 }
 
+// hasControl reports C0 controls other than tab and line breaks, DEL and
+// the C1 controls U+0080–U+009F (U+0085 is a line break to some readers
+// and none to others; QuickBooks shows any of them as garbage).
 func hasControl(s string) bool {
 	for _, r := range s {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f) {
 			return true
 		}
 	}

