@@ -11,9 +11,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qbosync/qbosync/internal/openapi"
-	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // apiCaller drives the admin API through the gateway and checks every
@@ -245,22 +245,14 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
-	// The company's request budget spent (by the sync, as far as the
-	// admin API knows): 503 quickbooks_busy with Retry-After. A minute
-	// that ends in between refills the budget; then spend it again.
-	for range 2 {
-		for {
-			ok, _, err := s.Store().TakeRequest(ctx, d.RealmID, throttle.DefaultRequestsPerMinute)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ok {
-				break
-			}
-		}
-		if c.callExpecting(admin, "GET", base+"/qbo/customers?search=Acme", 503, 200) == 503 {
-			break
-		}
+	// QuickBooks throttled the company (a 429 the sync met): it rests, and
+	// the admin API answers 503 quickbooks_busy with Retry-After.
+	if err := s.Store().ThrottleRealm(ctx, d.RealmID, time.Now().Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	c.callExpecting(admin, "GET", base+"/qbo/customers?search=Acme", 503, 503)
+	if err := s.Store().ThrottleRealm(ctx, d.RealmID, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	if !c.covered["searchQuickBooksCustomers"][503] {
 		t.Error("the search was never refused with the budget spent")

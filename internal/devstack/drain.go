@@ -17,7 +17,7 @@ import (
 )
 
 // deferQueue is the logical id of the queue that parks deferred syncs.
-const deferQueue = "DeferQueue"
+const deferQueue, deferDLQ = "DeferQueue", "DeferDLQ"
 
 // QueueStatus is one kind's queue as SQS reports it.
 type QueueStatus struct {
@@ -31,8 +31,11 @@ type QueueStatus struct {
 
 // Status is the stack's queues and running invocations.
 type Status struct {
-	Queues  []QueueStatus `json:"queues"`
-	Running int           `json:"running_invocations"`
+	Queues []QueueStatus `json:"queues"`
+	// Deferred is the defer queue: syncs parked until they are due; its
+	// DeadLetters are deferred messages that could not be read.
+	Deferred QueueStatus `json:"deferred"`
+	Running  int         `json:"running_invocations"`
 }
 
 // Status reports every kind's queue depths, in billing.Kinds order.
@@ -49,6 +52,18 @@ func (s *Stack) Status(ctx context.Context) (Status, error) {
 		}
 		q.Kind, q.DeadLetters = k, dlq.Visible+dlq.InFlight+dlq.Delayed
 		st.Queues = append(st.Queues, q)
+	}
+	if url := s.resources.Physical[deferQueue]; url != "" {
+		q, err := s.depth(ctx, url)
+		if err != nil {
+			return Status{}, err
+		}
+		dlq, err := s.depth(ctx, s.resources.Physical[deferDLQ])
+		if err != nil {
+			return Status{}, err
+		}
+		q.DeadLetters = dlq.Visible + dlq.InFlight + dlq.Delayed
+		st.Deferred = q
 	}
 	return st, nil
 }

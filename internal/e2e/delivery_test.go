@@ -12,12 +12,13 @@ import (
 )
 
 // delivery is one POST of an event to the webhook: the event as first
-// sent, the same event again (same id), or a snapshot re-sent late under a
-// new id, possibly older than what the service already has.
+// sent, the same event again (same id), the same version again under a new
+// id (a replay), or a snapshot re-sent late under a new id, possibly older
+// than what the service already has.
 type delivery struct {
 	ev      *billingEvent
 	eventID string
-	kind    string // "", "duplicate", "late"
+	kind    string // "", "duplicate", "resend", "late"
 	fault   *faultPlan
 }
 
@@ -30,10 +31,10 @@ type faultPlan struct {
 
 // deliveryStats counts what the webhook answered.
 type deliveryStats struct {
-	posts, accepted, duplicates, stale int
-	duplicatesSent, lateSent           int
-	faultsPlanned                      map[string]int
-	unexpected                         []string
+	posts, accepted, duplicates, stale   int
+	duplicatesSent, resentSent, lateSent int
+	faultsPlanned                        map[string]int
+	unexpected                           []string
 }
 
 // schedule turns a history into what the billing system's delivery does
@@ -64,7 +65,9 @@ func schedule(rng *rand.Rand, events []billingEvent, faults []faultPlan) []deliv
 		switch r := rng.IntN(100); {
 		case r < 6:
 			out = append(out, keyed{at, delivery{ev: ev, eventID: ev.ID, kind: "duplicate"}})
-		case r < 10 && latest[string(ev.Kind)+"/"+ev.Entity] != nil:
+		case r < 12:
+			out = append(out, keyed{at, delivery{ev: ev, eventID: fmt.Sprintf("%s_again%d", ev.ID, i), kind: "resend"}})
+		case r < 16 && latest[string(ev.Kind)+"/"+ev.Entity] != nil:
 			old := latest[string(ev.Kind)+"/"+ev.Entity]
 			out = append(out, keyed{at, delivery{ev: old, eventID: fmt.Sprintf("%s_late%d", old.ID, i), kind: "late"}})
 		}
@@ -137,7 +140,8 @@ func planFaults(rng *rand.Rand, n, timeouts int) []faultPlan {
 
 // deliver posts the deliveries in order and checks each answer against
 // what the webhook contract promises: 202 for news, 200 duplicate for an
-// event id seen before, 200 stale for a version older than one accepted.
+// event id seen before or a version already stored with the same content,
+// 200 stale for a version older than one accepted.
 func (e *tenantEnv) deliver(ds []delivery) deliveryStats {
 	st := deliveryStats{faultsPlanned: map[string]int{}}
 	seen := map[string]bool{}
@@ -157,6 +161,8 @@ func (e *tenantEnv) deliver(ds []delivery) deliveryStats {
 			want, wantStatus = "duplicate", http.StatusOK
 		case d.ev.Version < newest[key]:
 			want, wantStatus = "stale", http.StatusOK
+		case d.ev.Version == newest[key]:
+			want, wantStatus = "duplicate", http.StatusOK
 		}
 		status, out, err := e.send(d.eventID, d.ev.Type, d.ev.Data)
 		if err != nil {
@@ -167,6 +173,8 @@ func (e *tenantEnv) deliver(ds []delivery) deliveryStats {
 		switch d.kind {
 		case "duplicate":
 			st.duplicatesSent++
+		case "resend":
+			st.resentSent++
 		case "late":
 			st.lateSent++
 		}
@@ -182,6 +190,7 @@ func (e *tenantEnv) deliver(ds []delivery) deliveryStats {
 			newest[key] = max(newest[key], d.ev.Version)
 		case "duplicate":
 			st.duplicates++
+			seen[d.eventID] = true
 		case "stale":
 			st.stale++
 			seen[d.eventID] = true

@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/qbosync/qbosync/internal/app"
 	"github.com/qbosync/qbosync/internal/devstack"
 )
 
@@ -74,14 +71,17 @@ func TestProperty(t *testing.T) {
 	}
 	wg.Wait()
 	delivered := time.Since(start)
-	passes, parked, unmatched := settle(t, s, tenants)
+	parked, unmatched := settle(t, s, tenants)
 
 	f, sum := checkTenants(t, s, tenants)
-	t.Logf("seed %d: %d tenants, %d customer histories, %d events %v; %d posts (%d same-id duplicates, %d late re-sends, "+
-		"%d answered stale); faults planned %v, %d hit QuickBooks, %d never matched; delivered in %s; "+
-		"%d entities parked after the first drain, %d scheduler passes, %d messages dead-lettered; done in %s",
-		seed, len(tenants), *propertyCustomers, sum.events, sum.types, sum.posts, sum.duplicates, sum.late, sum.stale,
-		sum.planned, sum.faultsHit, unmatched, delivered.Round(time.Millisecond), parked, passes, deadLetters(t, s),
+	if n := deadLetters(t, s); n > 0 {
+		f.add("dead-letter", "%d messages in dead-letter queues: only poison messages may end there", n)
+	}
+	t.Logf("seed %d: %d tenants, %d customer histories, %d events %v; %d posts (%d same-id duplicates, %d same-version re-sends, "+
+		"%d late re-sends, %d answered stale); faults planned %v, %d hit QuickBooks, %d never matched; delivered in %s; "+
+		"%d entities not final after the drain, no scheduler pass, %d messages dead-lettered; done in %s",
+		seed, len(tenants), *propertyCustomers, sum.events, sum.types, sum.posts, sum.duplicates, sum.resent, sum.late, sum.stale,
+		sum.planned, sum.faultsHit, unmatched, delivered.Round(time.Millisecond), parked, deadLetters(t, s),
 		time.Since(start).Round(time.Millisecond))
 	t.Logf("QuickBooks objects %d; mismatches %d, duplicates %d, missing %d, unexpected %d, empty leftovers %d, "+
 		"entities not synced %d, delivery surprises %d", sum.objects, f.count("mismatch"), f.count("duplicate"),
@@ -101,8 +101,8 @@ func TestProperty(t *testing.T) {
 
 // runSummary is what a run generated, sent and found, over all tenants.
 type runSummary struct {
-	events, posts, duplicates, late, stale, faultsHit, objects int
-	types, planned                                             map[string]int
+	events, posts, duplicates, resent, late, stale, faultsHit, objects int
+	types, planned                                                     map[string]int
 }
 
 // checkTenants checks every tenant's books and statuses against its
@@ -134,6 +134,7 @@ func checkTenants(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (f
 		}
 		sum.posts, sum.duplicates = sum.posts+pt.stats.posts, sum.duplicates+pt.stats.duplicatesSent
 		sum.late, sum.stale = sum.late+pt.stats.lateSent, sum.stale+pt.stats.stale
+		sum.resent += pt.stats.resentSent
 		for k, n := range pt.stats.faultsPlanned {
 			sum.planned[k] += n
 		}
@@ -168,79 +169,41 @@ func propertyTenants(t *testing.T, s *devstack.Stack, seed uint64) []*propertyTe
 	return out
 }
 
-// settle drains the queues and runs the hourly scheduler (it refreshes
-// tokens and requeues what was parked), then drains again, until every
-// entity has its final status or a bound is reached. The scheduler only
-// requeues what has waited its back-off (minutes to hours), so after the
-// first pass it runs as it would hours later. Fault rules nothing matched
-// are cleared after the first drain. It returns the passes it ran, how many
-// entities were not final after the first one, and the fault rules cleared.
-func settle(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (passes, parked, unmatched int) {
+// settle waits until the stack has nothing left to do: every message
+// handled, every deferred sync resumed and done. No scheduler pass runs:
+// what converges must converge from the deliveries alone. Fault rules
+// nothing matched are cleared then. It returns how many entities are not
+// final and the fault rules cleared.
+func settle(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (open, unmatched int) {
 	ctx := context.Background()
-	drain := func() {
-		dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		if err := s.Drain(dctx); err != nil {
-			t.Fatalf("queues did not drain: %v", err)
-		}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := s.Drain(dctx); err != nil {
+		t.Fatalf("queues did not drain: %v", err)
 	}
-	drain()
 	for _, pt := range tenants {
 		n, err := pt.env.pendingFaults()
 		if err != nil {
 			t.Fatal(err)
 		}
 		unmatched += n
+		var f findings
+		if err := pt.model.checkStatuses(ctx, s.Store(), &f); err != nil {
+			t.Fatal(err)
+		}
+		open += f.count("status")
 	}
-	for passes = 1; ; passes++ {
-		run := s.RunScheduler
-		if passes > 1 {
-			run = laterScheduler(s, time.Duration(passes)*7*time.Hour)
-			// Hours later the realms' request budgets have refilled; here,
-			// wait for the next minute so the requeued syncs are not
-			// throttled again at once.
-			time.Sleep(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute + time.Second)))
-		}
-		if err := run(ctx); err != nil {
-			t.Fatalf("scheduler: %v", err)
-		}
-		drain()
-		open := 0
-		for _, pt := range tenants {
-			var f findings
-			if err := pt.model.checkStatuses(ctx, s.Store(), &f); err != nil {
-				t.Fatal(err)
-			}
-			open += f.count("status")
-		}
-		if passes == 1 {
-			parked = open
-		}
-		if open == 0 || passes == 4 {
-			return passes, parked, unmatched
-		}
-	}
+	return open, unmatched
 }
 
-// laterScheduler is the scheduler function as its hourly rule would run it
-// after ahead more time: everything parked is then past its back-off.
-func laterScheduler(s *devstack.Stack, ahead time.Duration) func(context.Context) error {
-	d := s.Deps()
-	d.Now = func() time.Time { return time.Now().Add(ahead) }
-	h := app.Scheduler(d)
-	return func(ctx context.Context) error {
-		return h(ctx, events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.events", Time: d.Now()})
-	}
-}
-
-// deadLetters counts the messages in the dead-letter queues: syncs the
-// queue gave up on (the scheduler requeues their entities).
+// deadLetters counts the messages in the dead-letter queues, the defer
+// queue's included.
 func deadLetters(t *testing.T, s *devstack.Stack) int {
 	st, err := s.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	n := st.Deferred.DeadLetters
 	for _, q := range st.Queues {
 		n += q.DeadLetters
 	}

@@ -39,8 +39,15 @@ func TestSnapshotKeepsHighestVersion(t *testing.T) {
 	if err := s.PutSnapshot(ctx, snap("acme", 1)); !errors.Is(err, store.ErrStale) {
 		t.Fatalf("older version: err = %v, want ErrStale", err)
 	}
-	if err := s.PutSnapshot(ctx, snap("acme", 2)); err != nil {
-		t.Fatalf("same version again (a retried webhook) must be accepted: %v", err)
+	var unchanged *store.UnchangedError
+	if err := s.PutSnapshot(ctx, snap("acme", 2)); !errors.As(err, &unchanged) || unchanged.Status != store.StatusNotTried {
+		t.Fatalf("same version again (a retried webhook): err = %v, want *UnchangedError with the status not_tried", err)
+	}
+	other := snap("acme", 2)
+	other.Data = []byte(`{"id":"inv_1","version":2,"total":900}`)
+	var conflict *store.VersionConflictError
+	if err := s.PutSnapshot(ctx, other); !errors.As(err, &conflict) || conflict.Field != "total" {
+		t.Fatalf("same version, other content: err = %v, want *VersionConflictError naming total", err)
 	}
 	got, err := s.Entity(ctx, "acme", billing.KindInvoice, "inv_1")
 	if err != nil {

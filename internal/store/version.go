@@ -15,7 +15,9 @@ type UnchangedError struct {
 	Status Status
 }
 
-func (e *UnchangedError) Error() string { return "version already stored with the same content (" + string(e.Status) + ")" }
+func (e *UnchangedError) Error() string {
+	return "version already stored with the same content (" + string(e.Status) + ")"
+}
 
 // VersionConflictError: the same version was stored with other content.
 // Field is the first top-level field of the data that differs.
