@@ -63,8 +63,8 @@ func (f *fakeStore) SetConnectionWarning(_ context.Context, _ string, w *store.W
 	f.warning, f.set = w, f.set+1
 	return nil
 }
-func (f *fakeStore) EntitiesByStatus(context.Context, string, store.Status, billing.Kind) ([]store.EntityState, error) {
-	return nil, nil
+func (f *fakeStore) WalkStatus(context.Context, string, store.Status, func(store.EntityState) error) error {
+	return nil
 }
 
 type fakeTokens struct{ s *fakeStore }

@@ -21,7 +21,9 @@ type Store interface {
 	// ConnectionStatus reads the connection without opening its tokens.
 	ConnectionStatus(ctx context.Context, tenant string) (store.Connection, error)
 	SetConnectionWarning(ctx context.Context, tenant string, w *store.Warning) error
-	EntitiesByStatus(ctx context.Context, tenant string, st store.Status, kind billing.Kind) ([]store.EntityState, error)
+	// WalkStatus calls fn for each entity in status st, page by page and
+	// without its snapshot.
+	WalkStatus(ctx context.Context, tenant string, st store.Status, fn func(store.EntityState) error) error
 	Link(ctx context.Context, tenant string, kind billing.Kind, id string) (store.Link, error)
 }
 
@@ -131,29 +133,38 @@ func (s *Scheduler) tenant(ctx context.Context, id string) (refreshed bool, requ
 	return refreshed, requeued + woken, err
 }
 
-// requeue sends again every not_tried entity and every retryable warning
-// whose back-off has passed.
+// requeue sends again every not_tried entity that has sat longer than
+// stuckAfter and every retryable warning whose back-off has passed, page
+// by page.
 func (s *Scheduler) requeue(ctx context.Context, tenant string) (int, error) {
 	n := 0
 	for _, st := range []store.Status{store.StatusNotTried, store.StatusWarning} {
-		ents, err := s.store.EntitiesByStatus(ctx, tenant, st, "")
-		if err != nil {
-			return n, err
-		}
-		for _, e := range ents {
+		err := s.store.WalkStatus(ctx, tenant, st, func(e store.EntityState) error {
 			if !s.due(e) {
-				continue
+				return nil
 			}
 			m := queue.Message{Tenant: tenant, Kind: e.Kind, ID: e.ID, CustomerID: e.CustomerID,
 				Version: e.Version, Reason: "retry", Nonce: fmt.Sprintf("retry:%d", s.now().Unix()/3600)}
 			if err := s.queue.Publish(ctx, m); err != nil {
-				return n, err
+				return err
 			}
 			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
 		}
 	}
 	return n, nil
 }
+
+// stuckAfter: a not_tried entity untouched this long has no message left.
+// A queued one is received within seconds, one deferred for a transient
+// failure shows a warning (and so is touched) from its third try, and a
+// failed message spends its five receives of the 6-minute visibility
+// timeout in 30 minutes; sending a queued entity again would cost
+// requests, never a duplicate.
+const stuckAfter = 35 * time.Minute
 
 // due says whether an entity should be sent again now.
 func (s *Scheduler) due(e store.EntityState) bool {
@@ -161,10 +172,7 @@ func (s *Scheduler) due(e store.EntityState) bool {
 		return false // waits for an admin's fix and resend
 	}
 	if e.Status == store.StatusNotTried {
-		// Queued, or its message was lost (dead-lettered after a long
-		// throttle, say): sending it again is harmless, the sync is
-		// level-triggered and writes nothing when QBO already matches.
-		return true
+		return s.now().Sub(e.UpdatedAt) >= stuckAfter
 	}
 	return s.now().Sub(e.UpdatedAt) >= Backoff(e.Attempts)
 }

@@ -18,35 +18,32 @@ const strandedAfter = 5 * time.Minute
 
 // wakeStranded requeues waiting entities whose parent is linked in realm.
 func (s *Scheduler) wakeStranded(ctx context.Context, tenant, realm string) (int, error) {
-	ents, err := s.store.EntitiesByStatus(ctx, tenant, store.StatusWaiting, "")
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, e := range ents {
+	err := s.store.WalkStatus(ctx, tenant, store.StatusWaiting, func(e store.EntityState) error {
 		if s.now().Sub(e.UpdatedAt) < strandedAfter {
-			continue
+			return nil
 		}
 		kind, id, ok := strings.Cut(e.WaitingOn, "/")
 		if !ok {
-			continue
+			return nil
 		}
 		l, err := s.store.Link(ctx, tenant, billing.Kind(kind), id)
 		if errors.Is(err, store.ErrNotFound) {
-			continue
+			return nil
 		}
 		if err != nil {
-			return n, err
+			return err
 		}
 		if !l.Linked() || l.RealmID != realm || l.UpdatedAt.After(s.now().Add(-strandedAfter)) {
-			continue
+			return nil
 		}
 		m := queue.Message{Tenant: tenant, Kind: e.Kind, ID: e.ID, CustomerID: e.CustomerID,
 			Version: e.Version, Reason: "wake", Nonce: fmt.Sprintf("stranded:%d", s.now().Unix()/3600)}
 		if err := s.queue.Publish(ctx, m); err != nil {
-			return n, err
+			return err
 		}
 		n++
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }

@@ -17,11 +17,16 @@ type waitingStore struct {
 	links   map[string]store.Link
 }
 
-func (w *waitingStore) EntitiesByStatus(_ context.Context, _ string, st store.Status, _ billing.Kind) ([]store.EntityState, error) {
-	if st == store.StatusWaiting {
-		return w.waiting, nil
+func (w *waitingStore) WalkStatus(_ context.Context, _ string, st store.Status, fn func(store.EntityState) error) error {
+	if st != store.StatusWaiting {
+		return nil
 	}
-	return nil, nil
+	for _, e := range w.waiting {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *waitingStore) Link(_ context.Context, _ string, kind billing.Kind, id string) (store.Link, error) {
