@@ -64,7 +64,7 @@ func TestWebhookColdStartReadsNoParameter(t *testing.T) {
 	defer srv.Close()
 	functionEnv(t, srv.URL)
 
-	if _, err := FromAWS(context.Background(), "table", "queues", "seal"); err != nil {
+	if _, err := FromAWS(context.Background(), config.Webhook...); err != nil {
 		t.Fatalf("webhook cold start: %v", err)
 	}
 	if calls := ssm.calls(); len(calls) != 0 {
@@ -79,7 +79,7 @@ func TestColdStartNamesDeniedParameter(t *testing.T) {
 	defer srv.Close()
 	functionEnv(t, srv.URL)
 
-	_, err := FromAWS(context.Background(), "table", "queues", "qbo", "seal")
+	_, err := FromAWS(context.Background(), config.Sync...)
 	if err == nil {
 		t.Fatal("cold start succeeded without the client secret")
 	}
@@ -107,7 +107,7 @@ func TestColdStartRefusesBadLocalKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			functionEnv(t, srv.URL)
 			t.Setenv(tt.env, tt.value)
-			_, err := FromAWS(context.Background(), "table", "queues", "seal")
+			_, err := FromAWS(context.Background(), config.Webhook...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one naming %s", err, tt.want)
 			}
@@ -121,7 +121,7 @@ func TestColdStartNeedsTokenKey(t *testing.T) {
 	defer srv.Close()
 	functionEnv(t, srv.URL)
 	t.Setenv("TOKEN_KEY_ID", "")
-	_, err := FromAWS(context.Background(), "table", "queues", "seal")
+	_, err := FromAWS(context.Background(), config.Webhook...)
 	if err == nil || !strings.Contains(err.Error(), "TOKEN_KEY_ID") {
 		t.Fatalf("err = %v, want one naming TOKEN_KEY_ID", err)
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/app"
 	"github.com/qbosync/qbosync/internal/auth"
+	"github.com/qbosync/qbosync/internal/config"
 	"github.com/qbosync/qbosync/internal/localaws"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
@@ -226,9 +227,12 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		if d.Sealer, err = app.LocalSealer(d.Config.SealLocalKey); err != nil {
 			return fmt.Errorf("function %s: %w", id, err)
 		}
-		if id == ids[0] { // every function shares the Globals environment
+		if id == ids[0] { // what tests build handlers from: every setting but a kind
 			s.deps = d
-			s.deps.Config.SyncKind = ""
+			if s.deps.Config, err = config.FromEnv(env.overlay(s.resources.Env(f)),
+				"table", "queues", "seal", "qbo", "state"); err != nil {
+				return fmt.Errorf("function %s: %w", id, err)
+			}
 		}
 		fr, err := routes(f, d)
 		if err != nil {
