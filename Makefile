@@ -77,6 +77,7 @@ test: deps
 	@echo "go vet $(PKGS)"
 	@$(GO) vet $(PKGS)
 	@$(STACK) run -- $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	@[ ! -f .artifacts/rie-report.txt ] || cat .artifacts/rie-report.txt
 	@[ ! -d .artifacts/screenshots ] || echo "admin page screenshots: $(CURDIR)/.artifacts/screenshots"
 
 dev: deps
