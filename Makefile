@@ -4,7 +4,7 @@
 #                 (PKGS=./internal/store/... for part of it)
 #   make dev      the local stack with a demo tenant (infra/devstack)
 #   make build    every Lambda bootstrap (linux/arm64) into .build/<LogicalId>/
-#   make lint     gofmt and go vet
+#   make lint     gofmt, go vet, a tidy go.mod, cfn-lint template.yaml, staticcheck
 #
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 
@@ -96,10 +96,20 @@ fuzz:
 qbosim:
 	$(GO) run ./infra/qbosim -addr 127.0.0.1:8090
 
+# gofmt, vet and a tidy go.mod must pass; cfn-lint (pip install cfn-lint)
+# and staticcheck (pinned, through the module proxy) run where they can
+# and say so where they cannot.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@unformatted=$$(gofmt -l $(GO_FILES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
+	@if command -v cfn-lint >/dev/null; then echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
+	else echo "cfn-lint not installed (pip install cfn-lint): template.yaml not linted"; fi
+	@if $(GO) run $(STATICCHECK) -version >/dev/null 2>&1; then echo "staticcheck ./..."; $(GO) run $(STATICCHECK) ./...; \
+	else echo "staticcheck ($(STATICCHECK)) unavailable: not run"; fi
 
 clean:
 	rm -rf .build .aws-sam

@@ -91,7 +91,7 @@ func (c Catalogue) Granted(policies []Policy) ([]string, error) {
 					Action actions `yaml:"Action"`
 				}
 				if err := args.Decode(&st); err != nil {
-					return nil, fmt.Errorf("Statement: %w", err)
+					return nil, fmt.Errorf("policy statement: %w", err)
 				}
 				for _, s := range st {
 					if s.Effect == "Allow" {
