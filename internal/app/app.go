@@ -17,6 +17,7 @@ import (
 	adminpage "github.com/qbosync/qbosync/internal/admin"
 	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/config"
+	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/operator"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/queue"
@@ -42,6 +43,10 @@ type Deps struct {
 	Sealer *seal.Sealer
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Metrics receives CloudWatch EMF lines (sync outcomes, latency,
+	// QuickBooks requests); nil emits none. FunctionName dimensions them.
+	Metrics      *metrics.Writer
+	FunctionName string
 }
 
 // HTTPHandler is an API Gateway HTTP API (payload v2) handler.
@@ -127,8 +132,12 @@ func (d Deps) connector() *qboauth.Connector {
 // accountingClient carries Accounting API calls: every function's calls
 // to a company share its request budget.
 func (d Deps) accountingClient() *http.Client {
+	var base http.RoundTripper = d.HTTPClient.Transport
+	if d.Metrics != nil {
+		base = countedTransport{base: base, m: d.Metrics, function: d.FunctionName}
+	}
 	return &http.Client{Timeout: d.HTTPClient.Timeout, Transport: &throttle.Transport{
-		Base: d.HTTPClient.Transport, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}}
+		Base: base, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}}
 }
 
 func (d Deps) readiness() *readiness.Checker {
@@ -151,8 +160,12 @@ func OAuth(d Deps) HTTPHandler {
 
 // Engine builds the sync engine.
 func Engine(d Deps) *syncer.Engine {
+	var st syncer.Store = d.store()
+	if d.Metrics != nil {
+		st = &observedStore{Store: d.store(), m: d.Metrics, now: d.now(), received: map[snapshotKey]time.Time{}}
+	}
 	return syncer.New(syncer.Config{
-		Store: d.store(), Tokens: d.connector(), Queue: d.publisher(),
+		Store: st, Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: d.accountingClient(), Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff,
 	})

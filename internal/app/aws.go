@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/qbosync/qbosync/internal/config"
+	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/seal"
 )
 
@@ -53,6 +54,7 @@ func FromAWS(ctx context.Context, need ...string) (Deps, error) {
 	d := Deps{
 		DynamoDB: dynamodb.NewFromConfig(awsCfg), SQS: sqs.NewFromConfig(awsCfg), Config: cfg,
 		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: log, Now: time.Now,
+		Metrics: metrics.New(os.Stdout, nil), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 	}
 	if cfg.TokenKeyID != "" && cfg.SealLocalKey == "" {
 		// One Sealer per cold start: its data keys are cached for the

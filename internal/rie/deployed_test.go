@@ -25,6 +25,7 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/iam"
 	"github.com/qbosync/qbosync/internal/localaws"
+	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/rie"
 	"github.com/qbosync/qbosync/internal/seal"
@@ -121,6 +122,9 @@ func TestBootstrapsUnderLambdaEmulator(t *testing.T) {
 	if !strings.Contains(string(text), `"synced"`) || !strings.Contains(string(text), `"`+qboID+`"`) {
 		t.Errorf("admin API entity = %s, want status synced and QuickBooks id %s", text, qboID)
 	}
+
+	// The sync's metrics, as CloudWatch reads them from its log.
+	checkMetrics(t, d.functions["SyncCustomerFunction"])
 
 	// The hourly scheduler, and every other sync function's cold start.
 	if err := d.functions["SchedulerFunction"].Invoke(ctx, events.EventBridgeEvent{
@@ -264,4 +268,45 @@ func lambdaEnv(env map[string]string, id string, timeout int, endpoint string) m
 		out[k] = v
 	}
 	return out
+}
+
+// checkMetrics reads the sync function's Embedded Metric Format lines: one
+// customer synced, with its webhook → QuickBooks latency, and the
+// Accounting API requests it took.
+func checkMetrics(t *testing.T, f *rie.Function) {
+	t.Helper()
+	data, err := metrics.Parse(strings.NewReader(f.Output()))
+	if err != nil {
+		t.Fatalf("EMF lines of %s: %v", f.Name, err)
+	}
+	sum := map[string]float64{}
+	for _, d := range data {
+		if d.Namespace != metrics.Namespace {
+			t.Errorf("metric %s in namespace %s, want %s", d.Name, d.Namespace, metrics.Namespace)
+		}
+		switch d.Name {
+		case metrics.EntitiesSynced, metrics.SyncLatency:
+			if d.Dimensions["Kind"] != "customer" {
+				t.Errorf("%s dimensioned %v, want Kind customer", d.Name, d.Dimensions)
+			}
+		case metrics.QBORequests:
+			if d.Dimensions["FunctionName"] != f.Name {
+				t.Errorf("%s dimensioned %v, want FunctionName %s", d.Name, d.Dimensions, f.Name)
+			}
+		}
+		sum[d.Name] += d.Value
+	}
+	if sum[metrics.EntitiesSynced] != 1 {
+		t.Errorf("EntitiesSynced = %v, want 1", sum[metrics.EntitiesSynced])
+	}
+	if sum[metrics.SyncLatency] <= 0 || sum[metrics.SyncLatency] > 60_000 {
+		t.Errorf("%s = %v ms, want the seconds between webhook and QuickBooks", metrics.SyncLatency, sum[metrics.SyncLatency])
+	}
+	if sum[metrics.QBORequests] < 1 {
+		t.Errorf("QBORequests = %v, want the create and the lookups before it", sum[metrics.QBORequests])
+	}
+	if sum[metrics.Warnings] != 0 || sum[metrics.Deferred] != 0 {
+		t.Errorf("warnings %v deferred %v, want none", sum[metrics.Warnings], sum[metrics.Deferred])
+	}
+	t.Logf("%s metrics: %v", f.Name, sum)
 }
