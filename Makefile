@@ -2,7 +2,8 @@
 #
 #   make test     vet + the whole suite on DynamoDB Local and the SQS emulator
 #                 (PKGS=./internal/store/... for part of it)
-#   make dev      the local stack with a demo tenant (infra/devstack)
+#   make dev      the local stack with a demo tenant (infra/devstack);
+#                 RUNTIME=rie runs the functions' bootstraps under aws-lambda-rie
 #   make build    every Lambda bootstrap (linux/arm64) into .build/<LogicalId>/
 #   make lint     gofmt, go vet, a tidy go.mod, cfn-lint template.yaml, staticcheck
 #
@@ -80,8 +81,11 @@ test: deps
 	@[ ! -f .artifacts/rie-report.txt ] || cat .artifacts/rie-report.txt
 	@[ ! -d .artifacts/screenshots ] || echo "admin page screenshots: $(CURDIR)/.artifacts/screenshots"
 
+# RUNTIME=rie runs every function's bootstrap under aws-lambda-rie instead
+# of the handlers in process.
+RUNTIME ?=
 dev: deps
-	$(GO) run ./infra/devstack
+	$(GO) run ./infra/devstack -runtime=$(RUNTIME)
 
 # Runs each fuzz target of each package in FUZZ_PKGS for FUZZTIME
 # (go test -fuzz accepts only one target per run).

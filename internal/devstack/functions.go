@@ -179,8 +179,7 @@ func queueARN(ctx context.Context, sq *sqs.Client, url string) (string, error) {
 // scheduled wraps the scheduler handler so it is invoked as Lambda invokes
 // it for an EventBridge rule: a scheduled event, a Lambda context and the
 // function's timeout.
-func scheduled(f localaws.Function, d app.Deps, prefix string) func(context.Context) error {
-	h := app.Scheduler(d)
+func scheduled(f localaws.Function, h func(context.Context, events.EventBridgeEvent) error, prefix string) func(context.Context) error {
 	rule := "arn:aws:events:" + region + ":" + accountID + ":rule/" + prefix + "-" + f.LogicalID + "Hourly"
 	return func(ctx context.Context) (err error) {
 		ev, err := viaJSON(events.EventBridgeEvent{

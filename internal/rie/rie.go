@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync"
@@ -41,6 +42,10 @@ type Function struct {
 	cmd    *exec.Cmd
 	out    *syncBuffer
 	exited chan struct{}
+	// busy serialises invokes: the emulator is one execution environment,
+	// which like Lambda's takes one invocation at a time (it crashes on a
+	// second). Lambda's concurrency is more environments.
+	busy sync.Mutex
 }
 
 // Start runs bootstrap under the emulator at rie on a free loopback port,
@@ -62,18 +67,31 @@ func Start(ctx context.Context, rie, name, bootstrap string, env map[string]stri
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort), "--log-level", "error", bootstrap)
 	cmd.Dir = filepath.Dir(bootstrap)
 	cmd.Env = environ(env)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stop the bootstrap with the emulator
+	ownGroup(cmd)
 	out := &syncBuffer{}
 	w := io.Writer(out)
 	if logTo != nil {
 		w = io.MultiWriter(out, logTo)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
+	f := &Function{Name: name, URL: "http://" + addr, Bootstrap: bootstrap, cmd: cmd, out: out, exited: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		// The parent-death signal follows the OS thread that started the
+		// emulator, so that thread stays ours until the emulator is reaped.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait()
+		close(f.exited)
+	}()
+	if err := <-started; err != nil {
 		return nil, fmt.Errorf("start %s under %s: %w", name, rie, err)
 	}
-	f := &Function{Name: name, URL: "http://" + addr, Bootstrap: bootstrap, cmd: cmd, out: out, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(f.exited) }()
 	if err := f.waitListening(ctx, addr); err != nil {
 		f.Close()
 		return nil, err
@@ -125,6 +143,8 @@ func (e *InvokeError) Error() string {
 // Invoke sends event as Lambda's Invoke API does and decodes the result
 // into out (nil: ignored). A function error is an *InvokeError.
 func (f *Function) Invoke(ctx context.Context, event, out any) error {
+	f.busy.Lock()
+	defer f.busy.Unlock()
 	body, err := json.Marshal(event)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", f.Name, err)
