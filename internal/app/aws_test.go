@@ -79,7 +79,7 @@ func TestColdStartNamesDeniedParameter(t *testing.T) {
 	defer srv.Close()
 	functionEnv(t, srv.URL)
 
-	_, err := FromAWS(context.Background(), config.Sync...)
+	_, err := FromAWS(context.Background(), config.Scheduler...)
 	if err == nil {
 		t.Fatal("cold start succeeded without the client secret")
 	}
