@@ -3,9 +3,10 @@
 #   make test     vet + the whole suite on DynamoDB Local and the SQS emulator
 #                 (PKGS=./internal/store/... for part of it)
 #   make dev      the local stack with a demo tenant (infra/devstack);
-#                 DEV_FLAGS=-headless for scripts and CI; writes .dev/stack.json
+#                 DEV_FLAGS=-headless for scripts and CI; writes .dev/stack.json;
+#                 RUNTIME=rie runs the functions' bootstraps under aws-lambda-rie
 #   make build    every Lambda bootstrap (linux/arm64) into .build/<LogicalId>/
-#   make lint     gofmt and go vet
+#   make lint     gofmt, go vet, a tidy go.mod, cfn-lint template.yaml, staticcheck
 #
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 
@@ -79,11 +80,15 @@ test: deps
 	@echo "go vet $(PKGS)"
 	@$(GO) vet $(PKGS)
 	@$(STACK) run -- $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	@[ ! -f .artifacts/rie-report.txt ] || cat .artifacts/rie-report.txt
 	@[ ! -d .artifacts/screenshots ] || echo "admin page screenshots: $(CURDIR)/.artifacts/screenshots"
 
 # DEV_FLAGS: flags of infra/devstack, e.g. -headless, -dynamodb-port 8000.
+# RUNTIME=rie runs every function's bootstrap under aws-lambda-rie instead
+# of the handlers in process.
+RUNTIME ?=
 dev: deps
-	$(GO) run ./infra/devstack $(DEV_FLAGS)
+	$(GO) run ./infra/devstack -runtime=$(RUNTIME) $(DEV_FLAGS)
 
 # Runs each fuzz target of each package in FUZZ_PKGS for FUZZTIME
 # (go test -fuzz accepts only one target per run).
@@ -98,10 +103,20 @@ fuzz:
 qbosim:
 	$(GO) run ./infra/qbosim -addr 127.0.0.1:8090
 
+# gofmt, vet and a tidy go.mod must pass; cfn-lint (pip install cfn-lint)
+# and staticcheck (pinned, through the module proxy) run where they can
+# and say so where they cannot.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@unformatted=$$(gofmt -l $(GO_FILES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
+	@if command -v cfn-lint >/dev/null; then echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
+	else echo "cfn-lint not installed (pip install cfn-lint): template.yaml not linted"; fi
+	@if $(GO) run $(STATICCHECK) -version >/dev/null 2>&1; then echo "staticcheck ./..."; $(GO) run $(STATICCHECK) ./...; \
+	else echo "staticcheck ($(STATICCHECK)) unavailable: not run"; fi
 
 clean:
 	rm -rf .build .aws-sam

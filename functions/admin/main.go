@@ -7,10 +7,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/qbosync/qbosync/internal/app"
+	"github.com/qbosync/qbosync/internal/config"
 )
 
 func main() {
-	deps, err := app.FromAWS(context.Background(), "table", "queues", "qbo")
+	deps, err := app.FromAWS(context.Background(), config.Admin...)
 	if err != nil {
 		app.Exit("admin cold start", err)
 	}

@@ -9,10 +9,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/qbosync/qbosync/internal/app"
+	"github.com/qbosync/qbosync/internal/config"
 )
 
 func main() {
-	deps, err := app.FromAWS(context.Background(), "table", "queues", "qbo")
+	deps, err := app.FromAWS(context.Background(), config.OAuth...)
 	if err != nil {
 		app.Exit("oauth cold start", err)
 	}

@@ -8,10 +8,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/qbosync/qbosync/internal/app"
+	"github.com/qbosync/qbosync/internal/config"
 )
 
 func main() {
-	deps, err := app.FromAWS(context.Background(), "table", "queues", "qbo", "sync")
+	deps, err := app.FromAWS(context.Background(), config.Sync...)
 	if err != nil {
 		app.Exit("sync cold start", err)
 	}

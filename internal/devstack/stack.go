@@ -26,6 +26,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/app"
 	"github.com/qbosync/qbosync/internal/auth"
+	"github.com/qbosync/qbosync/internal/config"
 	"github.com/qbosync/qbosync/internal/localaws"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
@@ -69,6 +70,9 @@ type Options struct {
 	EmulatorLog io.Writer
 	// Progress receives one line per start-up step; nil discards.
 	Progress io.Writer
+	// Runtime is RuntimeInProcess (the handlers in this process) or
+	// RuntimeRIE (each function's bootstrap under aws-lambda-rie).
+	Runtime string
 }
 
 // Stack is a running local stack. Its methods are safe for concurrent use.
@@ -89,6 +93,7 @@ type Stack struct {
 	scheduler func(context.Context) error
 	sources   []*eventSource
 	activity  *activity
+	rie       *rieRuntime // the functions' bootstraps, with RuntimeRIE
 	// tokens issues the admin and operator JWTs the functions accept.
 	tokens *auth.Local
 
@@ -210,6 +215,15 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	}
 	s.store = store.New(s.ddb, s.resources.Table, nil).WithSealer(sealer)
 	base := s.baseDeps(awsCfg)
+	switch s.opts.Runtime {
+	case RuntimeInProcess:
+	case RuntimeRIE:
+		if s.rie, err = s.startRIE(ctx, tmpl, fns, env); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown runtime %q: want %q or %q", s.opts.Runtime, RuntimeInProcess, RuntimeRIE)
+	}
 	pollSQS := localaws.SQSClient(counted(awsCfg, func(op string) { s.counts.add(pollCounts, op) }), s.emu)
 	var rs []Route
 	for _, id := range ids {
@@ -223,15 +237,17 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		if d.Sealer, err = app.LocalSealer(d.Config.SealLocalKey); err != nil {
 			return fmt.Errorf("function %s: %w", id, err)
 		}
-		if id == ids[0] { // every function shares the Globals environment
+		if id == ids[0] { // what tests build handlers from: every setting but a kind
 			s.deps = d
-			s.deps.Config.SyncKind = ""
+			if s.deps.Config, err = config.FromEnv(env.overlay(s.resources.Env(f)),
+				"table", "queues", "seal", "qbo", "state"); err != nil {
+				return fmt.Errorf("function %s: %w", id, err)
+			}
 		}
 		fr, err := routes(f, d)
 		if err != nil {
 			return err
 		}
-		rs = append(rs, fr...)
 		srcs, err := eventSources(ctx, f, d, s.resources, s.sqs)
 		if err != nil {
 			return err
@@ -239,9 +255,22 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		for _, src := range srcs {
 			src.sqs, src.log, src.activity = pollSQS, s.opts.Log, s.activity
 		}
+		if s.rie != nil { // the same events, to the bootstraps
+			for i := range fr {
+				fr[i].Handler = s.rie.http(id)
+			}
+			for _, src := range srcs {
+				src.handler = s.rie.sqs(id)
+			}
+		}
+		rs = append(rs, fr...)
 		s.sources = append(s.sources, srcs...)
 		if id == schedulerFunction {
-			s.scheduler = scheduled(f, d, s.prefix)
+			h := app.Scheduler(d)
+			if s.rie != nil {
+				h = s.rie.scheduler(id)
+			}
+			s.scheduler = scheduled(f, h, s.prefix)
 		}
 	}
 	if s.scheduler == nil {
@@ -332,6 +361,9 @@ func (s *Stack) Close() {
 			s.stopPolling()
 			s.polling.Wait()
 			waitOrCancel(ctx, &s.invoking, s.stopInvoking)
+		}
+		if s.rie != nil {
+			s.rie.close()
 		}
 		if s.sim != nil {
 			s.sim.close(ctx)

@@ -149,14 +149,14 @@ func TestTemplateRoutes(t *testing.T) {
 // function asks internal/config for.
 func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 	needs := map[string][]string{
-		"WebhookFunction":   {"table", "queues"},
-		"OAuthFunction":     {"table", "queues", "qbo"},
-		"SchedulerFunction": {"table", "queues", "qbo"},
-		"AdminFunction":     {"table", "queues", "qbo"},
-		"ResumeFunction":    {"queues", "defer"},
+		"WebhookFunction":   config.Webhook,
+		"OAuthFunction":     config.OAuth,
+		"SchedulerFunction": config.Scheduler,
+		"AdminFunction":     config.Admin,
+		"ResumeFunction":    config.Resume,
 	}
 	for _, id := range syncFunctions() {
-		needs[id] = []string{"table", "queues", "qbo", "sync"}
+		needs[id] = config.Sync
 	}
 	fns := repoFunctions(t)
 	for id, need := range needs {

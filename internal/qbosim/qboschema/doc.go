@@ -9,4 +9,4 @@
 // such as ReferenceType is the "value" key beside its attributes.
 package qboschema
 
-//go:generate go run ./gen -xsd ../../../../shared/spec/qbo/php-sdk-xsd -out zz_generated.go
+//go:generate go run ./gen -xsd ../../qbo/testdata/xsd -out zz_generated.go

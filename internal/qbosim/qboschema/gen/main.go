@@ -21,7 +21,7 @@ func main() {
 func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("xsd", "../../../../shared/spec/qbo/php-sdk-xsd", "directory of Intuit's XSD files")
+	dir := fs.String("xsd", "../../qbo/testdata/xsd", "directory of Intuit's XSD files")
 	out := fs.String("out", "zz_generated.go", "Go file to write")
 	if err := fs.Parse(args); err != nil {
 		return err

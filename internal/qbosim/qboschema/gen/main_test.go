@@ -15,7 +15,7 @@ import (
 func TestCheckedInTableIsCurrent(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "zz_generated.go")
 	var stderr bytes.Buffer
-	if err := run([]string{"-xsd", "../../../../../shared/spec/qbo/php-sdk-xsd", "-out", out}, &stderr); err != nil {
+	if err := run([]string{"-xsd", "../../../qbo/testdata/xsd", "-out", out}, &stderr); err != nil {
 		t.Fatalf("generate: %v %s", err, stderr.String())
 	}
 	got, err := os.ReadFile(out)
