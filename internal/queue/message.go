@@ -26,6 +26,9 @@ type Message struct {
 	// Attempt counts the deferrals of this sync for a transient failure;
 	// it sets the back-off and when the entity shows the failure.
 	Attempt int `json:"attempt,omitempty"`
+	// Waits counts the times the company's request schedule turned this
+	// sync away; it only spreads the returns.
+	Waits int `json:"waits,omitempty"`
 	// NotBefore (Unix seconds) is when a deferred message is due; the
 	// defer queue delays at most 15 minutes, so a longer wait is deferred
 	// again.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type decision struct {
 	// warning is shown on the entity; for a wait it says that the sync is
 	// retried automatically.
 	warning *store.Warning
+	// scheduled: the wait is the company's budget or rest, not a failure;
+	// it does not count as an attempt.
+	scheduled bool
 }
 
 // Back-off of transient failures: attempt n waits backoffBase·2ⁿ⁻¹, at
@@ -57,6 +61,13 @@ const (
 	// its result is read on the next try.
 	conflictPause = time.Second
 )
+
+// spread is a random extra wait for a sync the company's schedule turned
+// away the n-th time: up to 2ⁿ seconds, at most 30.
+func spread(n int) time.Duration {
+	window := time.Duration(min(1<<min(n, 5), 30)) * time.Second
+	return rand.N(window)
+}
 
 // backoff is the wait before attempt n (1-based) is retried.
 func backoff(n int) time.Duration {
@@ -79,11 +90,11 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 	switch {
 	case errors.As(err, &te):
 		// Scheduling, not failure: the company's budget or rest decides.
-		return decision{action: wait, until: te.Until}
+		return decision{action: wait, until: te.Until, scheduled: true}
 	case errors.As(err, &pe):
 		return decision{action: warn, warning: &store.Warning{Message: pe.Reason}}
 	case errors.As(err, &qe) && qe.Throttled():
-		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests}
+		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests, scheduled: true}
 	case errors.As(err, &qe) && (qe.Stale() || overApplied(qe)):
 		// Another change is in flight on the same document (a SyncToken
 		// race, or billing freeing a balance through another entity that
@@ -162,9 +173,19 @@ func (e *Engine) failed(ctx context.Context, st store.EntityState, m queue.Messa
 				return serr
 			}
 		}
-		m.Attempt++
-		log.InfoContext(ctx, "sync deferred", "until", d.until.UTC().Format(time.RFC3339), "attempt", m.Attempt, "reason", err.Error())
-		if derr := e.cfg.Queue.Defer(ctx, m, d.until); derr != nil {
+		until := d.until
+		if d.scheduled {
+			// Everything the company's budget turned away would come back
+			// at the same instant: spread the returns, wider the more
+			// often this sync was turned away.
+			m.Waits++
+			until = until.Add(spread(m.Waits))
+		} else {
+			m.Attempt++
+		}
+		log.InfoContext(ctx, "sync deferred", "until", until.UTC().Format(time.RFC3339), "attempt", m.Attempt,
+			"waits", m.Waits, "reason", err.Error())
+		if derr := e.cfg.Queue.Defer(ctx, m, until); derr != nil {
 			return fmt.Errorf("sync %s/%s: %w (and could not defer: %v)", st.Kind, st.ID, err, derr)
 		}
 		return nil

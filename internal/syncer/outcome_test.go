@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,36 +23,43 @@ func fault(status int, code, msg, detail string) *qbo.Error {
 // infrastructure failing goes back to the queue (and could ever reach a
 // dead-letter queue); what clears by itself waits; what needs an admin is
 // shown with QuickBooks' words.
+var (
+	classifyNow  = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	classifyRest = time.Minute
+	netErr       = &qbo.Error{Op: "create Invoice", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+)
+
+type classifyCase struct {
+	name    string
+	err     error
+	attempt int
+	action  action
+	until   time.Duration // from now; 0: not a wait
+	rest    bool
+	shown   string // part of the entity's warning; "" none
+}
+
+var classifyCases = []classifyCase{
+	{"over the company's budget", &throttle.Error{Realm: "1", Until: classifyNow.Add(7 * time.Second)}, 1, wait, 7 * time.Second, false, ""},
+	{"admission refused, wrapped by the client", &qbo.Error{Op: "query", Err: &throttle.Error{Realm: "1", Until: classifyNow.Add(time.Second)}}, 9, wait, time.Second, false, ""},
+	{"429", fault(429, "3001", "ThrottleExceeded", ""), 1, wait, classifyRest, false, ""},
+	{"3001 with 403", fault(403, "3001", "ThrottleExceeded", "Request rate exceeded"), 1, wait, classifyRest, true, ""},
+	{"503 first time", fault(503, "", "Service Unavailable", ""), 1, wait, 2 * time.Second, false, ""},
+	{"503 third time", fault(503, "", "Service Unavailable", ""), 3, wait, 8 * time.Second, false, "tried 3 times, retried automatically at 09:00:08 UTC"},
+	{"network, long outage", netErr, 20, wait, 5 * time.Minute, false, "retried automatically"},
+	{"token refused twice", fault(401, "3200", "AuthenticationFailed", ""), 1, wait, 2 * time.Second, false, ""},
+	{"stale SyncToken", fault(400, "5010", "Stale Object Error", "You and stale are working on the same object"), 2, wait, 4 * time.Second, false, "Stale Object Error"},
+	{"over-applied", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 1, wait, 2 * time.Second, false, "business validation"},
+	{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
+	{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
+	{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
+	{"link written concurrently", fmt.Errorf("save link: %w", store.ErrConflict), 1, wait, time.Second, false, ""},
+	{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
+}
+
 func TestClassify(t *testing.T) {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	rest := time.Minute
-	netErr := &qbo.Error{Op: "create Invoice", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
-	cases := []struct {
-		name    string
-		err     error
-		attempt int
-		action  action
-		until   time.Duration // from now; 0: not a wait
-		rest    bool
-		shown   string // part of the entity's warning; "" none
-	}{
-		{"over the company's budget", &throttle.Error{Realm: "1", Until: now.Add(7 * time.Second)}, 1, wait, 7 * time.Second, false, ""},
-		{"admission refused, wrapped by the client", &qbo.Error{Op: "query", Err: &throttle.Error{Realm: "1", Until: now.Add(time.Second)}}, 9, wait, time.Second, false, ""},
-		{"429", fault(429, "3001", "ThrottleExceeded", ""), 1, wait, rest, false, ""},
-		{"3001 with 403", fault(403, "3001", "ThrottleExceeded", "Request rate exceeded"), 1, wait, rest, true, ""},
-		{"503 first time", fault(503, "", "Service Unavailable", ""), 1, wait, 2 * time.Second, false, ""},
-		{"503 third time", fault(503, "", "Service Unavailable", ""), 3, wait, 8 * time.Second, false, "tried 3 times, retried automatically at 09:00:08 UTC"},
-		{"network, long outage", netErr, 20, wait, 5 * time.Minute, false, "retried automatically"},
-		{"token refused twice", fault(401, "3200", "AuthenticationFailed", ""), 1, wait, 2 * time.Second, false, ""},
-		{"stale SyncToken", fault(400, "5010", "Stale Object Error", "You and stale are working on the same object"), 2, wait, 4 * time.Second, false, "Stale Object Error"},
-		{"over-applied", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 1, wait, 2 * time.Second, false, "business validation"},
-		{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
-		{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
-		{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
-		{"link written concurrently", fmt.Errorf("save link: %w", store.ErrConflict), 1, wait, time.Second, false, ""},
-		{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
-	}
-	for _, c := range cases {
+	now, rest := classifyNow, classifyRest
+	for _, c := range classifyCases {
 		t.Run(c.name, func(t *testing.T) {
 			d := classify(c.err, c.attempt, now, rest)
 			if d.action != c.action {
@@ -81,5 +89,37 @@ func TestBackoffDoublesToFiveMinutes(t *testing.T) {
 		if got := backoff(i + 1); got != w*time.Second {
 			t.Errorf("attempt %d waits %v, want %v", i+1, got, w*time.Second)
 		}
+	}
+}
+
+// docs/mapping.md's retry table has one row per case above, saying the
+// same action, so the documentation cannot drift from the code.
+func TestRetryTableMatchesClassify(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/mapping.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(doc), "## Retries")
+	rows := map[string]string{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || strings.HasPrefix(strings.TrimSpace(cells[1]), "-") || strings.TrimSpace(cells[1]) == "case" {
+			continue
+		}
+		rows[strings.TrimSpace(cells[1])] = strings.TrimSpace(cells[2])
+	}
+	for _, c := range classifyCases {
+		what, ok := rows[c.name]
+		if !ok {
+			t.Errorf("docs/mapping.md has no retry row %q", c.name)
+			continue
+		}
+		if !strings.HasPrefix(what, c.action.String()) {
+			t.Errorf("docs/mapping.md says %q for %q, the code does %s", what, c.name, c.action)
+		}
+		delete(rows, c.name)
+	}
+	for name := range rows {
+		t.Errorf("docs/mapping.md's retry row %q is no case of the classification", name)
 	}
 }
