@@ -72,7 +72,7 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		if m[3] != "" {
 			key.ID += "#application"
 		}
-		if err := r.rewriteNow(ctx, key, m[2]); err != nil {
+		if err := r.rewriteNow(ctx, key, m[2], p.ID, p.SyncToken); err != nil {
 			return err
 		}
 	}
@@ -82,13 +82,18 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 // rewriteNow makes entity id's QBO object hold billing's payload again
 // (automation changed it): its link forgets the last hash and the entity is
 // synced at once. At once, not queued: a queued rewrite could sit behind a
-// payment of the same customer that cannot apply until it is done.
-func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id string) error {
+// payment of the same customer that cannot apply until it is done. The
+// object was just read (qboID at syncToken): the link takes that token, so
+// the rewrite is not refused as stale and read again.
+func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id, qboID, syncToken string) error {
 	l, err := r.linkOf(ctx, key)
 	if err != nil || !l.Linked() {
 		return err
 	}
 	l.SentHash = ""
+	if l.QBOID == qboID {
+		l.SyncToken = syncToken
+	}
 	if _, err := r.putLink(ctx, l); err != nil {
 		return err
 	}
