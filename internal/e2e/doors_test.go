@@ -133,3 +133,88 @@ func TestCompanyBelongsToOneTenant(t *testing.T) {
 		t.Errorf("acme after globex's attempt: %s %s", c.RealmID, c.Status)
 	}
 }
+
+// linkOf reads the QBO id an entity of tenant is linked to.
+func linkOf(t testing.TB, s *devstack.Stack, tenant string, kind billing.Kind, id string) string {
+	t.Helper()
+	l, err := s.Store().Link(context.Background(), tenant, kind, id)
+	if err != nil {
+		t.Fatalf("link of %s %s/%s: %v", tenant, kind, id, err)
+	}
+	return l.QBOID
+}
+
+// TestSharedCompanyNeverCrossesTenants: two tenants an operator allowed to
+// share one company use the same billing ids, names and invoice number.
+// Lost create responses make the sync look objects up by marker; neither
+// tenant latches onto, or rewrites, the other's customer or invoice.
+func TestSharedCompanyNeverCrossesTenants(t *testing.T) {
+	s := fastStack(t)
+	acme := newTenant(t, s, "acme")
+	ctx := context.Background()
+	if err := s.Store().AllowRealmSharing(ctx, acme.realm, "globex"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTenant(ctx, "globex", "whsec_globex"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConnectCompany(ctx, "globex", acme.realm, false); err != nil {
+		t.Fatalf("globex connecting the shared company: %v", err)
+	}
+	globex := &tenantEnv{t: t, stack: s, tenant: "globex", secret: []byte("whsec_globex"), realm: acme.realm}
+
+	acme.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Shared Buyer", "buyer@example.com"))
+	acme.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_2", 1, "cus_1", "S-2", "posted", line{id: "l1", qty: "1", unit: 500}))
+	acme.drain()
+
+	acme.fault(map[string]any{"entity": "Customer", "operation": "create", "drop_response": true})
+	acme.fault(map[string]any{"entity": "Invoice", "operation": "create", "drop_response": true})
+	globex.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Shared Buyer", "buyer@example.com"))
+	globex.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_2", 1, "cus_1", "S-2", "posted", line{id: "l1", qty: "1", unit: 700}))
+	globex.drain()
+	globex.mustPost(http.StatusAccepted, "invoice.updated", invoice("inv_2", 2, "cus_1", "S-2", "posted", line{id: "l1", qty: "1", unit: 900}))
+	globex.drain()
+
+	for _, k := range []billing.Kind{billing.KindCustomer, billing.KindInvoice} {
+		id := map[billing.Kind]string{billing.KindCustomer: "cus_1", billing.KindInvoice: "inv_2"}[k]
+		if st := acme.status(k, id); st != "synced" {
+			t.Errorf("acme %s/%s: %s, want synced", k, id, st)
+		}
+		if a, g := linkOf(t, s, "acme", k, id), linkOf(t, s, "globex", k, id); a == "" || a == g {
+			t.Errorf("%s %s: acme linked to %q, globex to %q: globex latched acme's object", k, id, a, g)
+		}
+	}
+	if st := globex.status(billing.KindCustomer, "cus_1"); st != "synced" {
+		t.Errorf("globex cus_1: %s, want synced", st)
+	}
+	// The company already has number S-2 (acme's): QuickBooks refuses a
+	// second one, and globex sees why.
+	if st := globex.status(billing.KindInvoice, "inv_2"); st != "synced" && !strings.Contains(st, "6140") {
+		t.Errorf("globex inv_2: %s, want synced to its own invoice or QuickBooks' duplicate-number warning", st)
+	}
+	inv := acme.objects("Invoice", "select * from Invoice where Id = '"+linkOf(t, s, "acme", billing.KindInvoice, "inv_2")+"'")
+	if len(inv) != 1 || str(inv[0]["TotalAmt"]) != "5.00" {
+		t.Errorf("acme's invoice in QuickBooks: %v, want its own 5.00", inv)
+	}
+}
+
+// TestSameNameAndEmailCustomersStayApart: two billing customers with the
+// same name and e-mail get two QBO customers; deleting one leaves the
+// other's QBO customer active.
+func TestSameNameAndEmailCustomersStayApart(t *testing.T) {
+	e := newTenant(t, newStack(t, devstack.Options{}), "twins")
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Twin Traders", "ap@twins.example"))
+	e.drain()
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_2", 1, "Twin Traders", "ap@twins.example"))
+	e.drain()
+	one, two := linkOf(t, e.stack, "twins", billing.KindCustomer, "cus_1"), linkOf(t, e.stack, "twins", billing.KindCustomer, "cus_2")
+	if one == "" || one == two {
+		t.Fatalf("cus_1 → %q, cus_2 → %q: two billing customers merged into one QBO customer", one, two)
+	}
+	e.mustPost(http.StatusAccepted, "customer.deleted", customer("cus_1", 2, "Twin Traders", "ap@twins.example"))
+	e.drain()
+	got := e.objects("Customer", "select * from Customer where Id = '"+two+"'")
+	if len(got) != 1 || got[0]["Active"] != true {
+		t.Errorf("cus_2's QBO customer after cus_1 was deleted: %v, want active", got)
+	}
+}
