@@ -13,11 +13,11 @@ import (
 
 // mapCustomer maps a billing customer to a QBO Customer. parentID is the
 // QBO id of its parent customer, if any.
-func mapCustomer(c *billing.Customer, parentID string) qbo.Customer {
+func mapCustomer(tenant string, c *billing.Customer, parentID string) qbo.Customer {
 	out := qbo.Customer{
 		DisplayName: qboName(c.DisplayName),
 		CompanyName: c.CompanyName,
-		Notes:       marker(billing.KindCustomer, c.ID),
+		Notes:       marker(tenant, billing.KindCustomer, c.ID),
 		Active:      qbo.Bool(true),
 	}
 	if c.Email != "" {
@@ -43,7 +43,7 @@ func disambiguated(c *billing.Customer) string {
 }
 
 func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link, error) {
-	payload := mapCustomer(c, r.qboID(billing.KindCustomer, c.ParentID))
+	payload := mapCustomer(r.st.Tenant, c, r.qboID(billing.KindCustomer, c.ParentID))
 	if r.st.Action == "deleted" {
 		// A customer is never deleted in QBO, only made inactive.
 		payload.Active = qbo.Bool(false)
@@ -74,8 +74,13 @@ func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Cus
 	return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
 }
 
-// findCustomer looks for the QBO customer of c by name, active or not.
+// findCustomer looks for the QBO customer of c by name, active or not:
+// the one carrying c's marker, or one with c's e-mail that mirrors no
+// other billing customer. A customer carrying another billing customer's
+// (or tenant's) marker is never latched: two billing customers never
+// share one QBO customer.
 func (r *run) findCustomer(ctx context.Context, c *billing.Customer) (qbo.Customer, bool, error) {
+	own := mark{tenant: r.st.Tenant, kind: billing.KindCustomer, id: c.ID}
 	for _, name := range []string{qboName(c.DisplayName), disambiguated(c)} {
 		stmt := "select * from Customer where DisplayName = " + qbo.Quote(name) + " and Active in (true, false)"
 		found, err := qbo.Query[qbo.Customer](ctx, r.qbo, r.conn.RealmID, stmt)
@@ -83,8 +88,11 @@ func (r *run) findCustomer(ctx context.Context, c *billing.Customer) (qbo.Custom
 			return qbo.Customer{}, false, err
 		}
 		for _, f := range found {
-			if strings.Contains(f.Notes, marker(billing.KindCustomer, c.ID)) {
+			if carries(f.Notes, own) {
 				return f, true, nil
+			}
+			if foreign(f.Notes, own) {
+				continue
 			}
 			if c.Email != "" && f.PrimaryEmailAddr != nil && strings.EqualFold(f.PrimaryEmailAddr.Address, c.Email) {
 				return f, true, nil
