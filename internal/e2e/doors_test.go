@@ -218,3 +218,23 @@ func TestSameNameAndEmailCustomersStayApart(t *testing.T) {
 		t.Errorf("cus_2's QBO customer after cus_1 was deleted: %v, want active", got)
 	}
 }
+
+// TestLatchRefusesQBOCustomerOfAnotherBillingCustomer: Connect customer
+// cannot latch a billing customer onto the QBO customer another billing
+// customer already mirrors.
+func TestLatchRefusesQBOCustomerOfAnotherBillingCustomer(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	e := newTenant(t, s, "acme")
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "First Ltd", "ap@first.example"))
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_2", 1, "Second Ltd", "ap@second.example"))
+	e.drain()
+	first := linkOf(t, s, "acme", billing.KindCustomer, "cus_1")
+	status, out := callAPI(t, http.MethodPost, s.GatewayURL()+"/api/v1/tenants/acme/customers/cus_2/connect", s.AdminToken("acme"),
+		map[string]any{"mode": "latch", "qbo_customer_id": first})
+	if status != http.StatusConflict || !strings.Contains(str(out["message"]), "cus_1") {
+		t.Fatalf("latching cus_2 onto cus_1's QuickBooks customer: %d %v, want 409 naming cus_1", status, out)
+	}
+	if got := linkOf(t, s, "acme", billing.KindCustomer, "cus_2"); got == first {
+		t.Error("cus_2 was linked to cus_1's QuickBooks customer")
+	}
+}
