@@ -238,3 +238,21 @@ func TestLatchRefusesQBOCustomerOfAnotherBillingCustomer(t *testing.T) {
 		t.Error("cus_2 was linked to cus_1's QuickBooks customer")
 	}
 }
+
+// TestInvalidUTF8BodyIsRefusedAsSuch: a correctly signed body that is not
+// UTF-8 gets 400 saying so, not a signature failure.
+func TestInvalidUTF8BodyIsRefusedAsSuch(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	if err := s.CreateTenant(context.Background(), "acme", "whsec_acme"); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"id":"evt_1","type":"customer.created","occurred_at":"2026-01-01T00:00:00Z","data":{"id":"cus_1","version":1,"display_name":"Caf` +
+		"\xe9" + `","currency":"USD"}}`)
+	status, answer, err := s.PostEvent(context.Background(), "acme", []byte("whsec_acme"), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusBadRequest || !strings.Contains(string(answer), "UTF-8") {
+		t.Fatalf("signed body with invalid UTF-8: %d %s, want 400 naming UTF-8", status, answer)
+	}
+}
