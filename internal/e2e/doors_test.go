@@ -283,3 +283,33 @@ func TestWebhookAnswers503WhenAStoreHangs(t *testing.T) {
 		t.Errorf("cus_1 after the stores answer again: %s", st)
 	}
 }
+
+// TestFirstSyncDefaultsKeepAnAdminsConcurrentChange: an admin saves a
+// setting while the first sync is filling in the company's defaults; both
+// survive.
+func TestFirstSyncDefaultsKeepAnAdminsConcurrentChange(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	e := newTenant(t, s, "acme")
+	// The first sync reads the settings, then waits on the chart of accounts.
+	e.fault(map[string]any{"entity": "Account", "operation": "query", "latency_ms": 3000})
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Acme Corp", "ap@acme.example"))
+	time.Sleep(1500 * time.Millisecond)
+	settings := s.GatewayURL() + "/api/v1/tenants/acme/settings"
+	if status, out := callAPI(t, http.MethodPatch, settings, s.AdminToken("acme"), map[string]any{"sync_from": "2020-01-01"}); status != http.StatusOK {
+		t.Fatalf("PATCH settings: %d %v", status, out)
+	}
+	e.drain()
+	status, out := callAPI(t, http.MethodGet, settings, s.AdminToken("acme"), nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET settings: %d %v", status, out)
+	}
+	if got := field(out, "settings", "sync_from"); got != "2020-01-01" {
+		t.Errorf("sync_from after the first sync = %v, want the admin's 2020-01-01 (settings %v)", got, out["settings"])
+	}
+	if got := field(out, "settings", "revenue_account_id"); got == nil || got == "" {
+		t.Errorf("the first sync's default revenue ledger was lost: settings %v", out["settings"])
+	}
+	if st := e.status(billing.KindCustomer, "cus_1"); st != "synced" {
+		t.Errorf("cus_1: %s", st)
+	}
+}
