@@ -160,8 +160,10 @@ type Tenant struct {
 	// Tenant never fills them in (see Store.WebhookSecrets).
 	WebhookSecrets []string
 	// Secrets describes the active webhook secrets, without their values.
-	Secrets    []SecretInfo
-	Settings   Settings
-	LastSyncAt time.Time
-	CreatedAt  time.Time
+	Secrets  []SecretInfo
+	Settings Settings
+	// SettingsRev is the revision Settings were read at (SaveSettings).
+	SettingsRev int64
+	LastSyncAt  time.Time
+	CreatedAt   time.Time
 }
