@@ -313,3 +313,33 @@ func TestFirstSyncDefaultsKeepAnAdminsConcurrentChange(t *testing.T) {
 		t.Errorf("cus_1: %s", st)
 	}
 }
+
+// TestParentCycleIsWarned: customers that are each other's parent get a
+// warning naming the cycle instead of waiting forever; breaking the cycle
+// in billing syncs both.
+func TestParentCycleIsWarned(t *testing.T) {
+	e := newTenant(t, newStack(t, devstack.Options{}), "acme")
+	withParent := func(id string, version int, parent string) map[string]any {
+		c := customer(id, version, "Customer "+id, id+"@acme.example")
+		if parent != "" {
+			c["parent_id"] = parent
+		}
+		return c
+	}
+	e.mustPost(http.StatusAccepted, "customer.created", withParent("cus_a", 1, "cus_b"))
+	e.drain()
+	e.mustPost(http.StatusAccepted, "customer.created", withParent("cus_b", 1, "cus_a"))
+	e.drain()
+	for _, id := range []string{"cus_a", "cus_b"} {
+		if st := e.status(billing.KindCustomer, id); !strings.HasPrefix(st, "warning") || !strings.Contains(st, "cus_a → cus_b → cus_a") && !strings.Contains(st, "cus_b → cus_a → cus_b") {
+			t.Errorf("%s in a parent cycle: %s, want a warning naming the cycle", id, st)
+		}
+	}
+	e.mustPost(http.StatusAccepted, "customer.updated", withParent("cus_b", 2, ""))
+	e.drain()
+	for _, id := range []string{"cus_a", "cus_b"} {
+		if st := e.status(billing.KindCustomer, id); st != "synced" {
+			t.Errorf("%s after the cycle was broken: %s, want synced", id, st)
+		}
+	}
+}
