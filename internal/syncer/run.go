@@ -69,6 +69,9 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 			return outcome{}, err
 		}
 	} else {
+		if err := r.checkParentCycle(ctx, ent); err != nil {
+			return outcome{}, err
+		}
 		if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
 			return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
 		}
