@@ -71,7 +71,12 @@ func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Cus
 		return found, ferr
 	}
 	v.DisplayName = disambiguated(c)
-	return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
+	created, err = qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
+	if err == nil {
+		r.flag = fmt.Sprintf("QuickBooks already has a name %q (another billing customer's, or a vendor's or employee's): "+
+			"this customer was created as %q. If both are the same customer, merge them in QuickBooks.", qboName(c.DisplayName), v.DisplayName)
+	}
+	return created, err
 }
 
 // findCustomer looks for the QBO customer of c by name, active or not:

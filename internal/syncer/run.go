@@ -107,7 +107,7 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	}
 	out := outcome{update: store.StatusUpdate{Status: store.StatusSynced}, qboID: link.QBOID}
 	if r.flag != "" {
-		out.update.Warning = &store.Warning{Message: r.flag}
+		out.update.Warning = &store.Warning{Message: r.flag, Notice: true}
 	}
 	return out, nil
 }
