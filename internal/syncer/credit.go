@@ -20,6 +20,7 @@ type creditDoc struct {
 	billingCustomer string
 	date            string
 	currency        string
+	rate            billing.ExchangeRate
 	lines           []creditLine
 	applications    []billing.Application
 	invoices        map[string]string // billing invoice id → QBO id
@@ -33,6 +34,7 @@ type creditLine struct {
 
 func mapCreditMemo(d creditDoc) (qbo.CreditMemo, error) {
 	out := qbo.CreditMemo{TxnDate: d.date, CustomerRef: ref(d.customerID), PrivateNote: d.mark().String()}
+	out.CurrencyRef, out.ExchangeRate = currency(d.currency, d.rate)
 	for _, l := range d.lines {
 		amt, err := amount(l.amount, d.currency)
 		if err != nil {
@@ -59,6 +61,7 @@ func (d creditDoc) applicationMark() mark {
 func mapApplication(d creditDoc, creditMemoID string) (qbo.Payment, error) {
 	out := qbo.Payment{TxnDate: d.date, CustomerRef: ref(d.customerID), TotalAmt: "0",
 		PrivateNote: d.applicationMark().String()}
+	out.CurrencyRef, out.ExchangeRate = currency(d.currency, d.rate)
 	var applied int64
 	for _, a := range d.applications {
 		line, err := linkedLine(a.Amount, d.currency, d.invoices[a.InvoiceID], "Invoice")
@@ -125,6 +128,7 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 
 func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (store.Link, error) {
 	d := r.creditDocOf(c.ID, c.CustomerID, c.IssuedOn, c.Currency, c.Applications)
+	d.rate = c.ExchangeRate
 	for _, l := range c.Lines {
 		item := r.tenant.Settings.DefaultItemID
 		if l.ProductID != "" {
@@ -144,12 +148,14 @@ func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal)
 		return store.Link{}, err
 	}
 	d := r.creditDocOf(c.ID, c.CustomerID, c.ReversedOn, c.Currency, []billing.Application{{InvoiceID: c.InvoiceID, Amount: c.Amount}})
+	d.rate = c.ExchangeRate
 	d.lines = []creditLine{{description: orDefault(c.Reason, "Charge reversal"), amount: c.Amount, itemID: item}}
 	return r.syncCreditDoc(ctx, d)
 }
 
 func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (store.Link, error) {
 	d := r.creditDocOf(w.ID, w.CustomerID, w.WrittenOffOn, w.Currency, []billing.Application{{InvoiceID: w.InvoiceID, Amount: w.Amount}})
+	d.rate = w.ExchangeRate
 	d.lines = []creditLine{{description: orDefault(w.Reason, "Bad debt write-off"), amount: w.Amount, itemID: r.tenant.Settings.BadDebtItemID}}
 	return r.syncCreditDoc(ctx, d)
 }

@@ -19,6 +19,10 @@ func mapCustomer(tenant string, c *billing.Customer, parentID string) qbo.Custom
 		CompanyName: c.CompanyName,
 		Notes:       marker(tenant, billing.KindCustomer, c.ID),
 		Active:      qbo.Bool(true),
+		// Set on every write: a customer in another currency than the
+		// company's is refused without multicurrency, never booked in
+		// the home currency; with it, its transactions follow it.
+		CurrencyRef: ref(c.Currency),
 	}
 	if c.Email != "" {
 		out.PrimaryEmailAddr = &qbo.EmailAddress{Address: c.Email}

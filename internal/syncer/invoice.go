@@ -28,6 +28,7 @@ func mapInvoice(tenant string, v *billing.Invoice, s store.Settings, refs invoic
 		CustomerRef: ref(refs.customerID),
 		PrivateNote: truncate(strings.TrimSpace(marker(tenant, billing.KindInvoice, v.ID)+" "+v.Notes), 4000),
 	}
+	out.CurrencyRef, out.ExchangeRate = currency(v.Currency, v.ExchangeRate)
 	for i, l := range v.Lines {
 		line, err := mapSalesLine(l, v.Currency, s, refs)
 		if err != nil {

@@ -75,6 +75,13 @@ func foreign(note string, want mark) bool {
 	return false
 }
 
+// currency is a transaction's CurrencyRef and, when billing sent one, its
+// ExchangeRate. Without a rate QuickBooks applies its own; in the home
+// currency the rate is 1 whatever is sent.
+func currency(code string, rate billing.ExchangeRate) (*qbo.Ref, json.Number) {
+	return ref(code), json.Number(rate)
+}
+
 // amount formats minor units as QBO's exact decimal.
 func amount(minor int64, currency string) (json.Number, error) {
 	s, err := money.Format(minor, currency)

@@ -44,6 +44,7 @@ func mapPayment(tenant string, p *billing.Payment, s store.Settings, refs paymen
 		PaymentRefNum: truncate(p.Reference, 21), PaymentMethodRef: ref(refs.methodID),
 		DepositToAccountRef: ref(s.DepositAccountID), PrivateNote: marker(tenant, billing.KindPayment, p.ID),
 	}
+	out.CurrencyRef, out.ExchangeRate = currency(p.Currency, p.ExchangeRate)
 	for _, a := range p.Applications {
 		line, err := linkedLine(a.Amount, p.Currency, refs.invoices[a.InvoiceID], "Invoice")
 		if err != nil {

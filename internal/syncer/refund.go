@@ -22,7 +22,9 @@ func mapRefund(tenant string, f *billing.Refund, s store.Settings, customerID st
 		return qbo.JournalEntry{}, err
 	}
 	desc := truncate(orDefault(f.Reason, "Refund of payment "+f.PaymentID), 4000)
+	cur, rate := currency(f.Currency, f.ExchangeRate)
 	return qbo.JournalEntry{
+		CurrencyRef: cur, ExchangeRate: rate,
 		TxnDate:     f.RefundedOn.String(),
 		PrivateNote: marker(tenant, billing.KindRefund, f.ID),
 		Line: []qbo.Line{
