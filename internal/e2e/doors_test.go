@@ -185,7 +185,9 @@ func TestSharedCompanyNeverCrossesTenants(t *testing.T) {
 			t.Errorf("%s %s: acme linked to %q, globex to %q: globex latched acme's object", k, id, a, g)
 		}
 	}
-	if st := globex.status(billing.KindCustomer, "cus_1"); st != "synced" {
+	// acme's customer has the name: globex's is created under its own,
+	// with a notice.
+	if st := globex.status(billing.KindCustomer, "cus_1"); !strings.HasPrefix(st, "synced") {
 		t.Errorf("globex cus_1: %s, want synced", st)
 	}
 	// The company already has number S-2 (acme's): QuickBooks refuses a
@@ -408,5 +410,33 @@ func TestRedatedDocumentIsANotice(t *testing.T) {
 	}
 	if k, all := noticeCounts(t, s, "acme", billing.KindInvoice); k != 1 || all != 1 {
 		t.Errorf("overview notices: invoices %v, all %v, want 1 and 1", k, all)
+	}
+}
+
+// TestOperatorAllowsSharingACompany: only an operator's explicit decision
+// lets a second tenant connect a company another tenant syncs to.
+func TestOperatorAllowsSharingACompany(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	acme := newTenant(t, s, "acme")
+	ctx := context.Background()
+	if err := s.CreateTenant(ctx, "globex", "whsec_globex"); err != nil {
+		t.Fatal(err)
+	}
+	share := s.GatewayURL() + "/api/v1/operator/tenants/globex/shared-companies/" + acme.realm
+	if status, out := callAPI(t, http.MethodPut, share, s.AdminToken("globex"), nil); status != http.StatusForbidden {
+		t.Errorf("an admin allowing sharing: %d %v, want 403", status, out)
+	}
+	if _, err := s.ConnectCompany(ctx, "globex", acme.realm, false); err == nil {
+		t.Fatal("globex connected acme's company before an operator allowed it")
+	}
+	if status, out := callAPI(t, http.MethodPut, share, s.OperatorToken(), nil); status != http.StatusOK {
+		t.Fatalf("the operator allowing sharing: %d %v", status, out)
+	}
+	if _, err := s.ConnectCompany(ctx, "globex", acme.realm, false); err != nil {
+		t.Fatalf("globex connecting the company it may share: %v", err)
+	}
+	unknown := s.GatewayURL() + "/api/v1/operator/tenants/globex/shared-companies/1234567890"
+	if status, out := callAPI(t, http.MethodPut, unknown, s.OperatorToken(), nil); status != http.StatusNotFound {
+		t.Errorf("sharing a company no tenant connected: %d %v, want 404", status, out)
 	}
 }
