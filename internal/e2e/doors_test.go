@@ -153,11 +153,12 @@ func TestSharedCompanyNeverCrossesTenants(t *testing.T) {
 	s := fastStack(t)
 	acme := newTenant(t, s, "acme")
 	ctx := context.Background()
-	if err := s.Store().AllowRealmSharing(ctx, acme.realm, "globex"); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.CreateTenant(ctx, "globex", "whsec_globex"); err != nil {
 		t.Fatal(err)
+	}
+	share := s.GatewayURL() + "/api/v1/operator/tenants/globex/shared-companies/" + acme.realm
+	if status, out := callAPI(t, http.MethodPut, share, s.OperatorToken(), nil); status != http.StatusOK {
+		t.Fatalf("the operator allowing globex to share acme's company: %d %v", status, out)
 	}
 	if _, err := s.ConnectCompany(ctx, "globex", acme.realm, false); err != nil {
 		t.Fatalf("globex connecting the shared company: %v", err)
