@@ -273,6 +273,7 @@ func TestWebhookAnswers503WhenAStoreHangs(t *testing.T) {
 		status, out := e.post("evt_hang_"+name, "customer.created", customer("cus_1", 1, "Acme Corp", "ap@acme.example"))
 		took := time.Since(start)
 		hang(false)
+		t.Logf("%s hanging: %d after %s", name, status, took.Round(time.Millisecond))
 		if status != http.StatusServiceUnavailable || out["error"] != "unavailable" {
 			t.Errorf("%s hanging: %d %v after %s, want 503 unavailable", name, status, out, took)
 		}
