@@ -442,3 +442,26 @@ func TestOperatorAllowsSharingACompany(t *testing.T) {
 		t.Errorf("sharing a company no tenant connected: %d %v, want 404", status, out)
 	}
 }
+
+// TestSchedulerClaimsCompaniesConnectedEarlier: a company connected before
+// companies were claimed is claimed for its tenant by the hourly pass, so
+// another tenant cannot take it afterwards.
+func TestSchedulerClaimsCompaniesConnectedEarlier(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	acme := newTenant(t, s, "acme")
+	ctx := context.Background()
+	if err := s.Store().ReleaseRealm(ctx, acme.realm, "acme"); err != nil { // as stored before claims existed
+		t.Fatal(err)
+	}
+	if err := s.RunScheduler(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTenant(ctx, "globex", "whsec_globex"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.ConnectCompany(ctx, "globex", acme.realm, false)
+	var ce *devstack.ConnectError
+	if !errors.As(err, &ce) || ce.Status != http.StatusConflict {
+		t.Fatalf("globex connecting acme's company after the hourly pass: %v, want 409", err)
+	}
+}
