@@ -496,3 +496,28 @@ func TestSettingsSaveThatLostTheRaceChangesNothing(t *testing.T) {
 		t.Errorf("settings after both saves: %v, want the quick save's sync_from kept", after["settings"])
 	}
 }
+
+// TestRenamedCustomerKeepsItsNameOnUpdate: a customer QuickBooks knows
+// as "Name (billing id)" is updated under that name, keeps its notice,
+// and does not fall into a duplicate-name warning.
+func TestRenamedCustomerKeepsItsNameOnUpdate(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	e := newTenant(t, s, "acme")
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Same Name", "one@example.com"))
+	e.drain()
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_2", 1, "Same Name", "two@example.com"))
+	e.drain()
+	e.mustPost(http.StatusAccepted, "customer.updated", customer("cus_2", 2, "Same Name", "two-new@example.com"))
+	e.drain()
+	status, w := entityNotice(t, s, "acme", billing.KindCustomer, "cus_2")
+	if status != "synced" || w["notice"] != true {
+		t.Errorf("cus_2 after its update: %s %v, want synced with its notice", status, w)
+	}
+	got := e.objects("Customer", "select * from Customer where DisplayName = 'Same Name (billing cus_2)'")
+	if len(got) != 1 || field(got[0], "PrimaryEmailAddr", "Address") != "two-new@example.com" {
+		t.Errorf("cus_2 in QuickBooks: %v, want the update under its QuickBooks name", got)
+	}
+	if k, _ := noticeCounts(t, s, "acme", billing.KindCustomer); k != 1 {
+		t.Errorf("customer notices = %v, want 1", k)
+	}
+}
