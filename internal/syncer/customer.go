@@ -46,20 +46,58 @@ func disambiguated(c *billing.Customer) string {
 	return qboName(fmt.Sprintf("%s (billing %s)", c.DisplayName, c.ID))
 }
 
+// Link extras of a customer created under another name than billing's:
+// the name QuickBooks knows it by, and the billing name it stands for.
+const (
+	qboNameKey     = "qbo_name"
+	renamedFromKey = "renamed_from"
+)
+
 func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link, error) {
 	payload := mapCustomer(r.st.Tenant, c, r.qboID(billing.KindCustomer, c.ParentID))
 	if r.st.Action == "deleted" {
 		// A customer is never deleted in QBO, only made inactive.
 		payload.Active = qbo.Bool(false)
 	}
+	key := billing.Ref{Kind: billing.KindCustomer, ID: c.ID}
+	prev, err := r.linkOf(ctx, key)
+	if err != nil {
+		return prev, err
+	}
+	if name := prev.Extra[qboNameKey]; prev.Linked() && name != "" && prev.Extra[renamedFromKey] == payload.DisplayName {
+		// Still the name QuickBooks had taken: keep writing under the one
+		// it was created with, and keep telling admins.
+		payload.DisplayName = name
+		r.flag = renamedNotice(prev.Extra[renamedFromKey], name)
+	}
+	renamed := ""
 	t := target[qbo.Customer]{
 		payload: payload,
 		find:    func(ctx context.Context) (qbo.Customer, bool, error) { return r.findCustomer(ctx, c) },
 		create: func(ctx context.Context, v qbo.Customer, reqID string) (qbo.Customer, error) {
-			return r.createCustomer(ctx, c, v, reqID)
+			created, err := r.createCustomer(ctx, c, v, reqID)
+			if err == nil && created.DisplayName != v.DisplayName {
+				renamed = created.DisplayName
+			}
+			return created, err
 		},
 	}
-	return upsert(ctx, r, t)
+	link, err := upsert(ctx, r, t)
+	if err != nil || renamed == "" {
+		return link, err
+	}
+	if link.Extra == nil {
+		link.Extra = map[string]string{}
+	}
+	link.Extra[qboNameKey], link.Extra[renamedFromKey] = renamed, payload.DisplayName
+	return r.putLink(ctx, link)
+}
+
+// renamedNotice tells admins a customer is in QuickBooks under another
+// name than billing's, naming both.
+func renamedNotice(billingName, qboName string) string {
+	return fmt.Sprintf("QuickBooks already has a name %q (another billing customer's, or a vendor's or employee's): "+
+		"this customer is in QuickBooks as %q. If both are the same customer, merge them in QuickBooks.", billingName, qboName)
 }
 
 // createCustomer creates v; when the name is taken (6240) it latches onto
@@ -77,8 +115,7 @@ func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Cus
 	v.DisplayName = disambiguated(c)
 	created, err = qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
 	if err == nil {
-		r.flag = fmt.Sprintf("QuickBooks already has a name %q (another billing customer's, or a vendor's or employee's): "+
-			"this customer was created as %q. If both are the same customer, merge them in QuickBooks.", qboName(c.DisplayName), v.DisplayName)
+		r.flag = renamedNotice(qboName(c.DisplayName), v.DisplayName)
 	}
 	return created, err
 }
