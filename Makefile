@@ -91,10 +91,13 @@ dev: deps
 	$(GO) run ./infra/devstack -runtime=$(RUNTIME) $(DEV_FLAGS)
 
 # Runs each fuzz target of each package in FUZZ_PKGS for FUZZTIME
-# (go test -fuzz accepts only one target per run).
+# (go test -fuzz accepts only one target per run). A package that does not
+# build, or has no fuzz target, fails the run.
 fuzz:
 	@for pkg in $(FUZZ_PKGS); do \
-	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; echo "fuzz: $$pkg does not build"; exit 1; }; \
+	  targets=$$(echo "$$list" | grep '^Fuzz') || { echo "fuzz: $$pkg has no fuzz target"; exit 1; }; \
+	  for fz in $$targets; do \
 	    echo "fuzz $$pkg $$fz"; \
 	    $(GO) test -run='^$$' -fuzz="^$$fz$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \

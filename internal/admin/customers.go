@@ -41,7 +41,22 @@ type qboCustomerView struct {
 	BillingID string `json:"billing_id,omitempty"`
 }
 
-var customerMarker = regexp.MustCompile(`\[billing customer ([^\]]+)\]`)
+// customerMarker reads the sync's marker, "[billing acme/customer cus_1]",
+// and the older form without the tenant.
+var customerMarker = regexp.MustCompile(`\[billing (?:([a-z0-9_-]+)/)?customer ([^\]\s]+)\]`)
+
+// mirrors returns the billing customer of tenant a QBO customer's notes
+// name, and whether they name one of another tenant.
+func mirrors(notes, tenant string) (billingID string, otherTenant bool) {
+	m := customerMarker.FindStringSubmatch(notes)
+	switch {
+	case m == nil:
+		return "", false
+	case m[1] != "" && m[1] != tenant:
+		return "", true
+	}
+	return m[2], false
+}
 
 // maxSearch bounds the QBO customers one search returns.
 const maxSearch = 25
@@ -73,9 +88,7 @@ func (h *Handler) searchCustomers(c *call) {
 		if f.PrimaryEmailAddr != nil {
 			v.Email = f.PrimaryEmailAddr.Address
 		}
-		if m := customerMarker.FindStringSubmatch(f.Notes); m != nil {
-			v.BillingID = m[1]
-		}
+		v.BillingID, _ = mirrors(f.Notes, c.tenant)
 		out = append(out, v)
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"customers": out})
@@ -171,6 +184,17 @@ func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 	}
 	if err != nil {
 		h.qboFailed(c, err)
+		return false
+	}
+	// One QBO customer mirrors one billing customer: latching another's
+	// would merge their books.
+	if other, otherTenant := mirrors(found.Notes, c.tenant); otherTenant || other != "" && other != id {
+		msg := fmt.Sprintf("QuickBooks customer %s already mirrors billing customer %s; choose another or create one", qboID, other)
+		if otherTenant {
+			msg = fmt.Sprintf("QuickBooks customer %s mirrors another tenant's customer; choose another or create one", qboID)
+		}
+		writeJSON(c.w, http.StatusConflict, apiError{Error: "already_mirrored", Message: msg,
+			Problems: []Problem{{Field: "qbo_customer_id", Message: msg}}})
 		return false
 	}
 	// The sent hash is cleared so the next sync writes billing's data over

@@ -21,6 +21,8 @@ type warningView struct {
 	Element   string `json:"element,omitempty"`
 	IntuitTID string `json:"intuit_tid,omitempty"`
 	Retryable bool   `json:"retryable"`
+	// Notice: synced, but not as sent; nothing to retry.
+	Notice bool `json:"notice,omitempty"`
 	// Cause and Fix explain QBO's reason in plain language.
 	Cause string `json:"cause,omitempty"`
 	Fix   string `json:"fix,omitempty"`
@@ -32,7 +34,7 @@ func viewWarning(w *store.Warning) *warningView {
 	}
 	ex := Explain(*w)
 	return &warningView{Code: w.Code, Message: w.Message, Detail: w.Detail, Element: w.Element,
-		IntuitTID: w.IntuitTID, Retryable: w.Retryable, Cause: ex.Cause, Fix: ex.Fix}
+		IntuitTID: w.IntuitTID, Retryable: w.Retryable, Notice: w.Notice, Cause: ex.Cause, Fix: ex.Fix}
 }
 
 type refView struct {

@@ -56,7 +56,7 @@ type Store interface {
 	Requeue(ctx context.Context, tenant string, kind billing.Kind, id, by, action string, audit bool) (store.EntityState, error)
 	Audit(ctx context.Context, tenant string, e store.AuditEntry) error
 	AuditLog(ctx context.Context, tenant string, limit int) ([]store.AuditEntry, error)
-	SaveSettings(ctx context.Context, tenant string, s store.Settings) error
+	SaveSettings(ctx context.Context, tenant string, s store.Settings, rev int64) error
 	SaveCustomerConnection(ctx context.Context, tenant string, c store.CustomerConnection) error
 	CustomerConnection(ctx context.Context, tenant, id string) (store.CustomerConnection, error)
 }

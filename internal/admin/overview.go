@@ -29,6 +29,9 @@ type kindCounts struct {
 	Dismissed    int64        `json:"dismissed"`
 	Skipped      int64        `json:"skipped"`
 	NotConnected int64        `json:"not_connected"`
+	// Notices counts the synced entities carrying a notice (renamed,
+	// re-dated): in QuickBooks, but not as billing sent them.
+	Notices int64 `json:"notices"`
 	// OldestUnsynced is the oldest of the kind's unsynced entities.
 	OldestUnsynced *oldest `json:"oldest_unsynced,omitempty"`
 }
@@ -56,6 +59,7 @@ type overviewView struct {
 	// Queued is what the sync still has to do: not tried and waiting.
 	Queued   int64 `json:"queued"`
 	Warnings int64 `json:"warnings"`
+	Notices  int64 `json:"notices"`
 	// OldestUnsynced is the tenant's freshness: the entity unsynced the
 	// longest, over every kind.
 	OldestUnsynced *oldest      `json:"oldest_unsynced,omitempty"`
@@ -96,9 +100,10 @@ func (h *Handler) overview(c *call) {
 		kc := kindCounts{Kind: k, Label: kindLabels[k], InBilling: counts.Total(k),
 			Synced: m[store.StatusSynced], Waiting: m[store.StatusWaiting], NotTried: m[store.StatusNotTried],
 			Warnings: m[store.StatusWarning], Dismissed: m[store.StatusDismissed], Skipped: m[store.StatusSkipped],
-			NotConnected: m[store.StatusNotConnected], OldestUnsynced: olds[k]}
+			NotConnected: m[store.StatusNotConnected], Notices: counts.Notices(k), OldestUnsynced: olds[k]}
 		v.Queued += kc.NotTried + kc.Waiting
 		v.Warnings += kc.Warnings
+		v.Notices += kc.Notices
 		if o := olds[k]; o != nil && (v.OldestUnsynced == nil || o.Since.Before(v.OldestUnsynced.Since)) {
 			v.OldestUnsynced = o
 		}

@@ -188,7 +188,11 @@ func (h *Handler) saveSettings(c *call) {
 		writeJSON(c.w, http.StatusUnprocessableEntity, apiError{Error: "invalid_settings", Message: problems[0].Message, Problems: problems})
 		return
 	}
-	if err := h.cfg.Store.SaveSettings(c.ctx(), c.tenant, next); err != nil {
+	if err := h.cfg.Store.SaveSettings(c.ctx(), c.tenant, next, t.SettingsRev); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			writeError(c.w, http.StatusConflict, "conflict", "the settings changed while these were being saved; nothing was saved: reload them and save again")
+			return
+		}
 		c.fail(h.cfg.Log, err)
 		return
 	}

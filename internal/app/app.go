@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/qbosync/qbosync/internal/config"
 	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/operator"
+	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/readiness"
@@ -128,7 +130,22 @@ func (d Deps) connector() *qboauth.Connector {
 		ClientID: d.Config.QBOClientID, ClientSecret: d.Config.ClientSecret,
 		AuthURL: d.Config.QBOAuthURL, TokenURL: d.Config.QBOTokenURL, RevokeURL: d.Config.QBORevokeURL,
 		RedirectURL: redirect, StateKey: []byte(d.Config.StateKey), HTTPClient: d.HTTPClient, Now: d.Now, Log: d.Log,
+		CheckGrant: d.checkGrant,
 	}, d.store(), d.publisher())
+}
+
+// checkGrant reads the company's CompanyInfo with a new access token: QBO
+// answers only for the company the grant was issued for.
+func (d Deps) checkGrant(ctx context.Context, realmID, accessToken string) error {
+	client, tr := d.accountingClient()
+	defer tr.Flush(context.WithoutCancel(ctx))
+	api := qbo.New(qbo.WithToken(client, accessToken), d.Config.QBOAPIBase)
+	_, err := api.CompanyInfo(ctx, realmID)
+	var qe *qbo.Error
+	if errors.As(err, &qe) && (qe.Status == http.StatusUnauthorized || qe.Status == http.StatusForbidden) {
+		return fmt.Errorf("%w: %w", qboauth.ErrGrantRefused, err)
+	}
+	return err
 }
 
 // accountingClient carries Accounting API calls: every function's calls

@@ -12,7 +12,7 @@
 //	func FromRequest(ctx context.Context, req events.APIGatewayV2HTTPRequest, v Verifier) (Claims, error)
 //	func (c Claims) RequireTenant(tenant string) error // nil only for RoleAdmin of exactly tenant
 //	func (c Claims) RequireOperator() error            // nil only for RoleOperator
-//	func NewLocal(key []byte) *Local                    // HS256 issuer + verifier (dev stack, tests)
+//	func NewLocal(key []byte) *Local                    // HS256 issuer + verifier (dev stack, tests), github.com/golang-jwt/jwt/v5
 //	func (l *Local) Issue(c Claims) (string, error)
 //	func (l *Local) Verify(ctx context.Context, token string) (Claims, error)
 //
@@ -28,5 +28,8 @@
 //
 // Token claims: "sub", "exp", "tenant" (a tenant id; admins only) and
 // "role" ("admin" or "operator"). The identity provider must issue the
-// last two as custom claims.
+// last two as custom claims. Local tokens also carry "iss" (LocalIssuer)
+// and "aud" (LocalAudience); Local refuses any other issuer or audience,
+// a token without "exp", one whose "nbf" is ahead, and a signature in any
+// but the canonical base64 encoding.
 package auth

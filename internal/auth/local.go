@@ -2,14 +2,19 @@ package auth
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The issuer and audience of the tokens Local issues and accepts, as on
+// AWS the HTTP API's authorizer accepts only AdminJwtIssuer and
+// AdminJwtAudience.
+const (
+	LocalIssuer   = "qbosync-local"
+	LocalAudience = "qbosync-admin"
 )
 
 // Local issues and verifies HS256 JWTs with one shared key. The local
@@ -28,19 +33,14 @@ func NewLocal(key []byte) *Local {
 // minKeyLen is HS256's key length: shorter keys weaken the MAC.
 const minKeyLen = 32
 
-type payload struct {
-	Sub    string `json:"sub,omitempty"`
+type tokenClaims struct {
 	Tenant string `json:"tenant,omitempty"`
 	Role   string `json:"role"`
-	Exp    int64  `json:"exp"`
+	jwt.RegisteredClaims
 }
 
-// jwtHeader is {"alg":"HS256","typ":"JWT"} encoded: the only header Local
-// issues and the only one it accepts, byte for byte. No algorithm
-// negotiation, so no "none" and no key confusion.
-const jwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-
-// Issue returns a signed token carrying c.
+// Issue returns a signed token carrying c, from LocalIssuer for
+// LocalAudience.
 func (l *Local) Issue(c Claims) (string, error) {
 	if len(l.key) < minKeyLen {
 		return "", errors.New("local token key shorter than 32 bytes")
@@ -48,49 +48,38 @@ func (l *Local) Issue(c Claims) (string, error) {
 	if err := c.check(l.now()); err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
-	body, err := json.Marshal(payload{Sub: c.Subject, Tenant: c.Tenant, Role: c.Role, Exp: c.Expires.Unix()})
+	tc := tokenClaims{Tenant: c.Tenant, Role: c.Role, RegisteredClaims: jwt.RegisteredClaims{
+		Subject: c.Subject, Issuer: LocalIssuer, Audience: jwt.ClaimStrings{LocalAudience},
+		ExpiresAt: jwt.NewNumericDate(c.Expires),
+	}}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, tc).SignedString(l.key)
 	if err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
-	signed := jwtHeader + "." + b64(body)
-	return signed + "." + b64(l.mac(signed)), nil
+	return tok, nil
 }
 
-// Verify checks token's signature and claims.
+// Verify checks token's signature (HS256 only, strict base64) and claims:
+// exp required and passed, nbf if present, iss and aud exactly Local's.
 func (l *Local) Verify(_ context.Context, token string) (Claims, error) {
 	if len(l.key) < minKeyLen || len(token) > maxTokenLen {
 		return Claims{}, ErrUnauthorized
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 || parts[0] != jwtHeader {
-		return Claims{}, fmt.Errorf("%w: malformed token", ErrUnauthorized)
+	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithStrictDecoding(),
+		jwt.WithIssuer(LocalIssuer), jwt.WithAudience(LocalAudience), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(l.now))
+	var tc tokenClaims
+	if _, err := p.ParseWithClaims(token, &tc, func(*jwt.Token) (any, error) { return l.key, nil }); err != nil {
+		return Claims{}, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(sig, l.mac(parts[0]+"."+parts[1])) {
-		return Claims{}, fmt.Errorf("%w: bad signature", ErrUnauthorized)
-	}
-	body, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: malformed payload", ErrUnauthorized)
-	}
-	var p payload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return Claims{}, fmt.Errorf("%w: malformed payload", ErrUnauthorized)
-	}
-	c := Claims{Subject: p.Sub, Tenant: p.Tenant, Role: p.Role, Expires: time.Unix(p.Exp, 0)}
-	if p.Exp == 0 {
-		c.Expires = time.Time{}
+	c := Claims{Subject: tc.Subject, Tenant: tc.Tenant, Role: tc.Role}
+	if tc.ExpiresAt != nil {
+		c.Expires = tc.ExpiresAt.Time
 	}
 	if err := c.check(l.now()); err != nil {
 		return Claims{}, err
 	}
 	return c, nil
-}
-
-func (l *Local) mac(s string) []byte {
-	h := hmac.New(sha256.New, l.key)
-	h.Write([]byte(s))
-	return h.Sum(nil)
 }
 
 func (l *Local) now() time.Time {
@@ -99,5 +88,3 @@ func (l *Local) now() time.Time {
 	}
 	return l.Now()
 }
-
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

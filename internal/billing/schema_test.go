@@ -164,6 +164,8 @@ func generateSchema(t *testing.T) []byte {
 			{"description", "An existing day YYYY-MM-DD, year 1900 or later."}}},
 		{"quantity", obj{{"type", "string"}, {"pattern", `^[0-9]{1,12}(\.[0-9]{1,6})?$`},
 			{"description", "A non-negative decimal number as a string: up to 12 digits, up to 6 decimals."}}},
+		{"exchange_rate", obj{{"type", "string"}, {"pattern", `^[0-9]{1,9}(\.[0-9]{1,10})?$`},
+			{"description", "Optional: home-currency units per one unit of the document's currency, a positive decimal as a string (\"1.0825\"). Without it QuickBooks applies its own rate; in the home currency it is 1."}}},
 		{"amount", obj{{"type", "integer"}, {"minimum", -MaxAmount}, {"maximum", MaxAmount},
 			{"description", "Minor units of the entity's currency (1999 = 19.99 USD), written without fraction or exponent."}}},
 		{"positive_amount", obj{{"type", "integer"}, {"allOf", []any{ref("amount")}}, {"minimum", 1}}},
@@ -267,6 +269,8 @@ func fieldSchema(ft reflect.Type, f field, parent reflect.Type) obj {
 		return ref("date")
 	case ft == reflect.TypeFor[Quantity]():
 		return ref("quantity")
+	case ft == reflect.TypeFor[ExchangeRate]():
+		return ref("exchange_rate")
 	case f.name == "version":
 		return obj{{"type", "integer"}, {"minimum", 1}, {"maximum", MaxVersion}, {"description", "Grows with every change of the entity; the highest wins."}}
 	case f.amount == "positive":

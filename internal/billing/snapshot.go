@@ -58,6 +58,7 @@ type Invoice struct {
 	IssuedOn      Date          `json:"issued_on"`
 	DueOn         Date          `json:"due_on"`
 	Currency      string        `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate  ExchangeRate  `json:"exchange_rate,omitempty" limit:"20"`
 	Lines         []InvoiceLine `json:"lines" limit:"500"`
 	Subtotal      int64         `json:"subtotal" amount:"any"`
 	DiscountTotal int64         `json:"discount_total" amount:"nonnegative"`
@@ -99,6 +100,7 @@ type Payment struct {
 	ReceivedOn   Date          `json:"received_on"`
 	Amount       int64         `json:"amount" amount:"positive"`
 	Currency     string        `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate ExchangeRate  `json:"exchange_rate,omitempty" limit:"20"`
 	Method       string        `json:"method" enum:"card|ach|check|cash|other"`
 	Reference    string        `json:"reference,omitempty" limit:"100"`
 	Applications []Application `json:"applications" limit:"500"`
@@ -112,14 +114,15 @@ type Application struct {
 
 // Refund is money returned to a customer from a payment.
 type Refund struct {
-	ID         string `json:"id" limit:"64" format:"id"`
-	Version    int64  `json:"version"`
-	CustomerID string `json:"customer_id" limit:"64" format:"id"`
-	PaymentID  string `json:"payment_id" limit:"64" format:"id"`
-	RefundedOn Date   `json:"refunded_on"`
-	Amount     int64  `json:"amount" amount:"positive"`
-	Currency   string `json:"currency" limit:"3" format:"currency"`
-	Reason     string `json:"reason,omitempty" limit:"4000"`
+	ID           string       `json:"id" limit:"64" format:"id"`
+	Version      int64        `json:"version"`
+	CustomerID   string       `json:"customer_id" limit:"64" format:"id"`
+	PaymentID    string       `json:"payment_id" limit:"64" format:"id"`
+	RefundedOn   Date         `json:"refunded_on"`
+	Amount       int64        `json:"amount" amount:"positive"`
+	Currency     string       `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate ExchangeRate `json:"exchange_rate,omitempty" limit:"20"`
+	Reason       string       `json:"reason,omitempty" limit:"4000"`
 }
 
 // Credit is a credit note; what is not applied stays as store credit.
@@ -130,6 +133,7 @@ type Credit struct {
 	IssuedOn     Date          `json:"issued_on"`
 	Amount       int64         `json:"amount" amount:"positive"`
 	Currency     string        `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate ExchangeRate  `json:"exchange_rate,omitempty" limit:"20"`
 	Reason       string        `json:"reason,omitempty" limit:"4000"`
 	Lines        []CreditLine  `json:"lines,omitempty" limit:"500"`
 	Applications []Application `json:"applications" limit:"500"`
@@ -145,25 +149,27 @@ type CreditLine struct {
 // ChargeReversal reverses part or all of an invoice's charge (or of one
 // of its lines).
 type ChargeReversal struct {
-	ID         string `json:"id" limit:"64" format:"id"`
-	Version    int64  `json:"version"`
-	CustomerID string `json:"customer_id" limit:"64" format:"id"`
-	InvoiceID  string `json:"invoice_id" limit:"64" format:"id"`
-	LineID     string `json:"line_id,omitempty" limit:"64" format:"id"`
-	ReversedOn Date   `json:"reversed_on"`
-	Amount     int64  `json:"amount" amount:"positive"`
-	Currency   string `json:"currency" limit:"3" format:"currency"`
-	Reason     string `json:"reason,omitempty" limit:"4000"`
+	ID           string       `json:"id" limit:"64" format:"id"`
+	Version      int64        `json:"version"`
+	CustomerID   string       `json:"customer_id" limit:"64" format:"id"`
+	InvoiceID    string       `json:"invoice_id" limit:"64" format:"id"`
+	LineID       string       `json:"line_id,omitempty" limit:"64" format:"id"`
+	ReversedOn   Date         `json:"reversed_on"`
+	Amount       int64        `json:"amount" amount:"positive"`
+	Currency     string       `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate ExchangeRate `json:"exchange_rate,omitempty" limit:"20"`
+	Reason       string       `json:"reason,omitempty" limit:"4000"`
 }
 
 // WriteOff writes an unpaid invoice balance off as bad debt.
 type WriteOff struct {
-	ID           string `json:"id" limit:"64" format:"id"`
-	Version      int64  `json:"version"`
-	CustomerID   string `json:"customer_id" limit:"64" format:"id"`
-	InvoiceID    string `json:"invoice_id" limit:"64" format:"id"`
-	WrittenOffOn Date   `json:"written_off_on"`
-	Amount       int64  `json:"amount" amount:"positive"`
-	Currency     string `json:"currency" limit:"3" format:"currency"`
-	Reason       string `json:"reason,omitempty" limit:"4000"`
+	ID           string       `json:"id" limit:"64" format:"id"`
+	Version      int64        `json:"version"`
+	CustomerID   string       `json:"customer_id" limit:"64" format:"id"`
+	InvoiceID    string       `json:"invoice_id" limit:"64" format:"id"`
+	WrittenOffOn Date         `json:"written_off_on"`
+	Amount       int64        `json:"amount" amount:"positive"`
+	Currency     string       `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate ExchangeRate `json:"exchange_rate,omitempty" limit:"20"`
+	Reason       string       `json:"reason,omitempty" limit:"4000"`
 }

@@ -232,6 +232,10 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 		t.Fatalf("beta's secrets after retiring one: %+v %v", beta, err)
 	}
 	c.call(op, "DELETE", ops+"/beta/webhook-secrets/"+beta.Secrets[0].ID, nil, 409)
+	c.call(op, "PUT", ops+"/beta/shared-companies/"+d.RealmID, nil, 200)
+	c.call(op, "PUT", ops+"/beta/shared-companies/1234567", nil, 404)
+	c.call(op, "PUT", ops+"/beta/shared-companies/not-a-realm", nil, 400)
+	c.call(op, "PUT", ops+"/ghost/shared-companies/"+d.RealmID, nil, 404)
 
 	// QuickBooks failing: 502 quickbooks_error.
 	fault := `{"entity":"Customer","operation":"query","status":500,"count":20}`

@@ -81,6 +81,9 @@ func pollCounts(c *Counts) map[string]int   { return c.EventSource }
 type awsCounting struct {
 	next  aws.HTTPClient
 	count func(op string)
+	// hung, when it reports true, makes each request wait for its
+	// context's end unanswered, as a service that stopped responding.
+	hung func() bool
 }
 
 func (c awsCounting) Do(r *http.Request) (*http.Response, error) {
@@ -92,6 +95,10 @@ func (c awsCounting) Do(r *http.Request) (*http.Response, error) {
 		op = "unknown"
 	}
 	c.count(op)
+	if c.hung != nil && c.hung() {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
 	return c.next.Do(r)
 }
 

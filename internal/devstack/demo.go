@@ -129,16 +129,19 @@ func (s *Stack) WriteGuide(ctx context.Context, w io.Writer, d *Demo) error {
 	if err := s.writeEntities(ctx, w, d); err != nil {
 		return err
 	}
-	c, err := s.store.Connection(ctx, d.Tenant)
-	if err != nil {
-		return fmt.Errorf("guide: %w", err)
-	}
-	query := url.QueryEscape("select * from Invoice")
+	// The guide shows QuickBooks' side through the simulator's ledger and
+	// the admin API, never with a QuickBooks token: a printed token ends up
+	// in terminal scrollback and shared logs.
 	fmt.Fprintf(w, "\nThe demo company in the simulator (realm %s):\n", d.RealmID)
 	fmt.Fprintf(w, "  ledger     curl -s %s/_sim/companies/%s/ledger\n", sim, d.RealmID)
-	fmt.Fprintf(w, "  invoices   curl -s -H 'Accept: application/json' -H 'Authorization: Bearer %s' \\\n", c.AccessToken)
-	fmt.Fprintf(w, "               '%s/v3/company/%s/query?query=%s'\n", sim, d.RealmID, query)
-	fmt.Fprintf(w, "             (a simulator access token, valid for an hour)\n")
+	for _, p := range d.Posted {
+		if p.Kind == billing.KindInvoice {
+			fmt.Fprintf(w, "  invoice    curl -s -H 'Authorization: Bearer %s' \\\n", s.AdminToken(d.Tenant))
+			fmt.Fprintf(w, "               '%s/api/v1/tenants/%s/entities/invoice/%s'\n", gw, url.PathEscape(d.Tenant), url.PathEscape(p.ID))
+			fmt.Fprintf(w, "             (billing's snapshot, its status and the QuickBooks invoice)\n")
+			break
+		}
+	}
 	return s.writeCurl(w, d)
 }
 

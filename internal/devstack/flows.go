@@ -190,3 +190,40 @@ func (s *Stack) PostEvent(ctx context.Context, tenant string, secret, body []byt
 	}
 	return resp.StatusCode, out, nil
 }
+
+// ConsentCallback runs the connect flow up to Intuit's redirect and
+// returns the callback URL Intuit sent the browser to, unvisited, so a
+// test can replay or alter it as an attacker would.
+func (s *Stack) ConsentCallback(ctx context.Context, tenant, realm string, reset bool) (string, error) {
+	authorize, err := s.authorizeURL(ctx, tenant, reset)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(authorize)
+	if err != nil {
+		return "", fmt.Errorf("consent for %s: %w", tenant, err)
+	}
+	if realm != "" {
+		q := u.Query()
+		q.Set("realm", realm)
+		u.RawQuery = q.Encode()
+	}
+	browser := &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status, loc, body, err := get(ctx, browser, u.String())
+	if err != nil {
+		return "", fmt.Errorf("consent for %s: %w", tenant, err)
+	}
+	if !strings.HasPrefix(loc, s.gwURL+"/qbo/callback") {
+		return "", &ConnectError{Status: status, Body: string(body)}
+	}
+	return loc, nil
+}
+
+// Visit GETs u as a browser does and returns the status and page.
+func (s *Stack) Visit(ctx context.Context, u string) (int, string, error) {
+	browser := &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status, _, body, err := get(ctx, browser, u)
+	return status, string(body), err
+}

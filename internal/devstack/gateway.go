@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -173,7 +174,10 @@ func requestEvent(r *http.Request, rt Route, params map[string]string, body []by
 		ev.PathParameters = params
 	}
 	if len(body) > 0 {
-		if textual(r.Header.Get("Content-Type")) {
+		// A JSON event carries text as a JSON string: bytes that are not
+		// UTF-8 would be replaced on the way and reach the function as
+		// another body, failing its signature. They travel base64-encoded.
+		if textual(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -96,6 +97,9 @@ type Stack struct {
 	rie       *rieRuntime // the functions' bootstraps, with RuntimeRIE
 	// tokens issues the admin and operator JWTs the functions accept.
 	tokens *auth.Local
+	// dynamoHung and sqsHung make the functions' requests to DynamoDB or
+	// SQS go unanswered (HangDynamoDB, HangSQS).
+	dynamoHung, sqsHung atomic.Bool
 
 	stopPolling, stopInvoking context.CancelFunc
 	polling, invoking         sync.WaitGroup
@@ -224,7 +228,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	default:
 		return fmt.Errorf("unknown runtime %q: want %q or %q", s.opts.Runtime, RuntimeInProcess, RuntimeRIE)
 	}
-	pollSQS := localaws.SQSClient(counted(awsCfg, func(op string) { s.counts.add(pollCounts, op) }), s.emu)
+	pollSQS := localaws.SQSClient(counted(awsCfg, func(op string) { s.counts.add(pollCounts, op) }, nil), s.emu)
 	var rs []Route
 	for _, id := range ids {
 		f := fns[id]
@@ -286,8 +290,8 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 
 // baseDeps are the clients every function shares; they count what they send.
 func (s *Stack) baseDeps(awsCfg aws.Config) app.Deps {
-	ddbCfg := counted(awsCfg, func(op string) { s.counts.add(dynamoCounts, op) })
-	sqsCfg := counted(awsCfg, func(op string) { s.counts.add(sqsCounts, op) })
+	ddbCfg := counted(awsCfg, func(op string) { s.counts.add(dynamoCounts, op) }, s.dynamoHung.Load)
+	sqsCfg := counted(awsCfg, func(op string) { s.counts.add(sqsCounts, op) }, s.sqsHung.Load)
 	intuit := &http.Client{
 		Timeout:   60 * time.Second,
 		Transport: countingTransport{next: http.DefaultTransport, count: func(k string) { s.counts.add(qboCounts, k) }},
@@ -298,14 +302,15 @@ func (s *Stack) baseDeps(awsCfg aws.Config) app.Deps {
 	}
 }
 
-// counted returns a copy of cfg whose clients count each request with count.
-func counted(cfg aws.Config, count func(op string)) aws.Config {
+// counted returns a copy of cfg whose clients count each request with
+// count, and leave it unanswered while hung reports true.
+func counted(cfg aws.Config, count func(op string), hung func() bool) aws.Config {
 	c := cfg.Copy()
 	next := c.HTTPClient
 	if next == nil {
 		next = http.DefaultClient
 	}
-	c.HTTPClient = awsCounting{next: next, count: count}
+	c.HTTPClient = awsCounting{next: next, count: count, hung: hung}
 	return c
 }
 
@@ -411,6 +416,14 @@ func (s *Stack) Resources() localaws.Resources { return s.resources }
 
 // Counts returns the requests the functions sent since the last ResetCounts.
 func (s *Stack) Counts() Counts { return s.counts.snapshot() }
+
+// HangDynamoDB makes every DynamoDB request of the functions go unanswered
+// until its context ends (on), or answered again (off). The Store the
+// tests read through is not affected.
+func (s *Stack) HangDynamoDB(on bool) { s.dynamoHung.Store(on) }
+
+// HangSQS is HangDynamoDB for SQS.
+func (s *Stack) HangSQS(on bool) { s.sqsHung.Store(on) }
 
 // ResetCounts zeroes the counts.
 func (s *Stack) ResetCounts() { s.counts.reset() }

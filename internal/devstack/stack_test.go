@@ -212,3 +212,28 @@ func TestRunDemoSyncsSamplesAndPrintsGuide(t *testing.T) {
 		}
 	}
 }
+
+// TestGuidePrintsNoQuickBooksToken: what make dev prints opens no
+// QuickBooks company: neither the access nor the refresh token appears.
+func TestGuidePrintsNoQuickBooksToken(t *testing.T) {
+	s := ForTestWith(t, Options{Emulators: emulators})
+	ctx := testContext(t)
+	d, err := s.RunDemo(ctx, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guide strings.Builder
+	if err := s.WriteGuide(ctx, &guide, &d); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Store().Connection(ctx, d.Tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(guide.String(), c.AccessToken) || strings.Contains(guide.String(), c.RefreshToken) {
+		t.Errorf("the guide prints a live QuickBooks token:\n%s", guide.String())
+	}
+	if want := "/api/v1/tenants/" + d.Tenant + "/entities/invoice/inv_1001"; !strings.Contains(guide.String(), want) {
+		t.Errorf("guide lacks the demo invoice's admin API URL %q:\n%s", want, guide.String())
+	}
+}

@@ -67,7 +67,7 @@ func (e *tenantEnv) readBooks() qboBooks {
 	return b
 }
 
-var markerPattern = regexp.MustCompile(`\[billing ([a-z_]+) ([^\]\s]+)\]( application)?`)
+var markerPattern = regexp.MustCompile(`\[billing (?:[a-z0-9_-]+/)?([a-z_]+) ([^\]\s]+)\]( application)?`)
 
 // markerOf returns the billing marker an object carries ("invoice inv_1",
 // "credit cr_2 application"), or "".

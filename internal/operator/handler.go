@@ -36,6 +36,8 @@ type Store interface {
 	Tenants(ctx context.Context) ([]store.TenantEntry, error)
 	AddWebhookSecret(ctx context.Context, tenant, value string) (store.SecretInfo, error)
 	RetireWebhookSecret(ctx context.Context, tenant, id string) error
+	// AllowRealmSharing wraps store.ErrNotFound when no tenant owns realm.
+	AllowRealmSharing(ctx context.Context, realm, tenant string) error
 }
 
 // Handler serves the operator routes.
@@ -91,6 +93,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.addSecret(ctx, tenant, claims), nil
 	case len(parts) == 4 && parts[2] == "webhook-secrets" && method == http.MethodDelete:
 		return h.retireSecret(ctx, tenant, parts[3], claims), nil
+	case len(parts) == 4 && parts[2] == "shared-companies" && method == http.MethodPut:
+		return h.allowSharing(ctx, tenant, parts[3], claims), nil
 	}
 	return notFound(), nil
 }

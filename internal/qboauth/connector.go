@@ -39,7 +39,16 @@ type Store interface {
 	ReleaseRefreshLease(ctx context.Context, tenant, owner string) error
 	ForgetLinks(ctx context.Context, tenant string) (int, error)
 	EntitiesByStatus(ctx context.Context, tenant string, st store.Status, kind billing.Kind) ([]store.EntityState, error)
+	// ConsumeState fails with store.ErrStateUsed on a state's second use.
+	ConsumeState(ctx context.Context, tenant, nonce string, expires time.Time) error
+	// ClaimRealm fails with *store.RealmTakenError for another tenant's company.
+	ClaimRealm(ctx context.Context, realm, tenant string) error
+	ReleaseRealm(ctx context.Context, realm, tenant string) error
 }
+
+// GrantChecker reads a company with a newly issued access token; an
+// error means the token does not open that company.
+type GrantChecker func(ctx context.Context, realmID, accessToken string) error
 
 // Publisher queues entities again after a reconnect.
 type Publisher interface {
@@ -54,7 +63,10 @@ type Config struct {
 	RevokeURL              string
 	RedirectURL            string
 	// StateKey signs OAuth states and confirmation tokens.
-	StateKey   []byte
+	StateKey []byte
+	// CheckGrant proves a new grant opens the company the callback names
+	// (nil: trust the callback's realmId, for unit tests only).
+	CheckGrant GrantChecker
 	HTTPClient *http.Client // for token calls; nil: http.DefaultClient
 	Now        func() time.Time
 	Log        *slog.Logger

@@ -39,6 +39,18 @@ func (f fakeStore) ForgetLinks(context.Context, string) (int, error) {
 func (f fakeStore) EntitiesByStatus(context.Context, string, store.Status, billing.Kind) ([]store.EntityState, error) {
 	return nil, nil
 }
+func (f fakeStore) ConsumeState(context.Context, string, string, time.Time) error {
+	f.touched("ConsumeState")
+	return nil
+}
+func (f fakeStore) ClaimRealm(context.Context, string, string) error {
+	f.touched("ClaimRealm")
+	return nil
+}
+func (f fakeStore) ReleaseRealm(context.Context, string, string) error {
+	f.touched("ReleaseRealm")
+	return nil
+}
 func (f fakeStore) Tenant(_ context.Context, id string) (store.Tenant, error) {
 	return store.Tenant{ID: id}, nil
 }

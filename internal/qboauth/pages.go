@@ -31,9 +31,26 @@ func (h *Handler) callback(ctx context.Context, req events.APIGatewayV2HTTPReque
 	}
 	done, err := h.d.Connector.Callback(ctx, code, realm, state, callbackURL(req))
 	var other *ErrOtherCompany
+	var mismatch *ErrGrantMismatch
+	var taken *store.RealmTakenError
 	switch {
 	case errors.Is(err, ErrBadState):
 		return page(http.StatusBadRequest, "Link expired", "This connect link is invalid or expired. Start again from the admin page.", "")
+	case errors.Is(err, ErrStateUsed):
+		return page(http.StatusBadRequest, "Link already used", "This connect link was already used; each works once. Nothing was changed. Start again from the admin page.", "")
+	case errors.As(err, &mismatch) && errors.Is(err, ErrGrantRefused):
+		h.d.Log.WarnContext(ctx, "qbo grant does not open the named company", "realm_id", realm, "err", err)
+		return page(http.StatusConflict, "A different QuickBooks company",
+			fmt.Sprintf("The access Intuit granted does not open QuickBooks company %s, which the callback names. Nothing was changed. Start again from the admin page.", realm), "")
+	case errors.As(err, &mismatch):
+		h.d.Log.ErrorContext(ctx, "check new qbo grant", "realm_id", realm, "err", err)
+		return page(http.StatusBadGateway, "QuickBooks was not connected",
+			fmt.Sprintf("QuickBooks company %s could not be read with the new access, so it was not saved. Nothing was changed. Please try again.", realm), "")
+	case errors.As(err, &taken):
+		h.d.Log.WarnContext(ctx, "qbo company synced by another tenant", "realm_id", realm)
+		return page(http.StatusConflict, "Company synced by another tenant",
+			fmt.Sprintf("QuickBooks company %s is already synced by another tenant; one company holds one billing account's books. Nothing was changed. "+
+				"Choose another company, or ask an operator to allow sharing it.", realm), "")
 	case errors.As(err, &other):
 		return page(http.StatusConflict, "A different QuickBooks company",
 			fmt.Sprintf("Tenant %s syncs to QuickBooks company %s, but company %s was chosen. Nothing was changed. "+

@@ -53,7 +53,8 @@ type fakeStore struct {
 	set     int
 }
 
-func (f *fakeStore) TenantIDs(context.Context) ([]string, error) { return []string{"acme"}, nil }
+func (f *fakeStore) TenantIDs(context.Context) ([]string, error)      { return []string{"acme"}, nil }
+func (f *fakeStore) ClaimRealm(context.Context, string, string) error { return nil }
 func (f *fakeStore) ConnectionStatus(context.Context, string) (store.Connection, error) {
 	c := f.conn
 	c.Warning = f.warning

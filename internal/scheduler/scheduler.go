@@ -25,6 +25,8 @@ type Store interface {
 	// without its snapshot.
 	WalkStatus(ctx context.Context, tenant string, st store.Status, fn func(store.EntityState) error) error
 	Link(ctx context.Context, tenant string, kind billing.Kind, id string) (store.Link, error)
+	// ClaimRealm fails with *store.RealmTakenError for another tenant's company.
+	ClaimRealm(ctx context.Context, realm, tenant string) error
 }
 
 // Checker re-checks a connected company's readiness (package readiness).
@@ -117,6 +119,7 @@ func (s *Scheduler) tenant(ctx context.Context, id string) (refreshed bool, requ
 		return false, 0, fmt.Errorf("refresh token: %w", err)
 	}
 	refreshed = near
+	s.claim(ctx, conn)
 	if err := s.warnExpiry(ctx, conn); err != nil {
 		return refreshed, 0, err
 	}
@@ -131,6 +134,22 @@ func (s *Scheduler) tenant(ctx context.Context, id string) (refreshed bool, requ
 	}
 	woken, err := s.wakeStranded(ctx, id, conn.RealmID)
 	return refreshed, requeued + woken, err
+}
+
+// claim makes sure the connected company is claimed for the tenant:
+// connections made before companies were claimed get their claim here.
+// One already claimed by another tenant is logged for an operator; the
+// tenant keeps syncing, as it did before.
+func (s *Scheduler) claim(ctx context.Context, conn store.Connection) {
+	err := s.store.ClaimRealm(ctx, conn.RealmID, conn.Tenant)
+	var taken *store.RealmTakenError
+	switch {
+	case errors.As(err, &taken):
+		s.log.ErrorContext(ctx, "company synced by two tenants without an operator's sharing", "tenant", conn.Tenant,
+			"realm_id", conn.RealmID, "owner", taken.Owner)
+	case err != nil:
+		s.log.WarnContext(ctx, "claim company", "tenant", conn.Tenant, "realm_id", conn.RealmID, "err", err)
+	}
 }
 
 // requeue sends again every not_tried entity that has sat longer than

@@ -49,14 +49,23 @@ func shardOf(id string) uint32 {
 // Counts are a tenant's entities per kind and status.
 type Counts map[billing.Kind]map[Status]int64
 
+// noticeCounter is the counter attribute of synced entities carrying a
+// notice; it is kept in Counts beside the statuses, not as one of them.
+const noticeCounter Status = "notices"
+
 // Total is the number of entities of kind in any status: what billing holds.
 func (c Counts) Total(kind billing.Kind) int64 {
 	var n int64
-	for _, v := range c[kind] {
-		n += v
+	for st, v := range c[kind] {
+		if st != noticeCounter {
+			n += v
+		}
 	}
 	return n
 }
+
+// Notices is the number of entities of kind synced with a notice.
+func (c Counts) Notices(kind billing.Kind) int64 { return c[kind][noticeCounter] }
 
 // Counts returns the tenant's entity counts. They are kept exact by moving
 // them in the same transaction as every status change, so reading them is
@@ -76,7 +85,7 @@ func (s *Store) Counts(ctx context.Context, tenant string) (Counts, error) {
 		if out[kind] == nil {
 			out[kind] = map[Status]int64{}
 		}
-		for _, st := range Statuses {
+		for _, st := range append(Statuses, noticeCounter) {
 			n, ok := av[string(st)].(*types.AttributeValueMemberN)
 			if !ok {
 				continue
@@ -98,6 +107,8 @@ func (s *Store) Counts(ctx context.Context, tenant string) (Counts, error) {
 // change is one write to an entity item decided from its current state.
 type change struct {
 	status Status
+	// notice: the entity synced with a notice (SetStatus decides it).
+	notice bool
 	// set and remove are UpdateExpression clauses besides the status and
 	// index keys, which change fills in.
 	set    []string
@@ -191,8 +202,8 @@ func (s *Store) apply(ctx context.Context, tenant string, kind billing.Kind, id 
 		c.values[":cur_v"], c.values[":cur_st"] = num(cur.Version), str(string(cur.Status))
 	}
 	items := append([]types.TransactWriteItem{{Update: upd}}, c.extra...)
-	if cur == nil || cur.Status != c.status {
-		items = append(items, counterMove(s.table, tenant, kind, id, cur, c.status))
+	if cur == nil || cur.Status != c.status || cur.noticed() != c.noticed() {
+		items = append(items, counterMove(s.table, tenant, kind, id, cur, c))
 	}
 	if len(items) == 1 {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: upd.TableName, Key: upd.Key,
@@ -207,15 +218,39 @@ func (s *Store) apply(ctx context.Context, tenant string, kind billing.Kind, id 
 	return transactError(err)
 }
 
-func counterMove(table, tenant string, kind billing.Kind, id string, cur *entityItem, to Status) types.TransactWriteItem {
-	expr := "ADD #to :one"
-	names := map[string]string{"#to": string(to)}
-	vals := map[string]types.AttributeValue{":one": num(1)}
-	if cur != nil {
-		expr += ", #from :minus"
-		names["#from"] = string(cur.Status)
-		vals[":minus"] = num(-1)
+func (c change) noticed() bool { return c.status == StatusSynced && c.notice }
+
+func (it *entityItem) noticed() bool {
+	return it != nil && it.Status == StatusSynced && it.Warning != nil && it.Warning.Notice
+}
+
+// counterMove moves the entity's count from cur's status to c's, and its
+// notice count when that changes.
+func counterMove(table, tenant string, kind billing.Kind, id string, cur *entityItem, c change) types.TransactWriteItem {
+	var adds []string
+	names := map[string]string{}
+	vals := map[string]types.AttributeValue{}
+	add := func(name string, st Status, by int64) {
+		v := ":one"
+		if by < 0 {
+			v = ":minus"
+		}
+		adds = append(adds, name+" "+v)
+		names[name], vals[v] = string(st), num(by)
 	}
+	if cur == nil || cur.Status != c.status {
+		add("#to", c.status, 1)
+		if cur != nil {
+			add("#from", cur.Status, -1)
+		}
+	}
+	switch was, is := cur.noticed(), c.noticed(); {
+	case is && !was:
+		add("#notice", noticeCounter, 1)
+	case was && !is:
+		add("#notice", noticeCounter, -1)
+	}
+	expr := "ADD " + strings.Join(adds, ", ")
 	return types.TransactWriteItem{Update: &types.Update{TableName: &table,
 		Key: key(tenantPK(tenant), counterSK(kind, shardOf(id))), UpdateExpression: &expr,
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals}}

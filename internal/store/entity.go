@@ -130,7 +130,7 @@ func (s *Store) SetStatus(ctx context.Context, tenant string, kind billing.Kind,
 		if cur == nil || cur.Version != u.Version {
 			return change{}, ErrStale
 		}
-		c := change{status: u.Status, remove: []string{"dismissal"}}
+		c := change{status: u.Status, notice: u.Warning != nil && u.Warning.Notice, remove: []string{"dismissal"}}
 		c.setValue("status_version = :v", ":v", num(u.Version))
 		c.setValue("updated_at = :now", ":now", mustTime(now))
 		c.setValue("attempts = attempts + :one", ":one", num(1))

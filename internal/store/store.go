@@ -62,6 +62,10 @@ type Warning struct {
 	// Retryable warnings are retried by the scheduler; the others wait for
 	// an admin's fix and resend.
 	Retryable bool `json:"retryable,omitempty"`
+	// Notice marks the note on an entity that synced, but not as billing
+	// sent it (renamed, re-dated): nothing to retry, something an
+	// accountant must know. Counted apart (Counts.Notices).
+	Notice bool `json:"notice,omitempty"`
 }
 
 // EntityState is an entity's snapshot together with its sync status.
@@ -160,8 +164,10 @@ type Tenant struct {
 	// Tenant never fills them in (see Store.WebhookSecrets).
 	WebhookSecrets []string
 	// Secrets describes the active webhook secrets, without their values.
-	Secrets    []SecretInfo
-	Settings   Settings
-	LastSyncAt time.Time
-	CreatedAt  time.Time
+	Secrets  []SecretInfo
+	Settings Settings
+	// SettingsRev is the revision Settings were read at (SaveSettings).
+	SettingsRev int64
+	LastSyncAt  time.Time
+	CreatedAt   time.Time
 }

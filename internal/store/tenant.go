@@ -16,14 +16,16 @@ import (
 const tenantsPK = "TENANTS"
 
 type tenantItem struct {
-	PK         string       `dynamodbav:"pk"`
-	SK         string       `dynamodbav:"sk"`
-	ID         string       `dynamodbav:"id"`
-	Name       string       `dynamodbav:"name"`
-	Secrets    []secretItem `dynamodbav:"secrets"`
-	Settings   Settings     `dynamodbav:"settings"`
-	LastSyncAt time.Time    `dynamodbav:"last_sync_at,unixtime"`
-	CreatedAt  time.Time    `dynamodbav:"created_at,unixtime"`
+	PK       string       `dynamodbav:"pk"`
+	SK       string       `dynamodbav:"sk"`
+	ID       string       `dynamodbav:"id"`
+	Name     string       `dynamodbav:"name"`
+	Secrets  []secretItem `dynamodbav:"secrets"`
+	Settings Settings     `dynamodbav:"settings"`
+	// SettingsRev counts saves of Settings, for conditional writes.
+	SettingsRev int64     `dynamodbav:"settings_rev"`
+	LastSyncAt  time.Time `dynamodbav:"last_sync_at,unixtime"`
+	CreatedAt   time.Time `dynamodbav:"created_at,unixtime"`
 }
 
 type registryItem struct {
@@ -84,27 +86,29 @@ func (s *Store) Tenant(ctx context.Context, id string) (Tenant, error) {
 	if err := s.get(ctx, tenantPK(id), "TENANT", &it); err != nil {
 		return Tenant{}, err
 	}
-	t := Tenant{ID: it.ID, Name: it.Name, Settings: it.Settings, LastSyncAt: it.LastSyncAt, CreatedAt: it.CreatedAt}
+	t := Tenant{ID: it.ID, Name: it.Name, Settings: it.Settings, SettingsRev: it.SettingsRev, LastSyncAt: it.LastSyncAt, CreatedAt: it.CreatedAt}
 	for _, sec := range it.Secrets {
 		t.Secrets = append(t.Secrets, sec.info())
 	}
 	return t, nil
 }
 
-// SaveSettings replaces the tenant's settings.
-func (s *Store) SaveSettings(ctx context.Context, tenant string, st Settings) error {
+// SaveSettings replaces the tenant's settings if they are still at
+// revision rev (Tenant.SettingsRev, as read); ErrConflict when someone
+// saved them meanwhile: re-read, merge and save again, never overwrite.
+func (s *Store) SaveSettings(ctx context.Context, tenant string, st Settings, rev int64) error {
 	av, err := attributevalue.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(tenantPK(tenant), "TENANT"),
-		UpdateExpression:          aws.String("SET settings = :s"),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": av},
+		UpdateExpression:          aws.String("SET settings = :s, settings_rev = :next"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND (settings_rev = :rev OR attribute_not_exists(settings_rev) AND :rev = :zero)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": av, ":rev": num(rev), ":next": num(rev + 1), ":zero": num(0)},
 	})
 	if err = conflict(err); errors.Is(err, ErrConflict) {
-		return ErrNotFound
+		return ErrConflict
 	}
 	if err != nil {
 		return fmt.Errorf("save settings of %s: %w", tenant, err)

@@ -3,7 +3,6 @@ package syncer
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
@@ -32,8 +31,6 @@ func paymentAutoApplied(sent paymentBody) func(context.Context, paymentBody) (bo
 	}
 }
 
-var markerRE = regexp.MustCompile(`\[billing ([a-z_]+) ([A-Za-z0-9._:-]+)\]( application)?`)
-
 // undoCreditAutoApply releases what QBO applied to a new invoice.
 func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, error) {
 	return false, r.undoAutoApply(ctx, inv.ID, inv.LinkedTxn, true)
@@ -56,8 +53,8 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		if err != nil {
 			return err
 		}
-		m := markerRE.FindStringSubmatch(p.PrivateNote)
-		if m == nil {
+		ms := marks(p.PrivateNote)
+		if len(ms) == 0 {
 			// Made by QuickBooks to apply a credit memo: not billing's.
 			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
 			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
@@ -65,14 +62,15 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 			}
 			continue
 		}
-		if !rewriteOurs {
-			continue
+		m := ms[0]
+		if !rewriteOurs || m.tenant != "" && m.tenant != r.st.Tenant {
+			continue // another tenant's, in a shared company
 		}
-		key := billing.Ref{Kind: billing.Kind(m[1]), ID: m[2]}
-		if m[3] != "" {
+		key := billing.Ref{Kind: m.kind, ID: m.id}
+		if m.application {
 			key.ID += "#application"
 		}
-		if err := r.rewriteNow(ctx, key, m[2], p.ID, p.SyncToken); err != nil {
+		if err := r.rewriteNow(ctx, key, m.id, p.ID, p.SyncToken); err != nil {
 			return err
 		}
 	}

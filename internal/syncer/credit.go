@@ -13,12 +13,14 @@ import (
 // Payment that links the CreditMemo and each Invoice (Intuit's own way of
 // applying credits; QBO's UI does the same).
 type creditDoc struct {
+	tenant          string
 	kind            billing.Kind
 	id              string
 	customerID      string // QBO id
 	billingCustomer string
 	date            string
 	currency        string
+	rate            billing.ExchangeRate
 	lines           []creditLine
 	applications    []billing.Application
 	invoices        map[string]string // billing invoice id → QBO id
@@ -31,7 +33,8 @@ type creditLine struct {
 }
 
 func mapCreditMemo(d creditDoc) (qbo.CreditMemo, error) {
-	out := qbo.CreditMemo{TxnDate: d.date, CustomerRef: ref(d.customerID), PrivateNote: marker(d.kind, d.id)}
+	out := qbo.CreditMemo{TxnDate: d.date, CustomerRef: ref(d.customerID), PrivateNote: d.mark().String()}
+	out.CurrencyRef, out.ExchangeRate = currency(d.currency, d.rate)
 	for _, l := range d.lines {
 		amt, err := amount(l.amount, d.currency)
 		if err != nil {
@@ -44,14 +47,21 @@ func mapCreditMemo(d creditDoc) (qbo.CreditMemo, error) {
 	return out, nil
 }
 
-// applicationMarker tags the zero-amount payment that applies a credit.
-func applicationMarker(kind billing.Kind, id string) string { return marker(kind, id) + " application" }
+func (d creditDoc) mark() mark { return mark{tenant: d.tenant, kind: d.kind, id: d.id} }
+
+// applicationMark tags the zero-amount payment that applies a credit.
+func (d creditDoc) applicationMark() mark {
+	m := d.mark()
+	m.application = true
+	return m
+}
 
 // mapApplication maps a credit's applications to the zero-amount Payment
 // that applies creditMemoID to the invoices.
 func mapApplication(d creditDoc, creditMemoID string) (qbo.Payment, error) {
 	out := qbo.Payment{TxnDate: d.date, CustomerRef: ref(d.customerID), TotalAmt: "0",
-		PrivateNote: applicationMarker(d.kind, d.id)}
+		PrivateNote: d.applicationMark().String()}
+	out.CurrencyRef, out.ExchangeRate = currency(d.currency, d.rate)
 	var applied int64
 	for _, a := range d.applications {
 		line, err := linkedLine(a.Amount, d.currency, d.invoices[a.InvoiceID], "Invoice")
@@ -75,11 +85,11 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 	app := billing.Ref{Kind: d.kind, ID: d.id + "#application"}
 	findMemo := func(ctx context.Context) (qbo.CreditMemo, bool, error) {
 		return findMarked(ctx, r, "select * from CreditMemo where TxnDate = '"+d.date+"'",
-			marker(d.kind, d.id), func(v qbo.CreditMemo) string { return v.PrivateNote })
+			d.mark(), func(v qbo.CreditMemo) string { return v.PrivateNote })
 	}
 	findApp := func(ctx context.Context) (qbo.Payment, bool, error) {
 		return findMarked(ctx, r, "select * from Payment where TxnDate = '"+d.date+"'",
-			applicationMarker(d.kind, d.id), func(v qbo.Payment) string { return v.PrivateNote })
+			d.applicationMark(), func(v qbo.Payment) string { return v.PrivateNote })
 	}
 	if r.st.Action == billing.ActionVoided {
 		// Release the invoices first: QBO refuses to void a credit memo
@@ -118,6 +128,7 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 
 func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (store.Link, error) {
 	d := r.creditDocOf(c.ID, c.CustomerID, c.IssuedOn, c.Currency, c.Applications)
+	d.rate = c.ExchangeRate
 	for _, l := range c.Lines {
 		item := r.tenant.Settings.DefaultItemID
 		if l.ProductID != "" {
@@ -137,18 +148,20 @@ func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal)
 		return store.Link{}, err
 	}
 	d := r.creditDocOf(c.ID, c.CustomerID, c.ReversedOn, c.Currency, []billing.Application{{InvoiceID: c.InvoiceID, Amount: c.Amount}})
+	d.rate = c.ExchangeRate
 	d.lines = []creditLine{{description: orDefault(c.Reason, "Charge reversal"), amount: c.Amount, itemID: item}}
 	return r.syncCreditDoc(ctx, d)
 }
 
 func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (store.Link, error) {
 	d := r.creditDocOf(w.ID, w.CustomerID, w.WrittenOffOn, w.Currency, []billing.Application{{InvoiceID: w.InvoiceID, Amount: w.Amount}})
+	d.rate = w.ExchangeRate
 	d.lines = []creditLine{{description: orDefault(w.Reason, "Bad debt write-off"), amount: w.Amount, itemID: r.tenant.Settings.BadDebtItemID}}
 	return r.syncCreditDoc(ctx, d)
 }
 
 func (r *run) creditDocOf(id, customerID string, date billing.Date, currency string, apps []billing.Application) creditDoc {
-	d := creditDoc{kind: r.st.Kind, id: id, customerID: r.qboID(billing.KindCustomer, customerID), billingCustomer: customerID, date: date.String(),
+	d := creditDoc{tenant: r.st.Tenant, kind: r.st.Kind, id: id, customerID: r.qboID(billing.KindCustomer, customerID), billingCustomer: customerID, date: date.String(),
 		currency: currency, applications: apps, invoices: map[string]string{}}
 	for _, a := range apps {
 		d.invoices[a.InvoiceID] = r.qboID(billing.KindInvoice, a.InvoiceID)

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -92,11 +93,57 @@ func (r *run) ensureDefaults(ctx context.Context) error {
 	if !changed {
 		return nil
 	}
-	if err := r.e.cfg.Store.SaveSettings(ctx, r.st.Tenant, s); err != nil {
-		return fmt.Errorf("save default settings: %w", err)
+	return r.saveDefaults(ctx, s)
+}
+
+// saveDefaults saves the defaults found, conditionally on the settings'
+// revision: when an admin saved meanwhile, the defaults fill only what is
+// still unset in the admin's settings, and the save is tried again.
+func (r *run) saveDefaults(ctx context.Context, defaults store.Settings) error {
+	t := r.tenant
+	for range maxSettingsTries {
+		next := withDefaults(t.Settings, defaults)
+		err := r.e.cfg.Store.SaveSettings(ctx, r.st.Tenant, next, t.SettingsRev)
+		if err == nil {
+			t.Settings, t.SettingsRev = next, t.SettingsRev+1
+			r.tenant = t
+			return nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("save default settings: %w", err)
+		}
+		if t, err = r.e.cfg.Store.Tenant(ctx, r.st.Tenant); err != nil {
+			return fmt.Errorf("re-read settings: %w", err)
+		}
 	}
-	r.tenant.Settings = s
-	return nil
+	return fmt.Errorf("save default settings: %w", store.ErrConflict)
+}
+
+const maxSettingsTries = 5
+
+// withDefaults returns s with every field that is unset there taken from
+// defaults.
+func withDefaults(s, defaults store.Settings) store.Settings {
+	for _, d := range ledgerDefaults {
+		if *d.field(&s) == "" {
+			*d.field(&s) = *d.field(&defaults)
+		}
+	}
+	for _, it := range defaultItems {
+		if *it.field(&s) == "" {
+			*it.field(&s) = *it.field(&defaults)
+		}
+	}
+	if s.TaxMode == "" {
+		s.TaxMode = defaults.TaxMode
+	}
+	if s.CustomerMode == "" {
+		s.CustomerMode = defaults.CustomerMode
+	}
+	if s.PaymentMethods == nil {
+		s.PaymentMethods = defaults.PaymentMethods
+	}
+	return s
 }
 
 func missingLedger(s store.Settings) bool {

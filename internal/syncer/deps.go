@@ -35,7 +35,8 @@ type Dependencies interface {
 // Tenants reads and updates tenant settings.
 type Tenants interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
-	SaveSettings(ctx context.Context, tenant string, s store.Settings) error
+	// SaveSettings fails with store.ErrConflict if rev is not current.
+	SaveSettings(ctx context.Context, tenant string, s store.Settings, rev int64) error
 	MarkSynced(ctx context.Context, tenant string, at time.Time) error
 }
 

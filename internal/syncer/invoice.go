@@ -20,14 +20,15 @@ type invoiceRefs struct {
 // sales line per billing line, one discount line for the discount total,
 // tax per the tenant's tax mode, the billing number as DocNumber and the
 // marker in PrivateNote.
-func mapInvoice(v *billing.Invoice, s store.Settings, refs invoiceRefs) (qbo.Invoice, error) {
+func mapInvoice(tenant string, v *billing.Invoice, s store.Settings, refs invoiceRefs) (qbo.Invoice, error) {
 	out := qbo.Invoice{
 		DocNumber:   v.Number,
 		TxnDate:     v.IssuedOn.String(),
 		DueDate:     v.DueOn.String(),
 		CustomerRef: ref(refs.customerID),
-		PrivateNote: truncate(strings.TrimSpace(marker(billing.KindInvoice, v.ID)+" "+v.Notes), 4000),
+		PrivateNote: truncate(strings.TrimSpace(marker(tenant, billing.KindInvoice, v.ID)+" "+v.Notes), 4000),
 	}
+	out.CurrencyRef, out.ExchangeRate = currency(v.Currency, v.ExchangeRate)
 	for i, l := range v.Lines {
 		line, err := mapSalesLine(l, v.Currency, s, refs)
 		if err != nil {
@@ -109,12 +110,12 @@ func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, 
 	}
 	find := func(ctx context.Context) (qbo.Invoice, bool, error) {
 		return findMarked(ctx, r, "select * from Invoice where DocNumber = "+qbo.Quote(v.Number),
-			marker(billing.KindInvoice, v.ID), func(v qbo.Invoice) string { return v.PrivateNote })
+			mark{tenant: r.st.Tenant, kind: billing.KindInvoice, id: v.ID}, func(v qbo.Invoice) string { return v.PrivateNote })
 	}
 	if v.Status == billing.InvoiceVoided {
 		return r.voidInvoice(ctx, v, find)
 	}
-	payload, err := mapInvoice(v, r.tenant.Settings, refs)
+	payload, err := mapInvoice(r.st.Tenant, v, r.tenant.Settings, refs)
 	if err != nil {
 		return store.Link{}, err
 	}

@@ -12,15 +12,15 @@ import (
 )
 
 // findMarked returns the object stmt finds whose note (as note reads it)
-// carries mark: the natural-key lookup after a lost create.
-func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt, mark string, note func(T) string) (T, bool, error) {
+// carries want's marker: the natural-key lookup after a lost create.
+func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt string, want mark, note func(T) string) (T, bool, error) {
 	found, err := qbo.QueryAll[T](ctx, r.qbo, r.conn.RealmID, stmt)
 	var zero T
 	if err != nil {
 		return zero, false, err
 	}
 	for _, f := range found {
-		if strings.Contains(note(f), mark) {
+		if carries(note(f), want) {
 			return f, true, nil
 		}
 	}

@@ -72,7 +72,7 @@ func TestMapInvoice(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			v := decodeFile[*billing.Invoice](t, billing.KindInvoice, tc.in)
-			got, err := mapInvoice(v, tc.settings, tc.refs)
+			got, err := mapInvoice("acme", v, tc.settings, tc.refs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestMapInvoiceRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := mapInvoice(v, tc.settings, invoiceRefs{customerID: "7"})
+			_, err := mapInvoice("acme", v, tc.settings, invoiceRefs{customerID: "7"})
 			var pe *PermanentError
 			if !errors.As(err, &pe) {
 				t.Fatalf("err = %v, want a PermanentError", err)
@@ -111,8 +111,8 @@ func TestMapCustomer(t *testing.T) {
 	c := &billing.Customer{ID: "cus_9", Version: 2, DisplayName: "O'Brien & Sons", Email: "ap@obrien.example",
 		CompanyName: "O'Brien & Sons Ltd", Phone: "+1 555 0100", Currency: "USD",
 		BillingAddress: &billing.Address{Line1: "1 Main St", City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"}}
-	golden(t, "customer", mapCustomer(c, ""))
-	sub := mapCustomer(&billing.Customer{ID: "cus_10", DisplayName: "Acme East", Currency: "USD"}, "58")
+	golden(t, "customer", mapCustomer("acme", c, ""))
+	sub := mapCustomer("acme", &billing.Customer{ID: "cus_10", DisplayName: "Acme East", Currency: "USD"}, "58")
 	if sub.ParentRef == nil || sub.ParentRef.Value != "58" || sub.Job == nil || !*sub.Job {
 		t.Errorf("sub-customer: ParentRef %+v Job %v, want parent 58 as a job", sub.ParentRef, sub.Job)
 	}

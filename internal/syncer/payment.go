@@ -34,7 +34,7 @@ type refundLine struct {
 // mapPayment maps a billing payment to a QBO Payment: one line per
 // invoice it pays, one per refund taken off it; the rest is QBO's
 // UnappliedAmt, the customer's credit.
-func mapPayment(p *billing.Payment, s store.Settings, refs paymentRefs) (qbo.Payment, error) {
+func mapPayment(tenant string, p *billing.Payment, s store.Settings, refs paymentRefs) (qbo.Payment, error) {
 	total, err := amount(p.Amount, p.Currency)
 	if err != nil {
 		return qbo.Payment{}, err
@@ -42,8 +42,9 @@ func mapPayment(p *billing.Payment, s store.Settings, refs paymentRefs) (qbo.Pay
 	out := qbo.Payment{
 		TxnDate: p.ReceivedOn.String(), CustomerRef: ref(refs.customerID), TotalAmt: total,
 		PaymentRefNum: truncate(p.Reference, 21), PaymentMethodRef: ref(refs.methodID),
-		DepositToAccountRef: ref(s.DepositAccountID), PrivateNote: marker(billing.KindPayment, p.ID),
+		DepositToAccountRef: ref(s.DepositAccountID), PrivateNote: marker(tenant, billing.KindPayment, p.ID),
 	}
+	out.CurrencyRef, out.ExchangeRate = currency(p.Currency, p.ExchangeRate)
 	for _, a := range p.Applications {
 		line, err := linkedLine(a.Amount, p.Currency, refs.invoices[a.InvoiceID], "Invoice")
 		if err != nil {
@@ -94,15 +95,15 @@ func refundLines(l store.Link) ([]refundLine, error) {
 
 func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, error) {
 	stmt := "select * from Payment where TxnDate = '" + p.ReceivedOn.String() + "'"
-	mark := marker(billing.KindPayment, p.ID)
+	own := mark{tenant: r.st.Tenant, kind: billing.KindPayment, id: p.ID}
 	if r.st.Action == billing.ActionVoided {
 		return voidLinked(ctx, r, billing.Ref{Kind: billing.KindPayment, ID: p.ID},
 			func(ctx context.Context) (qbo.Payment, bool, error) {
-				return findMarked(ctx, r, stmt, mark, func(v qbo.Payment) string { return v.PrivateNote })
+				return findMarked(ctx, r, stmt, own, func(v qbo.Payment) string { return v.PrivateNote })
 			})
 	}
 	find := func(ctx context.Context) (paymentBody, bool, error) {
-		return findMarked(ctx, r, stmt, mark, func(v paymentBody) string { return v.PrivateNote })
+		return findMarked(ctx, r, stmt, own, func(v paymentBody) string { return v.PrivateNote })
 	}
 	link, err := r.link(ctx)
 	if err != nil {
@@ -117,7 +118,7 @@ func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, 
 	for _, a := range p.Applications {
 		refs.invoices[a.InvoiceID] = r.qboID(billing.KindInvoice, a.InvoiceID)
 	}
-	payload, err := mapPayment(p, r.tenant.Settings, refs)
+	payload, err := mapPayment(r.st.Tenant, p, r.tenant.Settings, refs)
 	if err != nil {
 		return store.Link{}, err
 	}

@@ -16,15 +16,17 @@ import (
 // then applies that much of its unapplied amount to the entry, so QBO's
 // open A/R, the payment's UnappliedAmt and the bank all match billing.
 // RefundReceipt is not used: it books against revenue, not A/R.
-func mapRefund(f *billing.Refund, s store.Settings, customerID string) (qbo.JournalEntry, error) {
+func mapRefund(tenant string, f *billing.Refund, s store.Settings, customerID string) (qbo.JournalEntry, error) {
 	amt, err := amount(f.Amount, f.Currency)
 	if err != nil {
 		return qbo.JournalEntry{}, err
 	}
 	desc := truncate(orDefault(f.Reason, "Refund of payment "+f.PaymentID), 4000)
+	cur, rate := currency(f.Currency, f.ExchangeRate)
 	return qbo.JournalEntry{
+		CurrencyRef: cur, ExchangeRate: rate,
 		TxnDate:     f.RefundedOn.String(),
-		PrivateNote: marker(billing.KindRefund, f.ID),
+		PrivateNote: marker(tenant, billing.KindRefund, f.ID),
 		Line: []qbo.Line{
 			{Amount: amt, Description: desc, DetailType: qbo.JournalEntryLine, JournalEntryLineDetail: &qbo.JournalEntryLineDetail{
 				PostingType: qbo.Debit, AccountRef: ref(s.ARAccountID),
@@ -39,7 +41,7 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, er
 	me := billing.Ref{Kind: billing.KindRefund, ID: f.ID}
 	find := func(ctx context.Context) (qbo.JournalEntry, bool, error) {
 		return findMarked(ctx, r, "select * from JournalEntry where TxnDate = '"+f.RefundedOn.String()+"'",
-			marker(billing.KindRefund, f.ID), func(v qbo.JournalEntry) string { return v.PrivateNote })
+			mark{tenant: r.st.Tenant, kind: billing.KindRefund, id: f.ID}, func(v qbo.JournalEntry) string { return v.PrivateNote })
 	}
 	if r.st.Action == billing.ActionVoided {
 		if err := r.setRefundOnPayment(ctx, f, ""); err != nil {
@@ -50,7 +52,7 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, er
 	if err := r.refundCovered(ctx, f); err != nil {
 		return store.Link{}, err
 	}
-	je, err := mapRefund(f, r.tenant.Settings, r.qboID(billing.KindCustomer, f.CustomerID))
+	je, err := mapRefund(r.st.Tenant, f, r.tenant.Settings, r.qboID(billing.KindCustomer, f.CustomerID))
 	if err != nil {
 		return store.Link{}, err
 	}

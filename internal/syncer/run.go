@@ -67,6 +67,9 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 			return outcome{}, err
 		}
 	} else {
+		if err := r.checkParentCycle(ctx, ent); err != nil {
+			return outcome{}, err
+		}
 		if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
 			return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
 		}
@@ -102,7 +105,7 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	}
 	out := outcome{update: store.StatusUpdate{Status: store.StatusSynced}, qboID: link.QBOID}
 	if r.flag != "" {
-		out.update.Warning = &store.Warning{Message: r.flag}
+		out.update.Warning = &store.Warning{Message: r.flag, Notice: true}
 	}
 	return out, nil
 }

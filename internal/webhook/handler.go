@@ -90,6 +90,8 @@ func New(deps Deps) *Handler {
 // Handle answers one webhook request. The error is always nil: every
 // outcome, failures of the store included, is an HTTP answer.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	ctx, cancel := withReplyTime(ctx)
+	defer cancel()
 	tenant := req.PathParameters["tenant"]
 	if !billing.ValidTenant(tenant) {
 		return h.badSignature(ctx, "", "invalid tenant id")
@@ -194,6 +196,22 @@ func (h *Handler) badSignature(ctx context.Context, tenant, reason string) (even
 func (h *Handler) unavailable(ctx context.Context, log *slog.Logger, step string, err error) events.APIGatewayV2HTTPResponse {
 	log.ErrorContext(ctx, "webhook failed", "status", 503, "step", step, "error", err.Error())
 	return answer(503, errorBody{Error: "unavailable"})
+}
+
+// replyMargin is kept free before the function's deadline, and workLimit
+// bounds the work without one: a DynamoDB or SQS call that hangs is cut
+// off in time for the handler to answer 503 itself, instead of the
+// platform answering 500 when the function times out.
+const (
+	replyMargin = 2 * time.Second
+	workLimit   = 8 * time.Second
+)
+
+func withReplyTime(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, d.Add(-replyMargin))
+	}
+	return context.WithTimeout(ctx, workLimit)
 }
 
 // decodeBody returns the raw body, or false when it is over MaxBody or

@@ -202,6 +202,7 @@ async function loadOverview() {
   $("ov-fresh-sub").replaceChildren(o ? el("a", { href: entityHash(o.kind, o.id) }, KIND_ONE[o.kind] + " " + o.id + " (" + (STATUS_TEXT[o.status] || o.status) + ")") : "nothing waiting");
   $("ov-queued").textContent = ov.queued;
   $("ov-warnings").textContent = ov.warnings;
+  $("ov-notices").textContent = ov.notices;
   const rows = ov.kinds.map((k) => el("tr", {},
     el("th", { scope: "row" }, k.label),
     el("td", { class: "num" }, k.in_billing),
@@ -210,6 +211,7 @@ async function loadOverview() {
     countCell(k.waiting, k.kind, "waiting"),
     countCell(k.warnings, k.kind, "warning"),
     countCell(k.dismissed, k.kind, "dismissed"),
+    el("td", { class: "num" }, k.notices),
     el("td", { class: "num" }, k.skipped),
     el("td", {}, k.oldest_unsynced ? duration(k.oldest_unsynced.age_seconds) : "—")));
   $("ov-rows").replaceChildren(...rows);
@@ -383,9 +385,10 @@ function warningBox(w, status) {
   if (w.detail) rows.push(["Detail", w.detail]);
   if (w.element) rows.push(["Element", w.element]);
   if (w.intuit_tid) rows.push(["intuit_tid", w.intuit_tid]);
-  rows.push(["Retried automatically", w.retryable ? "yes" : "no — fix the cause, then resend"]);
+  if (w.notice) rows.push(["Action", "none to sync it: it is in QuickBooks; check it there"]);
+  else rows.push(["Retried automatically", w.retryable ? "yes" : "no — fix the cause, then resend"]);
   const box = el("section", { class: "warnbox", "aria-labelledby": "warn-h" },
-    el("h2", { id: "warn-h" }, status === "synced" ? "Note" : (status === "dismissed" ? "Dismissed warning" : "Why it did not sync")),
+    el("h2", { id: "warn-h" }, w.notice ? "Notice: synced, not as sent" : (status === "dismissed" ? "Dismissed warning" : "Why it did not sync")),
     el("dl", {}, rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
   if (w.cause || w.fix) {
     box.append(el("div", { class: "explain" },
