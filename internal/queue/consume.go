@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -14,30 +15,75 @@ import (
 // messages, so the rest are retried instead of cut off mid-write.
 const deadlineMargin = 5 * time.Second
 
+// Joiner lets the message groups of one batch run together: each group's
+// handling runs under the context Join returns, and calls leave when done
+// (qbobatch.Batcher sends their QuickBooks writes as one batch).
+type Joiner interface {
+	Join(ctx context.Context) (context.Context, func())
+}
+
 // FIFOHandler adapts fn to an SQS FIFO batch handler with partial batch
-// responses. After the first failure it reports that message and every
-// later one as failed, so a message group's order is kept (Lambda's FIFO
-// rule). fn returns an error only for what should be retried; outcomes an
-// admin must act on are recorded by fn itself and return nil.
-func FIFOHandler(fn func(context.Context, Message) error, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+// responses. Message groups (one customer each) run concurrently, each in
+// order; after a failure in a group that message and the group's later
+// ones are reported as failed, so the group's order is kept (Lambda's
+// FIFO rule). fn returns an error only for what should be retried;
+// outcomes an admin must act on, and waits, are recorded by fn itself and
+// return nil. join may be nil.
+func FIFOHandler(fn func(context.Context, Message) error, join Joiner, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		var resp events.SQSEventResponse
-		for i, rec := range ev.Records {
-			err := nearDeadline(ctx)
-			if err == nil {
-				err = handleOne(ctx, rec, fn, log)
+		groups, order := byGroup(ev.Records)
+		failed := make([][]events.SQSMessage, len(order))
+		var wg sync.WaitGroup
+		for i, g := range order {
+			gctx, leave := ctx, func() {}
+			if join != nil {
+				gctx, leave = join.Join(ctx)
 			}
-			if err != nil {
-				log.WarnContext(ctx, "message will be retried", "message_id", rec.MessageId,
-					"group_id", rec.Attributes["MessageGroupId"], "err", err, "failed", len(ev.Records)-i)
-				for _, r := range ev.Records[i:] {
-					resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-				}
-				break
+			wg.Go(func() {
+				defer leave()
+				failed[i] = handleGroup(gctx, groups[g], fn, log)
+			})
+		}
+		wg.Wait()
+		var resp events.SQSEventResponse
+		for _, recs := range failed {
+			for _, r := range recs {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
 			}
 		}
 		return resp, nil
 	}
+}
+
+// byGroup splits records by message group, keeping their order.
+func byGroup(recs []events.SQSMessage) (map[string][]events.SQSMessage, []string) {
+	groups := map[string][]events.SQSMessage{}
+	var order []string
+	for _, r := range recs {
+		g := r.Attributes["MessageGroupId"]
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], r)
+	}
+	return groups, order
+}
+
+// handleGroup handles one group's messages in order and returns the ones
+// to retry: from the first failure on.
+func handleGroup(ctx context.Context, recs []events.SQSMessage, fn func(context.Context, Message) error, log *slog.Logger) []events.SQSMessage {
+	for i, rec := range recs {
+		err := nearDeadline(ctx)
+		if err == nil {
+			err = handleOne(ctx, rec, fn, log)
+		}
+		if err != nil {
+			log.WarnContext(ctx, "message will be retried", "message_id", rec.MessageId,
+				"group_id", rec.Attributes["MessageGroupId"], "err", err, "failed", len(recs)-i)
+			return recs[i:]
+		}
+	}
+	return nil
 }
 
 func nearDeadline(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,7 +89,7 @@ func TestFIFOHandlerStopsAtFirstFailure(t *testing.T) {
 		}
 		return nil
 	}
-	h := queue.FIFOHandler(fn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := queue.FIFOHandler(fn, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var ev events.SQSEvent
 	for _, id := range []string{"a", "b", "c", "d"} {
 		body, _ := json.Marshal(queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: id})
@@ -193,4 +194,40 @@ func depth(t *testing.T, url string) int {
 		n += i
 	}
 	return n
+}
+
+// Message groups run concurrently and only the failed group stops: another
+// customer's messages in the same batch are handled and deleted.
+func TestFIFOHandlerKeepsOrderPerGroup(t *testing.T) {
+	var mu sync.Mutex
+	handled := map[string][]string{}
+	fn := func(_ context.Context, m queue.Message) error {
+		mu.Lock()
+		handled[m.CustomerID] = append(handled[m.CustomerID], m.ID)
+		mu.Unlock()
+		if m.ID == "b" {
+			return errors.New("dynamodb unavailable")
+		}
+		return nil
+	}
+	var ev events.SQSEvent
+	for _, r := range []struct{ group, id string }{{"g1", "a"}, {"g2", "x"}, {"g1", "b"}, {"g2", "y"}, {"g1", "c"}} {
+		body, _ := json.Marshal(queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: r.id, CustomerID: r.group})
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m-" + r.id, Body: string(body),
+			Attributes: map[string]string{"MessageGroupId": "acme#" + r.group}})
+	}
+	resp, err := queue.FIFOHandler(fn, nil, slog.New(slog.DiscardHandler))(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if fmt.Sprint(failed) != "[m-b m-c]" {
+		t.Errorf("failed = %v, want b and its group's later c only", failed)
+	}
+	if fmt.Sprint(handled["g1"]) != "[a b]" || fmt.Sprint(handled["g2"]) != "[x y]" {
+		t.Errorf("handled = %v, want g1 to stop at b and g2 in order", handled)
+	}
 }

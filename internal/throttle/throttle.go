@@ -61,6 +61,20 @@ func DefaultPolicy() Policy {
 	return p
 }
 
+// MaxBatchesPerMinute is what the batch schedule admits in any 60 s
+// (Intuit: 40 batch requests a minute per company, on top of the 500).
+const MaxBatchesPerMinute = 36
+
+// BatchPolicy is the schedule of a company's batch requests: one request
+// per grant, a burst of two.
+func BatchPolicy() Policy {
+	p := Policy{Slots: MaxInFlight, GrantSize: 1, GrantLife: time.Second}
+	p.Lease = p.GrantLife + RequestTimeout
+	p.Interval = (intuitWindow + p.GrantLife) / time.Duration(MaxBatchesPerMinute-2)
+	p.Burst = 2 * p.Interval
+	return p
+}
+
 // PerMinute is the steady rate the policy admits.
 func (p Policy) PerMinute() int { return int(intuitWindow / p.Interval) }
 

@@ -253,3 +253,35 @@ func TestRealmOf(t *testing.T) {
 		}
 	}
 }
+
+// A batch request spends the company's batch schedule as well as one
+// request of its main one: at most 36 batches in any 60 s (Intuit: 40).
+func TestBatchesSpendTheirOwnSchedule(t *testing.T) {
+	p := BatchPolicy()
+	if worst := (intuitWindow + p.GrantLife + p.Burst) / p.Interval; worst > MaxBatchesPerMinute {
+		t.Errorf("worst case %d batches in 60 s, want at most %d", worst, MaxBatchesPerMinute)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	realms := &memRealms{}
+	rt := &Transport{Base: status(http.StatusOK), Realms: realms, Now: func() time.Time { return now }}
+	batch, _ := http.NewRequest(http.MethodPost, "http://qbo.invalid/v3/company/r1/batch", nil)
+	resp, err := rt.RoundTrip(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := realms.schedules["r1"]; s == nil || s.TAT.IsZero() {
+		t.Error("the batch did not spend the company's main schedule")
+	}
+	if s := realms.schedules["r1/batch"]; s == nil || s.TAT.IsZero() {
+		t.Fatal("the batch did not spend the company's batch schedule")
+	}
+	if _, _, refused := p.Plan(*realms.schedules["r1/batch"], 1, now); refused != nil {
+		t.Errorf("a second batch at once refused (%+v), want the burst of 2", refused)
+	}
+	s := *realms.schedules["r1/batch"]
+	_, s.TAT, _ = p.Plan(s, 1, now)
+	if _, _, refused := p.Plan(s, 1, now); refused == nil || !refused.RetryAt.After(now) {
+		t.Errorf("a third batch at once: refused %+v, want a later time", refused)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,6 +39,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	realm := RealmOf(req.URL.Path)
 	if realm == "" {
 		return base.RoundTrip(req)
+	}
+	if strings.HasSuffix(req.URL.Path, "/batch") {
+		// A batch also spends the company's batch schedule.
+		bg, err := t.admitBatch(req.Context(), realm)
+		if err != nil {
+			return nil, err
+		}
+		defer t.Realms.Release(context.WithoutCancel(req.Context()), batchKey(realm), bg, 0)
 	}
 	g, err := t.acquire(req.Context(), realm)
 	if err != nil {
@@ -102,6 +111,28 @@ func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-time.After(refused.RetryAt.Sub(t.now())):
+		}
+	}
+}
+
+func batchKey(realm string) string { return realm + "/batch" }
+
+// admitBatch admits one batch request of realm, waiting up to maxWait.
+func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error) {
+	p := BatchPolicy()
+	deadline := t.now().Add(maxWait)
+	for {
+		g, refused, err := t.Realms.Admit(ctx, batchKey(realm), p, 1, t.now())
+		if err != nil || refused == nil {
+			return g, err
+		}
+		if refused.RetryAt.After(deadline) {
+			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt}
+		}
+		select {
+		case <-ctx.Done():
+			return Grant{}, ctx.Err()
 		case <-time.After(refused.RetryAt.Sub(t.now())):
 		}
 	}

@@ -160,8 +160,8 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		return h.unavailable(ctx, log, "store snapshot", err)
 	}
 	// A new version is queued; so is the same version of an entity not
-	// yet tried (the first delivery's enqueue may have failed). A settled
-	// entity stays as it is.
+	// yet tried (the first delivery's enqueue may have failed), and it is
+	// answered as accepted. A tried entity stays as it is: a duplicate.
 	if err == nil || unchanged != nil && unchanged.Status == store.StatusNotTried {
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
@@ -178,7 +178,7 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "stale")
 		return answer(200, statusBody{EventID: ev.ID, Status: "stale"})
 	}
-	if unchanged != nil {
+	if unchanged != nil && unchanged.Status != store.StatusNotTried {
 		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "duplicate", "entity_status", unchanged.Status)
 		return answer(200, statusBody{EventID: ev.ID, Status: "duplicate"})
 	}

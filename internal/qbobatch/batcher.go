@@ -1,0 +1,178 @@
+// Package qbobatch sends the QuickBooks writes that several syncs make at
+// the same moment as one call to Intuit's batch endpoint. It is an
+// http.RoundTripper under the QuickBooks client: each sync still makes its
+// own create or update call with its own requestid and reads its own
+// answer, so the engine's exactly-once logic is unchanged; only the wire
+// carries them together. A batch whose answer is lost fails every call in
+// it, and each sync recovers as after a lost single answer: it looks its
+// object up by its marker before creating anything again.
+package qbobatch
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// MaxItems is Intuit's limit of operations in one batch request.
+const MaxItems = 30
+
+// DefaultHold is how long a write waits for other syncs' writes to join
+// it before it goes out.
+const DefaultHold = 50 * time.Millisecond
+
+// Batcher holds the writes of the syncs that joined it until every one of
+// them is waiting on QuickBooks (or Hold passes), then sends them per
+// company as one batch. Requests that are not plain creates, updates or
+// deletes, and requests of callers that did not join, pass through.
+type Batcher struct {
+	Base http.RoundTripper // nil: http.DefaultTransport
+	Hold time.Duration     // 0: DefaultHold
+
+	mu      sync.Mutex
+	members int // joined callers still working
+	held    []*held
+	timer   *time.Timer
+}
+
+type held struct {
+	req   *http.Request
+	write write
+	done  chan result
+}
+
+type result struct {
+	resp *http.Response
+	err  error
+}
+
+type memberKey struct{}
+
+// Join marks ctx's caller as one of the syncs running together; leave
+// when it is done. While any member works, the others' writes wait for it
+// (at most Hold), so that they can go out together.
+func (b *Batcher) Join(ctx context.Context) (context.Context, func()) {
+	b.mu.Lock()
+	b.members++
+	b.mu.Unlock()
+	var once sync.Once
+	return context.WithValue(ctx, memberKey{}, b), func() {
+		once.Do(func() {
+			b.mu.Lock()
+			b.members--
+			flush := b.takeIfAllWaiting()
+			b.mu.Unlock()
+			b.send(flush)
+		})
+	}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
+	w, ok := parseWrite(req)
+	if !ok || req.Context().Value(memberKey{}) != b {
+		return b.base().RoundTrip(req)
+	}
+	h := &held{req: req, write: w, done: make(chan result, 1)}
+	b.mu.Lock()
+	b.held = append(b.held, h)
+	flush := b.takeIfAllWaiting()
+	if flush == nil && b.timer == nil {
+		b.timer = time.AfterFunc(b.hold(), b.timeout)
+	}
+	b.mu.Unlock()
+	b.send(flush)
+	select {
+	case r := <-h.done:
+		return r.resp, r.err
+	case <-req.Context().Done():
+		// The batch may still carry the write; the caller recovers as
+		// after any lost answer.
+		return nil, req.Context().Err()
+	}
+}
+
+// takeIfAllWaiting returns the held writes when every member is waiting
+// on one (or there are enough for a full batch). b.mu is held.
+func (b *Batcher) takeIfAllWaiting() []*held {
+	if len(b.held) == 0 || (len(b.held) < b.members && len(b.held) < MaxItems) {
+		return nil
+	}
+	return b.take()
+}
+
+func (b *Batcher) take() []*held {
+	out := b.held
+	b.held = nil
+	if b.timer != nil {
+		b.timer.Stop()
+		b.timer = nil
+	}
+	return out
+}
+
+func (b *Batcher) timeout() {
+	b.mu.Lock()
+	b.timer = nil
+	flush := b.take()
+	b.mu.Unlock()
+	b.send(flush)
+}
+
+// send sends the writes, per company, one batch at a time.
+func (b *Batcher) send(hs []*held) {
+	if len(hs) == 0 {
+		return
+	}
+	byRealm := map[string][]*held{}
+	var order []string
+	for _, h := range hs {
+		if byRealm[h.write.realm] == nil {
+			order = append(order, h.write.realm)
+		}
+		byRealm[h.write.realm] = append(byRealm[h.write.realm], h)
+	}
+	for _, realm := range order {
+		group, twins := dedupe(byRealm[realm])
+		for len(group) > 0 {
+			n := min(len(group), MaxItems)
+			go b.sendBatch(group[:n], twins)
+			group = group[n:]
+		}
+	}
+}
+
+// dedupe keeps the first of the writes that carry the same requestid and
+// returns the others by the first's request: they get its answer, as
+// QuickBooks answers a replayed requestid. A batch carries no requestid
+// per item, so two such writes in it would both be carried out.
+func dedupe(hs []*held) ([]*held, map[*held][]*held) {
+	first := map[string]*held{}
+	twins := map[*held][]*held{}
+	var out []*held
+	for _, h := range hs {
+		id := h.req.URL.Query().Get("requestid")
+		if f, ok := first[id]; ok && id != "" {
+			twins[f] = append(twins[f], h)
+			continue
+		}
+		first[id] = h
+		out = append(out, h)
+	}
+	return out, twins
+}
+
+func (b *Batcher) hold() time.Duration {
+	if b.Hold == 0 {
+		return DefaultHold
+	}
+	return b.Hold
+}
+
+func (b *Batcher) base() http.RoundTripper {
+	if b.Base == nil {
+		return http.DefaultTransport
+	}
+	return b.Base
+}

@@ -1,0 +1,237 @@
+package qbobatch
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// write is a request that can travel in a batch: a create, update or
+// delete of one entity.
+type write struct {
+	realm     string
+	name      string // Intuit's entity name, e.g. "Invoice"
+	operation string // create, update, delete
+	body      json.RawMessage
+	base      string // everything before /v3/company/
+}
+
+// entityNames maps the lower-case path segment to Intuit's entity name;
+// only these kinds are batched.
+var entityNames = map[string]string{
+	"customer": "Customer", "item": "Item", "invoice": "Invoice", "payment": "Payment",
+	"creditmemo": "CreditMemo", "journalentry": "JournalEntry", "salesreceipt": "SalesReceipt",
+	"refundreceipt": "RefundReceipt",
+}
+
+// parseWrite recognises POST .../v3/company/{realm}/{entity}?minorversion=…
+// &requestid=… (and operation=delete): anything else, such as a void or a
+// write with other options, goes out on its own.
+func parseWrite(req *http.Request) (write, bool) {
+	if req.Method != http.MethodPost || req.Body == nil {
+		return write{}, false
+	}
+	base, rest, ok := strings.Cut(req.URL.Path, "/v3/company/")
+	if !ok {
+		return write{}, false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 2 {
+		return write{}, false
+	}
+	name, ok := entityNames[parts[1]]
+	if !ok {
+		return write{}, false
+	}
+	q := req.URL.Query()
+	op := "create"
+	for k, v := range q {
+		switch {
+		case k == "minorversion" || k == "requestid":
+		case k == "operation" && len(v) == 1 && v[0] == "delete":
+			op = "delete"
+		default:
+			return write{}, false
+		}
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || !json.Valid(body) {
+		return write{}, false
+	}
+	if op == "create" {
+		var ident struct{ Id string }
+		if json.Unmarshal(body, &ident) == nil && ident.Id != "" {
+			op = "update"
+		}
+	}
+	return write{realm: parts[0], name: name, operation: op, body: body, base: base}, true
+}
+
+// sendBatch sends hs (one company's writes) as one batch, or a lone write
+// as it came, and answers each caller as QuickBooks would have answered
+// its own call.
+func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
+	for _, h := range hs {
+		if len(twins[h]) > 0 {
+			h.done = answerTwins(h.done, twins[h])
+		}
+	}
+	if len(hs) == 1 {
+		resp, err := b.base().RoundTrip(hs[0].req)
+		hs[0].done <- result{resp, err}
+		return
+	}
+	req, err := batchRequest(hs)
+	if err != nil {
+		for _, h := range hs {
+			h.done <- result{err: err}
+		}
+		return
+	}
+	resp, err := b.base().RoundTrip(req)
+	if err != nil {
+		for _, h := range hs {
+			h.done <- result{err: err}
+		}
+		return
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		// The batch as a whole failed (throttled, unavailable): every
+		// write gets that answer.
+		for _, h := range hs {
+			if err != nil {
+				h.done <- result{err: err}
+				continue
+			}
+			h.done <- result{resp: copyResponse(resp, resp.StatusCode, data, h.req)}
+		}
+		return
+	}
+	split(resp, data, hs)
+}
+
+// answerTwins returns a channel whose result goes to done and, as a copy,
+// to each twin.
+func answerTwins(done chan result, twins []*held) chan result {
+	in := make(chan result, 1)
+	go func() {
+		r := <-in
+		var body []byte
+		if r.resp != nil {
+			body, _ = io.ReadAll(r.resp.Body)
+			r.resp.Body.Close()
+			r.resp.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		done <- r
+		for _, t := range twins {
+			if r.resp == nil {
+				t.done <- result{err: r.err}
+				continue
+			}
+			t.done <- result{resp: copyResponse(r.resp, r.resp.StatusCode, body, t.req)}
+		}
+	}()
+	return in
+}
+
+func batchRequest(hs []*held) (*http.Request, error) {
+	first := hs[0]
+	items := make([]map[string]any, len(hs))
+	ids := make([]string, len(hs))
+	for i, h := range hs {
+		items[i] = map[string]any{"bId": strconv.Itoa(i + 1), "operation": h.write.operation, h.write.name: h.write.body}
+		ids[i] = h.req.URL.Query().Get("requestid")
+	}
+	body, err := json.Marshal(map[string]any{"BatchItemRequest": items})
+	if err != nil {
+		return nil, fmt.Errorf("encode batch: %w", err)
+	}
+	u := *first.req.URL
+	u.Path = first.write.base + "/v3/company/" + first.write.realm + "/batch"
+	q := url.Values{"minorversion": {first.req.URL.Query().Get("minorversion")}}
+	// The batch's own requestid, from its writes': a retry of the same
+	// writes is the same batch to QuickBooks.
+	sum := sha256.Sum256([]byte(strings.Join(ids, "|")))
+	q.Set("requestid", hex.EncodeToString(sum[:])[:32])
+	u.RawQuery = q.Encode()
+	// Not the first caller's context: its cancellation must not cut the
+	// others' writes; the admission below bounds the request's time.
+	req, err := http.NewRequestWithContext(context.WithoutCancel(first.req.Context()), http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = first.req.Header.Clone()
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// split answers each held write from its item of the batch response: 200
+// with the object, or 400 with the item's Fault, as a single call would.
+func split(resp *http.Response, data []byte, hs []*held) {
+	var env struct {
+		BatchItemResponse []map[string]json.RawMessage
+		Time              json.RawMessage `json:"time"`
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		for _, h := range hs {
+			h.done <- result{resp: copyResponse(resp, http.StatusBadGateway, data, h.req)}
+		}
+		return
+	}
+	byID := map[string]map[string]json.RawMessage{}
+	for _, item := range env.BatchItemResponse {
+		var id string
+		_ = json.Unmarshal(item["bId"], &id)
+		byID[id] = item
+	}
+	for i, h := range hs {
+		item, ok := byID[strconv.Itoa(i+1)]
+		status, out := http.StatusOK, map[string]json.RawMessage{"time": env.Time}
+		switch {
+		case !ok:
+			status = http.StatusBadGateway
+			out["Fault"] = json.RawMessage(`{"Error":[{"Message":"the batch answer left this item out","code":"0"}],"type":"SystemFault"}`)
+		case item["Fault"] != nil:
+			status = faultStatus(item["Fault"])
+			out["Fault"] = item["Fault"]
+		default:
+			out[h.write.name] = item[h.write.name]
+		}
+		body, _ := json.Marshal(out)
+		h.done <- result{resp: copyResponse(resp, status, body, h.req)}
+	}
+}
+
+// faultStatus is the status a single call would have answered an item's
+// Fault with: a system fault is QuickBooks failing (500), anything else a
+// refusal of the request (400).
+func faultStatus(fault json.RawMessage) int {
+	var f struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(fault, &f) == nil && strings.EqualFold(f.Type, "SystemFault") {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+func copyResponse(resp *http.Response, status int, body []byte, req *http.Request) *http.Response {
+	return &http.Response{
+		Status: strconv.Itoa(status) + " " + http.StatusText(status), StatusCode: status,
+		Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
+		Header: resp.Header.Clone(), Body: io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req,
+	}
+}
