@@ -75,9 +75,12 @@ func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link
 		payload: payload,
 		find:    func(ctx context.Context) (qbo.Customer, bool, error) { return r.findCustomer(ctx, c) },
 		create: func(ctx context.Context, v qbo.Customer, reqID string) (qbo.Customer, error) {
-			created, err := r.createCustomer(ctx, c, v, reqID)
-			if err == nil && created.DisplayName != v.DisplayName {
-				renamed = created.DisplayName
+			// Only a name this create chose is a rename: an answer
+			// replayed for an earlier attempt's requestid may carry an
+			// older version's name, which the update that follows fixes.
+			created, disambiguatedTo, err := r.createCustomer(ctx, c, v, reqID)
+			if err == nil && disambiguatedTo != "" {
+				renamed = disambiguatedTo
 			}
 			return created, err
 		},
@@ -103,21 +106,22 @@ func renamedNotice(billingName, qboName string) string {
 // createCustomer creates v; when the name is taken (6240) it latches onto
 // the QBO customer that is ours or has the same e-mail, else it creates the
 // customer under a disambiguated name.
-func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Customer, reqID string) (qbo.Customer, error) {
+func (r *run) createCustomer(ctx context.Context, c *billing.Customer, v qbo.Customer, reqID string) (qbo.Customer, string, error) {
 	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	var qe *qbo.Error
 	if !errors.As(err, &qe) || !qe.DuplicateName() {
-		return created, err
+		return created, "", err
 	}
 	if found, ok, ferr := r.findCustomer(ctx, c); ferr != nil || ok {
-		return found, ferr
+		return found, "", ferr
 	}
 	v.DisplayName = disambiguated(c)
 	created, err = qbo.Create(ctx, r.qbo, r.conn.RealmID, v, reqID+"d")
-	if err == nil {
-		r.flag = renamedNotice(qboName(c.DisplayName), v.DisplayName)
+	if err != nil {
+		return created, "", err
 	}
-	return created, err
+	r.flag = renamedNotice(qboName(c.DisplayName), v.DisplayName)
+	return created, v.DisplayName, nil
 }
 
 // findCustomer looks for the QBO customer of c by name, active or not (an

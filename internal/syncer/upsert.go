@@ -131,6 +131,12 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	}
 	id, token := identOf(created)
 	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
+	if resume {
+		// The intent is an earlier attempt's, perhaps of an older version:
+		// QuickBooks may have answered its requestid with that attempt's
+		// object, so write the payload over it rather than assume it.
+		link.SentHash = ""
+	}
 	link.SyncedVersion = r.st.Version
 	// Settled before the link is saved, to save a write: a crash in
 	// between leaves the intent, whose next attempt finds the object by
