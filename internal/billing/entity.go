@@ -48,6 +48,8 @@ func newEntity(kind Kind) Entity {
 		return &ChargeReversal{}
 	case KindWriteOff:
 		return &WriteOff{}
+	case KindSale:
+		return &Sale{}
 	}
 	return nil
 }
@@ -141,6 +143,7 @@ func (f *Refund) Refs() []Ref {
 	var r refs
 	r.add(KindCustomer, f.CustomerID)
 	r.add(KindPayment, f.PaymentID)
+	r.add(KindSale, f.SaleID)
 	return r
 }
 
@@ -179,5 +182,23 @@ func (w *WriteOff) Refs() []Ref {
 	var r refs
 	r.add(KindCustomer, w.CustomerID)
 	r.add(KindInvoice, w.InvoiceID)
+	return r
+}
+
+func (s *Sale) EntityID() string       { return s.ID }
+func (s *Sale) EntityVersion() int64   { return s.Version }
+func (s *Sale) CustomerRef() string    { return s.CustomerID }
+func (s *Sale) EntityCurrency() string { return s.Currency }
+
+// Refs of a sale that names its customer inline leave the customer out:
+// the sale finds or creates it in QuickBooks itself.
+func (s *Sale) Refs() []Ref {
+	var r refs
+	if s.Customer == nil {
+		r.add(KindCustomer, s.CustomerID)
+	}
+	for _, l := range s.Lines {
+		r.add(KindProduct, l.ProductID)
+	}
 	return r
 }
