@@ -235,6 +235,7 @@ var qboPages = map[billing.Kind]struct{ typ, page, param string }{
 	billing.KindChargeReversal: {"CreditMemo", "creditmemo", "txnId"},
 	billing.KindWriteOff:       {"CreditMemo", "creditmemo", "txnId"},
 	billing.KindRefund:         {"JournalEntry", "journal", "txnId"},
+	billing.KindSale:           {"SalesReceipt", "salesreceipt", "txnId"},
 }
 
 // qboLink returns the QBO object type of kind and the web-app URL that

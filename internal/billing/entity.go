@@ -137,13 +137,27 @@ func (p *Payment) Refs() []Ref {
 
 func (f *Refund) EntityID() string       { return f.ID }
 func (f *Refund) EntityVersion() int64   { return f.Version }
-func (f *Refund) CustomerRef() string    { return f.CustomerID }
 func (f *Refund) EntityCurrency() string { return f.Currency }
+
+// CustomerRef of a refund of a sale is "", as the sale's may be (its
+// customer need not be a billing customer entity).
+func (f *Refund) CustomerRef() string {
+	if f.SaleID != "" {
+		return ""
+	}
+	return f.CustomerID
+}
+
+// Refs of a refund of a sale name the sale alone: the sale's QuickBooks
+// customer is the refund's, and it is linked once the sale is.
 func (f *Refund) Refs() []Ref {
 	var r refs
+	if f.SaleID != "" {
+		r.add(KindSale, f.SaleID)
+		return r
+	}
 	r.add(KindCustomer, f.CustomerID)
 	r.add(KindPayment, f.PaymentID)
-	r.add(KindSale, f.SaleID)
 	return r
 }
 
@@ -187,8 +201,17 @@ func (w *WriteOff) Refs() []Ref {
 
 func (s *Sale) EntityID() string       { return s.ID }
 func (s *Sale) EntityVersion() int64   { return s.Version }
-func (s *Sale) CustomerRef() string    { return s.CustomerID }
 func (s *Sale) EntityCurrency() string { return s.Currency }
+
+// CustomerRef of a sale that names its customer inline is "": that
+// customer need not exist in billing as a customer entity, so the sale is
+// not grouped, dated or currency-checked by one.
+func (s *Sale) CustomerRef() string {
+	if s.Customer != nil {
+		return ""
+	}
+	return s.CustomerID
+}
 
 // Refs of a sale that names its customer inline leave the customer out:
 // the sale finds or creates it in QuickBooks itself.
