@@ -199,3 +199,31 @@ func TestSaleWaitsForItsBillingCustomer(t *testing.T) {
 		t.Errorf("sales receipts = %d, want 1", n)
 	}
 }
+
+// Answers lost after QuickBooks committed the inline customer, the sales
+// receipt and the refund receipt still end in one of each.
+func TestSaleRetriesNeverDuplicate(t *testing.T) {
+	e := newTenant(t, fastStack(t), "salefaults")
+	for _, entity := range []string{"Customer", "SalesReceipt", "RefundReceipt"} {
+		e.fault(map[string]any{"entity": entity, "operation": "create", "drop_response": true})
+	}
+	e.fault(map[string]any{"entity": "SalesReceipt", "operation": "create", "status": 503})
+	who := map[string]any{"display_name": "Lost Answer Co", "email": "lost@answer.example"}
+	e.mustPost(http.StatusAccepted, "sale.created", sale("sale_1", 1, "cus_web_1", who, line{id: "l1", qty: "3", unit: 1250}))
+	e.mustPost(http.StatusAccepted, "refund.created", saleRefund("ref_1", 1, "cus_web_1", "sale_1", 1250))
+	e.drain()
+	for k, id := range map[billing.Kind]string{billing.KindSale: "sale_1", billing.KindRefund: "ref_1"} {
+		if got := e.status(k, id); got != "synced" {
+			t.Errorf("%s/%s: %s, want synced", k, id, got)
+		}
+	}
+	for stmt, want := range map[string]int{"select count(*) from Customer": 1,
+		"select count(*) from SalesReceipt": 1, "select count(*) from RefundReceipt": 1} {
+		if n := e.count(stmt); n != want {
+			t.Errorf("%s = %d, want %d (a retry created a duplicate?)", stmt, n, want)
+		}
+	}
+	if cash := cashOf(e.ledger()); cash["UndepositedFunds"] != "37.50" || cash["Checking"] != "-12.50" {
+		t.Errorf("deposit %s, refund ledger %s; want 37.50 in, 12.50 out", cash["UndepositedFunds"], cash["Checking"])
+	}
+}
