@@ -14,7 +14,7 @@ func TestSaleDetailLinksItsReceipts(t *testing.T) {
 	tok := e.Token(t, "acme", "ann@acme.example")
 	acme.Post(t, "sale.created", map[string]any{"id": "sale_1", "version": 1, "customer_id": "cus_1",
 		"customer": map[string]any{"display_name": "Walk-in Buyer", "email": "buyer@example.com"},
-		"paid_on": "2026-11-29", "currency": "USD",
+		"paid_on":  "2026-11-29", "currency": "USD",
 		"lines": []map[string]any{{"id": "l1", "description": "Order", "quantity": "1", "unit_amount": 2000,
 			"amount": 2000, "discount_amount": 0, "tax_amount": 0}},
 		"subtotal": 2000, "discount_total": 0, "tax_total": 0, "total": 2000})
