@@ -19,7 +19,7 @@ ARTIFACTS_DIR ?= .build/$(patsubst build-%,%,$@)
 
 FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction ResumeFunction \
 	SyncCustomerFunction SyncProductFunction SyncInvoiceFunction SyncPaymentFunction \
-	SyncCreditFunction SyncChargeReversalFunction SyncWriteOffFunction SyncRefundFunction
+	SyncCreditFunction SyncChargeReversalFunction SyncWriteOffFunction SyncRefundFunction SyncSaleFunction
 
 PKGS         ?= ./...
 TEST_TIMEOUT ?= 14m
@@ -47,6 +47,7 @@ build-SyncCreditFunction:          ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstr
 build-SyncChargeReversalFunction:  ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 build-SyncWriteOffFunction:        ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 build-SyncRefundFunction:          ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
+build-SyncSaleFunction:            ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 
 build:
 	@for f in $(FUNCTIONS); do \

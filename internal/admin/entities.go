@@ -204,7 +204,7 @@ func (h *Handler) detail(c *call) {
 	link, err := h.cfg.Store.Link(ctx, c.tenant, kind, id)
 	switch {
 	case err == nil && link.QBOID != "":
-		typ, u := h.qboLink(kind, link.QBOID)
+		typ, u := h.qboLink(qboPageOf(kind, rec.Data), link.QBOID)
 		v.QBO = &qboView{ID: link.QBOID, Type: typ, URL: u, State: link.State, RealmID: link.RealmID,
 			SyncToken: link.SyncToken, SyncedVersion: link.SyncedVersion, UpdatedAt: link.UpdatedAt.UTC()}
 	case err != nil && !errors.Is(err, store.ErrNotFound):
@@ -227,8 +227,12 @@ func (h *Handler) detail(c *call) {
 	writeJSON(c.w, http.StatusOK, v)
 }
 
+// qboPage is a QuickBooks object type, its web-app page and the page's
+// id parameter.
+type qboPage struct{ typ, page, param string }
+
 // qboPages are the QuickBooks object and web-app page of each kind.
-var qboPages = map[billing.Kind]struct{ typ, page, param string }{
+var qboPages = map[billing.Kind]qboPage{
 	billing.KindCustomer:       {"Customer", "customerdetail", "nameId"},
 	billing.KindProduct:        {"Item", "items", ""},
 	billing.KindInvoice:        {"Invoice", "invoice", "txnId"},
@@ -237,12 +241,30 @@ var qboPages = map[billing.Kind]struct{ typ, page, param string }{
 	billing.KindChargeReversal: {"CreditMemo", "creditmemo", "txnId"},
 	billing.KindWriteOff:       {"CreditMemo", "creditmemo", "txnId"},
 	billing.KindRefund:         {"JournalEntry", "journal", "txnId"},
+	billing.KindSale:           {"SalesReceipt", "salesreceipt", "txnId"},
 }
 
-// qboLink returns the QBO object type of kind and the web-app URL that
+// refundReceiptPage is where a refund of a sale is: a refund receipt.
+var refundReceiptPage = qboPage{"RefundReceipt", "refundreceipt", "txnId"}
+
+// qboPageOf returns the QuickBooks page of an entity of kind whose
+// snapshot is data: a refund of a sale is a refund receipt, not the
+// journal entry a refund of a payment is.
+func qboPageOf(kind billing.Kind, data json.RawMessage) qboPage {
+	if kind == billing.KindRefund {
+		var f struct {
+			SaleID string `json:"sale_id"`
+		}
+		if json.Unmarshal(data, &f) == nil && f.SaleID != "" {
+			return refundReceiptPage
+		}
+	}
+	return qboPages[kind]
+}
+
+// qboLink returns the QBO object type of page p and the web-app URL that
 // opens object id (the item list for products, which have no page of their own).
-func (h *Handler) qboLink(kind billing.Kind, id string) (string, string) {
-	p := qboPages[kind]
+func (h *Handler) qboLink(p qboPage, id string) (string, string) {
 	u := strings.TrimRight(h.cfg.QBOAppURL, "/") + "/app/" + p.page
 	if p.param != "" {
 		u += "?" + p.param + "=" + url.QueryEscape(id)

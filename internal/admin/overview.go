@@ -15,7 +15,7 @@ import (
 var kindLabels = map[billing.Kind]string{
 	billing.KindCustomer: "Customers", billing.KindProduct: "Products", billing.KindInvoice: "Invoices",
 	billing.KindPayment: "Payments", billing.KindCredit: "Credits", billing.KindChargeReversal: "Charge reversals",
-	billing.KindWriteOff: "Write-offs", billing.KindRefund: "Refunds",
+	billing.KindWriteOff: "Write-offs", billing.KindRefund: "Refunds", billing.KindSale: "Sales",
 }
 
 type kindCounts struct {

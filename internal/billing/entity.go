@@ -48,6 +48,8 @@ func newEntity(kind Kind) Entity {
 		return &ChargeReversal{}
 	case KindWriteOff:
 		return &WriteOff{}
+	case KindSale:
+		return &Sale{}
 	}
 	return nil
 }
@@ -135,10 +137,25 @@ func (p *Payment) Refs() []Ref {
 
 func (f *Refund) EntityID() string       { return f.ID }
 func (f *Refund) EntityVersion() int64   { return f.Version }
-func (f *Refund) CustomerRef() string    { return f.CustomerID }
 func (f *Refund) EntityCurrency() string { return f.Currency }
+
+// CustomerRef of a refund of a sale is "", as the sale's may be (its
+// customer need not be a billing customer entity).
+func (f *Refund) CustomerRef() string {
+	if f.SaleID != "" {
+		return ""
+	}
+	return f.CustomerID
+}
+
+// Refs of a refund of a sale name the sale alone: the sale's QuickBooks
+// customer is the refund's, and it is linked once the sale is.
 func (f *Refund) Refs() []Ref {
 	var r refs
+	if f.SaleID != "" {
+		r.add(KindSale, f.SaleID)
+		return r
+	}
 	r.add(KindCustomer, f.CustomerID)
 	r.add(KindPayment, f.PaymentID)
 	return r
@@ -179,5 +196,32 @@ func (w *WriteOff) Refs() []Ref {
 	var r refs
 	r.add(KindCustomer, w.CustomerID)
 	r.add(KindInvoice, w.InvoiceID)
+	return r
+}
+
+func (s *Sale) EntityID() string       { return s.ID }
+func (s *Sale) EntityVersion() int64   { return s.Version }
+func (s *Sale) EntityCurrency() string { return s.Currency }
+
+// CustomerRef of a sale that names its customer inline is "": that
+// customer need not exist in billing as a customer entity, so the sale is
+// not grouped, dated or currency-checked by one.
+func (s *Sale) CustomerRef() string {
+	if s.Customer != nil {
+		return ""
+	}
+	return s.CustomerID
+}
+
+// Refs of a sale that names its customer inline leave the customer out:
+// the sale finds or creates it in QuickBooks itself.
+func (s *Sale) Refs() []Ref {
+	var r refs
+	if s.Customer == nil {
+		r.add(KindCustomer, s.CustomerID)
+	}
+	for _, l := range s.Lines {
+		r.add(KindProduct, l.ProductID)
+	}
 	return r
 }

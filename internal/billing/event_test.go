@@ -68,6 +68,9 @@ func TestEntityRefs(t *testing.T) {
 		{"catalog/charge_reversal.created.json", "cus_1001", "USD", []Ref{{KindCustomer, "cus_1001"}, {KindInvoice, "inv_1001"}}},
 		{"catalog/write_off.created.json", "cus_1002", "USD", []Ref{{KindCustomer, "cus_1002"}, {KindInvoice, "inv_1002"}}},
 		{"catalog/credit.kwd.json", "cus_kw_01", "KWD", []Ref{{KindCustomer, "cus_kw_01"}}},
+		// A sale naming its customer inline has no customer parent.
+		{"catalog/sale.created.json", "", "USD", []Ref{{KindProduct, "prod_basic"}}},
+		{"catalog/refund.sale.json", "", "USD", []Ref{{KindSale, "sale_1001"}}},
 	}
 	for _, tt := range tests {
 		ev, err := ParseEvent(readSample(t, tt.file))

@@ -14,13 +14,14 @@ const (
 	KindChargeReversal Kind = "charge_reversal"
 	KindWriteOff       Kind = "write_off"
 	KindRefund         Kind = "refund"
+	KindSale           Kind = "sale"
 )
 
 // Kinds lists every kind in dependency order: a kind never references a
 // kind that comes after it.
 var Kinds = []Kind{
 	KindCustomer, KindProduct, KindInvoice, KindPayment,
-	KindCredit, KindChargeReversal, KindWriteOff, KindRefund,
+	KindCredit, KindChargeReversal, KindWriteOff, KindSale, KindRefund,
 }
 
 // Valid reports whether k is one of Kinds.

@@ -1,6 +1,9 @@
 package billing
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // checkEntity applies the rules that relate several fields of a decoded
 // snapshot. Rules whose inputs already have a problem are skipped: their
@@ -25,6 +28,35 @@ func checkEntity(p *problems, path string, ent Entity) {
 	case *Credit:
 		checkApplications(p, path, "credit", e.Amount, e.Applications)
 		checkCreditLines(p, path, e)
+	case *Refund:
+		checkRefundSource(p, path, e)
+	case *Sale:
+		checkSale(p, path, e)
+	}
+}
+
+// checkRefundSource: a refund returns money from one payment or one sale.
+func checkRefundSource(p *problems, path string, f *Refund) {
+	pay, sale := join(path, "payment_id"), join(path, "sale_id")
+	if p.has(pay, sale) {
+		return
+	}
+	switch {
+	case f.PaymentID == "" && f.SaleID == "":
+		p.add(pay, "names the payment the money came from; a refund needs payment_id or sale_id")
+	case f.PaymentID != "" && f.SaleID != "":
+		p.add(sale, "names a sale as well as payment_id; a refund needs payment_id or sale_id, not both")
+	}
+}
+
+// checkSale holds a sale's lines and totals to an invoice's rules (fully
+// paid: nothing is due) and its exchange rate above zero.
+func checkSale(p *problems, path string, s *Sale) {
+	checkInvoice(p, path, &Invoice{Status: InvoicePaid, Lines: s.Lines, Subtotal: s.Subtotal,
+		DiscountTotal: s.DiscountTotal, TaxTotal: s.TaxTotal, Total: s.Total})
+	rate := join(path, "exchange_rate")
+	if !p.has(rate) && s.ExchangeRate != "" && strings.Trim(string(s.ExchangeRate), "0.") == "" {
+		p.add(rate, "must be more than 0")
 	}
 }
 

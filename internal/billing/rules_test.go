@@ -20,6 +20,9 @@ func TestParseEventProblems(t *testing.T) {
 		payment  = "05-payment-pay_1001.json"
 		credit   = "catalog/credit.created.json"
 		address  = "catalog/customer.updated.json"
+		sale     = "catalog/sale.created.json"
+		refund   = "catalog/refund.created.json"
+		saleRef  = "catalog/refund.sale.json"
 	)
 	tests := []struct {
 		name  string
@@ -143,6 +146,22 @@ func TestParseEventProblems(t *testing.T) {
 			[]want{{"data.applications", "more than the credit's amount 2000"}}},
 		{"credit lines sum", credit, map[string]string{"data.lines.1.amount": "400"},
 			[]want{{"data.lines", "add up to 1900; they must add up to the credit's amount 2000"}}},
+		{"sale total", sale, map[string]string{"data.total": "7792"},
+			[]want{{"data.total", "subtotal - discount_total + tax_total = 7791, not 7792"}}},
+		{"sale line amount", sale, map[string]string{"data.lines.1.amount": "2998"},
+			[]want{{"data.lines[1].amount", "= 2999 (halves round away from zero), not 2998"}}},
+		{"sale without lines", sale, map[string]string{"data.lines": "[]", "data.subtotal": "0", "data.discount_total": "0",
+			"data.tax_total": "0", "data.total": "0"}, []want{{"data.lines", "at least one line"}}},
+		{"sale exchange rate zero", sale, map[string]string{"data.exchange_rate": str("0.000")}, []want{{"data.exchange_rate", "must be more than 0"}}},
+		{"sale exchange rate", sale, map[string]string{"data.exchange_rate": str("1.0825")}, nil},
+		{"sale blank payment method", sale, map[string]string{"data.payment_method": str("  ")}, []want{{"data.payment_method", "must be one of"}}},
+		{"sale without payment method", sale, map[string]string{"data.payment_method": "null"}, nil},
+		{"sale has no amount_due", sale, map[string]string{"data.amount_due": "0"}, []want{{"data.amount_due", "not a field"}}},
+		{"sale inline customer without e-mail", sale, map[string]string{"data.customer.email": "-"}, []want{{"data.customer.email", "is required"}}},
+		{"refund of neither", refund, map[string]string{"data.payment_id": "-"},
+			[]want{{"data.payment_id", "a refund needs payment_id or sale_id"}}},
+		{"refund of both", saleRef, map[string]string{"data.payment_id": str("pay_1")},
+			[]want{{"data.sale_id", "a refund needs payment_id or sale_id, not both"}}},
 		{"customer own parent", customer, map[string]string{"data.parent_id": str("cus_1001")}, []want{{"data.parent_id", "own id"}}},
 
 		// Several problems at once, in document order.

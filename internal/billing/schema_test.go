@@ -147,7 +147,8 @@ var kindDocs = map[Kind]string{
 	KindProduct:        "Something sold; becomes a QuickBooks item.",
 	KindInvoice:        "A bill. Invariants: lines[].amount = round(quantity × unit_amount), halves away from zero; subtotal = Σ lines[].amount; discount_total = Σ lines[].discount_amount; tax_total = Σ lines[].tax_amount; total = subtotal − discount_total + tax_total; 0 ≤ amount_due ≤ total; amount_due = 0 when status is paid; line ids unique.",
 	KindPayment:        "Money received. Σ applications[].amount ≤ amount; the rest stays as credit on the customer's account. Each invoice at most once.",
-	KindRefund:         "Money returned to a customer from a payment.",
+	KindRefund:         "Money returned to a customer from a payment (payment_id) or a sale (sale_id): exactly one of the two.",
+	KindSale:           "Money received without an invoice; becomes a QuickBooks sales receipt. Lines and totals follow the invoice's invariants (nothing is due); exchange_rate > 0.",
 	KindCredit:         "A credit note. Σ applications[].amount ≤ amount; when lines are given, Σ lines[].amount = amount.",
 	KindChargeReversal: "Part or all of an invoice's charge reversed.",
 	KindWriteOff:       "An unpaid invoice balance written off as bad debt.",
@@ -293,7 +294,7 @@ func fieldSchema(ft reflect.Type, f field, parent reflect.Type) obj {
 		return ref(defName(ft.Elem()))
 	case reflect.Slice:
 		s := obj{{"type", "array"}}
-		if parent == reflect.TypeFor[Invoice]() && f.name == "lines" {
+		if (parent == reflect.TypeFor[Invoice]() || parent == reflect.TypeFor[Sale]()) && f.name == "lines" {
 			s = append(s, kv{"minItems", 1})
 		}
 		return append(s, kv{"maxItems", f.limit}, kv{"items", ref(defName(ft.Elem()))})

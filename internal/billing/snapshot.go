@@ -112,12 +112,14 @@ type Application struct {
 	Amount    int64  `json:"amount" amount:"positive"`
 }
 
-// Refund is money returned to a customer from a payment.
+// Refund is money returned to a customer from a payment or from a sale:
+// exactly one of PaymentID and SaleID names it.
 type Refund struct {
 	ID           string       `json:"id" limit:"64" format:"id"`
 	Version      int64        `json:"version"`
 	CustomerID   string       `json:"customer_id" limit:"64" format:"id"`
-	PaymentID    string       `json:"payment_id" limit:"64" format:"id"`
+	PaymentID    string       `json:"payment_id,omitempty" limit:"64" format:"id"`
+	SaleID       string       `json:"sale_id,omitempty" limit:"64" format:"id"`
 	RefundedOn   Date         `json:"refunded_on"`
 	Amount       int64        `json:"amount" amount:"positive"`
 	Currency     string       `json:"currency" limit:"3" format:"currency"`
@@ -172,4 +174,33 @@ type WriteOff struct {
 	Currency     string       `json:"currency" limit:"3" format:"currency"`
 	ExchangeRate ExchangeRate `json:"exchange_rate,omitempty" limit:"20"`
 	Reason       string       `json:"reason,omitempty" limit:"4000"`
+}
+
+// Sale is money received without an invoice (an order form, a checkout, a
+// subscription charge): it becomes a QuickBooks sales receipt paid into the
+// deposit ledger. Its lines and totals follow an invoice's rules.
+type Sale struct {
+	ID            string        `json:"id" limit:"64" format:"id"`
+	Version       int64         `json:"version"`
+	CustomerID    string        `json:"customer_id" limit:"64" format:"id"`
+	Customer      *SaleCustomer `json:"customer,omitempty"`
+	PaidOn        Date          `json:"paid_on"`
+	Currency      string        `json:"currency" limit:"3" format:"currency"`
+	ExchangeRate  Quantity      `json:"exchange_rate,omitempty"`
+	PaymentMethod string        `json:"payment_method,omitempty" enum:"card|ach|check|cash|other"`
+	Reference     string        `json:"reference,omitempty" limit:"100"`
+	Lines         []InvoiceLine `json:"lines" limit:"500"`
+	Subtotal      int64         `json:"subtotal" amount:"any"`
+	DiscountTotal int64         `json:"discount_total" amount:"nonnegative"`
+	TaxTotal      int64         `json:"tax_total" amount:"nonnegative"`
+	Total         int64         `json:"total" amount:"nonnegative"`
+	Notes         string        `json:"notes,omitempty" limit:"4000"`
+}
+
+// SaleCustomer is who paid, for a sale whose billing customer is not sent
+// as a customer event: QuickBooks' customer is found by the billing
+// marker, then by this e-mail, else created with this name.
+type SaleCustomer struct {
+	DisplayName string `json:"display_name" limit:"100"`
+	Email       string `json:"email" limit:"100" format:"email"`
 }

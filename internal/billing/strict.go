@@ -211,7 +211,7 @@ func decodeString(p *problems, path string, raw json.RawMessage, v reflect.Value
 		// An optional value that is only white space is no value for free
 		// text, but it is no id, email or code either: a line whose
 		// product_id is blank would wait forever for that product.
-		if s == "" || f.format == "" {
+		if s == "" || f.format == "" && f.enum == nil {
 			return
 		}
 	}

@@ -35,7 +35,7 @@ type booksLedger struct {
 	Balanced bool `json:"balanced"`
 }
 
-var booksEntities = []string{"Customer", "Item", "Invoice", "Payment", "CreditMemo", "JournalEntry"}
+var booksEntities = []string{"Customer", "Item", "Invoice", "Payment", "CreditMemo", "JournalEntry", "SalesReceipt", "RefundReceipt"}
 
 // readBooks reads every object of the kinds the sync writes, page by
 // page, and the ledger view.

@@ -80,7 +80,7 @@ func (ix booksIndex) expect(f *findings, entity, mark string, want int) map[stri
 // checkInvariant compares the tenant's QuickBooks company with billing:
 // every live document once with billing's amounts, nothing else live,
 // and per customer the open A/R, unapplied payments and credits; the
-// cash accounts moved by Σ payments and −Σ refunds; balanced books.
+// cash accounts moved by Σ payments and sales and −Σ refunds; balanced books.
 func (m *billingModel) checkInvariant(b qboBooks, f *findings) {
 	ix := indexBooks(b, f)
 	for _, c := range m.customers {
@@ -107,7 +107,18 @@ func (m *billingModel) checkInvariant(b qboBooks, f *findings) {
 		}
 	}
 	for _, r := range m.refunds {
+		if r.sale != "" {
+			if q := ix.expect(f, "RefundReceipt", "refund "+r.id, btoi(!r.voided)); q != nil {
+				f.amountIs("refund "+r.id+" TotalAmt", q["TotalAmt"], r.amount)
+			}
+			continue
+		}
 		ix.expect(f, "JournalEntry", "refund "+r.id, btoi(!r.voided))
+	}
+	for _, s := range m.sales {
+		if q := ix.expect(f, "SalesReceipt", "sale "+s.id, btoi(!s.voided)); q != nil {
+			f.amountIs("sale "+s.id+" TotalAmt", q["TotalAmt"], s.total())
+		}
 	}
 	for key, objs := range ix.live {
 		f.add("unexpected", "%s is live in QuickBooks %d times; billing does not have it", key, len(objs))
@@ -161,7 +172,13 @@ func (m *billingModel) checkPayments(ix booksIndex, f *findings) {
 // checkVoided bounds the voided objects by what billing voided: a voided
 // object no billing void explains is a duplicate that was cleaned up.
 func (m *billingModel) checkVoided(ix booksIndex, f *findings) {
-	var invoices, payments, memos int
+	var invoices, payments, memos, sales, saleRefunds int
+	for _, s := range m.sales {
+		sales += btoi(s.voided)
+	}
+	for _, r := range m.refunds {
+		saleRefunds += btoi(r.voided && r.sale != "")
+	}
 	for _, v := range m.invoices {
 		invoices += btoi(v.status == "voided")
 	}
@@ -172,7 +189,8 @@ func (m *billingModel) checkVoided(ix booksIndex, f *findings) {
 		memos += btoi(c.voided)
 		payments += c.emptied
 	}
-	for entity, limit := range map[string]int{"Invoice": invoices, "Payment": payments, "CreditMemo": memos, "JournalEntry": 0} {
+	for entity, limit := range map[string]int{"Invoice": invoices, "Payment": payments, "CreditMemo": memos, "JournalEntry": 0,
+		"SalesReceipt": sales, "RefundReceipt": saleRefunds} {
 		if n := ix.voided[entity]; n > limit {
 			f.add("duplicate", "%d voided %s objects in QuickBooks, billing voided at most %d", n, entity, limit)
 		}
@@ -218,6 +236,11 @@ func (m *billingModel) checkLedger(l booksLedger, ix booksIndex, f *findings) {
 	for _, p := range m.payments {
 		if !p.voided {
 			deposits += p.amount
+		}
+	}
+	for _, s := range m.sales {
+		if !s.voided {
+			deposits += s.total()
 		}
 	}
 	for _, r := range m.refunds {
@@ -267,6 +290,9 @@ func (m *billingModel) checkStatuses(ctx context.Context, st *store.Store, f *fi
 	}
 	for _, r := range m.refunds {
 		ws = append(ws, want{billing.KindRefund, r.id, r.version, store.StatusSynced})
+	}
+	for _, s := range m.sales {
+		ws = append(ws, want{billing.KindSale, s.id, s.version, store.StatusSynced})
 	}
 	for _, w := range ws {
 		e, err := st.Entity(ctx, m.tenant, w.kind, w.id)

@@ -27,7 +27,8 @@ type billingModel struct {
 	invoices  []*modelInvoice
 	payments  []*modelPayment
 	credits   []*modelCredit // credits, charge reversals and write-offs
-	refunds   []*modelRefund
+	refunds   []*modelRefund // of payments and of sales
+	sales     []*modelSale
 }
 
 // billingEvent is one webhook event as the billing system first sends it.
@@ -116,6 +117,7 @@ type modelCredit struct {
 
 type modelRefund struct {
 	id, customer, payment, date string
+	sale                        string // set for a refund of a sale, instead of payment
 	version                     int
 	amount                      int64
 	voided                      bool
@@ -316,6 +318,11 @@ func creditData(c *modelCredit) map[string]any {
 }
 
 func refundData(r *modelRefund) map[string]any {
-	return map[string]any{"id": r.id, "version": r.version, "customer_id": r.customer, "payment_id": r.payment,
+	d := map[string]any{"id": r.id, "version": r.version, "customer_id": r.customer, "payment_id": r.payment,
 		"refunded_on": r.date, "amount": r.amount, "currency": "USD"}
+	if r.sale != "" {
+		delete(d, "payment_id")
+		d["sale_id"] = r.sale
+	}
+	return d
 }

@@ -30,6 +30,9 @@ var modelOps = []modelOp{
 	{"void credit", 3, (*billingModel).voidCredit},
 	{"refund", 5, (*billingModel).newRefund},
 	{"void refund", 1, (*billingModel).voidRefund},
+	{"sale", 5, (*billingModel).newSale},
+	{"refund sale", 2, (*billingModel).refundSale},
+	{"void sale", 1, (*billingModel).voidSale},
 	{"rename customer", 2, (*billingModel).renameCustomer},
 }
 

@@ -288,11 +288,18 @@ func kindPrefix(kind billing.Kind) string {
 	return strconv.Itoa(kindRank(kind)) + "#" + string(kind) + "#"
 }
 
+// kindRanks are stored in status-index keys, so a kind added later takes
+// the next free rank rather than its place in billing.Kinds, and the keys
+// already written stay valid.
+var kindRanks = map[billing.Kind]int{
+	billing.KindCustomer: 0, billing.KindProduct: 1, billing.KindInvoice: 2, billing.KindPayment: 3,
+	billing.KindCredit: 4, billing.KindChargeReversal: 5, billing.KindWriteOff: 6, billing.KindRefund: 7,
+	billing.KindSale: 8,
+}
+
 func kindRank(kind billing.Kind) int {
-	for i, k := range billing.Kinds {
-		if k == kind {
-			return i
-		}
+	if r, ok := kindRanks[kind]; ok {
+		return r
 	}
 	return 9
 }

@@ -28,6 +28,8 @@ func (r *run) syncKind(ctx context.Context, ent billing.Entity) (store.Link, err
 		return r.syncWriteOff(ctx, v)
 	case *billing.Refund:
 		return r.syncRefund(ctx, v)
+	case *billing.Sale:
+		return r.syncSale(ctx, v)
 	}
 	return store.Link{}, &PermanentError{Reason: fmt.Sprintf("syncing %s entities to QuickBooks is not supported yet", r.st.Kind)}
 }
@@ -72,6 +74,8 @@ func docDate(ent billing.Entity) string {
 		return v.WrittenOffOn.String()
 	case *billing.Refund:
 		return v.RefundedOn.String()
+	case *billing.Sale:
+		return v.PaidOn.String()
 	}
 	return ""
 }

@@ -15,7 +15,8 @@ import (
 // is used up) and credit the refund ledger (the money leaves). The payment
 // then applies that much of its unapplied amount to the entry, so QBO's
 // open A/R, the payment's UnappliedAmt and the bank all match billing.
-// RefundReceipt is not used: it books against revenue, not A/R.
+// RefundReceipt is not used here: it books against revenue, not A/R (a
+// refund of a sale, which has no A/R, is one: salerefund.go).
 func mapRefund(tenant string, f *billing.Refund, s store.Settings, customerID string) (qbo.JournalEntry, error) {
 	amt, err := amount(f.Amount, f.Currency)
 	if err != nil {
@@ -38,6 +39,9 @@ func mapRefund(tenant string, f *billing.Refund, s store.Settings, customerID st
 }
 
 func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, error) {
+	if f.SaleID != "" {
+		return r.syncSaleRefund(ctx, f)
+	}
 	me := billing.Ref{Kind: billing.KindRefund, ID: f.ID}
 	find := func(ctx context.Context) (qbo.JournalEntry, bool, error) {
 		return findMarked(ctx, r, "select * from JournalEntry where TxnDate = '"+f.RefundedOn.String()+"'",

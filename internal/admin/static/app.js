@@ -4,14 +4,15 @@
 
 const KINDS = [
   ["customer", "Customers"], ["product", "Products"], ["invoice", "Invoices"], ["payment", "Payments"],
-  ["credit", "Credits"], ["charge_reversal", "Charge reversals"], ["write_off", "Write-offs"], ["refund", "Refunds"],
+  ["credit", "Credits"], ["charge_reversal", "Charge reversals"], ["write_off", "Write-offs"], ["sale", "Sales"],
+  ["refund", "Refunds"],
 ];
 const KIND_ONE = { customer: "Customer", product: "Product", invoice: "Invoice", payment: "Payment", credit: "Credit",
-  charge_reversal: "Charge reversal", write_off: "Write-off", refund: "Refund" };
+  charge_reversal: "Charge reversal", write_off: "Write-off", sale: "Sale", refund: "Refund" };
 const STATUS_TEXT = { not_tried: "Not tried", waiting: "Waiting", synced: "Synced", warning: "Warning",
   dismissed: "Dismissed", not_connected: "Not connected", skipped: "Skipped" };
 const PLURAL = { customer: "customers", product: "products", invoice: "invoices", payment: "payments",
-  credit: "credits", charge_reversal: "charge reversals", write_off: "write-offs", refund: "refunds" };
+  credit: "credits", charge_reversal: "charge reversals", write_off: "write-offs", sale: "sales", refund: "refunds" };
 
 const state = { token: "", tenant: "", subject: "", timer: null, listCursor: "", peakQueue: 0, entity: null };
 
