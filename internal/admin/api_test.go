@@ -55,10 +55,6 @@ func (o overview) kind(k string) (in, synced, waiting, warnings, dismissed int64
 	return
 }
 
-type warning struct {
-	Code, Message, Detail, IntuitTID, Cause, Fix string
-}
-
 type row struct {
 	Kind, ID, Status string
 	Attempts         int

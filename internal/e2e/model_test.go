@@ -216,15 +216,6 @@ func (m *billingModel) free(p *modelPayment) int64 {
 	return n
 }
 
-func (m *billingModel) invoice(id string) *modelInvoice {
-	for _, v := range m.invoices {
-		if v.id == id {
-			return v
-		}
-	}
-	return nil
-}
-
 // settle re-sends every invoice whose amount_due or status moved, as a
 // billing system announces a changed balance.
 func (m *billingModel) settle() {

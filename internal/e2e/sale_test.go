@@ -86,7 +86,7 @@ func TestSaleWithoutQuickBooksCustomer(t *testing.T) {
 	}
 	customers := e.objects("Customer", "select * from Customer")
 	if len(customers) != 1 || str(customers[0]["DisplayName"]) != "Dana Whitfield" ||
-		!strings.Contains(str(customers[0]["Notes"]), "[billing customer cus_web_1]") ||
+		!strings.Contains(str(customers[0]["Notes"]), "[billing "+e.tenant+"/customer cus_web_1]") ||
 		str(field(customers[0], "PrimaryEmailAddr", "Address")) != "dana@whitfield.example" {
 		t.Fatalf("customers = %v, want Dana Whitfield created with the marker and e-mail", customers)
 	}
@@ -97,7 +97,7 @@ func TestSaleWithoutQuickBooksCustomer(t *testing.T) {
 	r := receipts[0]
 	// 49.00 + 30.00 − 5.00 discount + 3.92 tax.
 	if str(r["TotalAmt"]) != "77.92" || str(field(r, "CustomerRef", "value")) != str(customers[0]["Id"]) ||
-		!strings.Contains(str(r["PrivateNote"]), "[billing sale sale_1]") || str(r["PaymentRefNum"]) != "ch_sale_1" {
+		!strings.Contains(str(r["PrivateNote"]), "[billing "+e.tenant+"/sale sale_1]") || str(r["PaymentRefNum"]) != "ch_sale_1" {
 		t.Errorf("receipt = %v, want 77.92 for Dana with the sale's marker and reference", r)
 	}
 	l := e.ledger()
@@ -174,7 +174,7 @@ func TestSaleMatchesQuickBooksCustomerByEmail(t *testing.T) {
 		t.Fatalf("customer: %s, want synced", got)
 	}
 	matched := e.objects("Customer", "select * from Customer where Id = '"+str(theirs["Id"])+"'")
-	if len(matched) != 1 || !strings.Contains(str(matched[0]["Notes"]), "[billing customer cus_web_1]") {
+	if len(matched) != 1 || !strings.Contains(str(matched[0]["Notes"]), "[billing "+e.tenant+"/customer cus_web_1]") {
 		t.Errorf("matched customer = %v, want it to carry cus_web_1's marker", matched)
 	}
 	if n := e.count("select count(*) from Customer"); n != 2 {

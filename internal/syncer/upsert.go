@@ -74,6 +74,10 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 // attempt; beyond it the message is retried later.
 const staleRetries = 3
 
+// intentHashKey records, on a create intent, the hash of the payload its
+// requestid was first sent with.
+const intentHashKey = "intent_hash"
+
 // settleKey marks, on a link, a new QBO object whose afterCreate check has
 // not run yet; it runs on the next attempt if this one fails.
 const settleKey = "settle"
@@ -93,6 +97,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		if ok {
 			id, token := identOf(found)
 			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
+			delete(link.Extra, intentHashKey)
 			markSettle(&link, t)
 			link, err = r.putLink(ctx, link)
 			return link, err
@@ -100,6 +105,10 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	}
 	if !resume {
 		link.State, link.RealmID, link.IntentAt = store.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
+		if link.Extra == nil {
+			link.Extra = map[string]string{}
+		}
+		link.Extra[intentHashKey] = hash
 		link.RequestID = requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
 		var err error
 		if link, err = r.putLink(ctx, link); err != nil {
@@ -131,12 +140,13 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	}
 	id, token := identOf(created)
 	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
-	if resume {
-		// The intent is an earlier attempt's, perhaps of an older version:
-		// QuickBooks may have answered its requestid with that attempt's
-		// object, so write the payload over it rather than assume it.
+	if resume && link.Extra[intentHashKey] != hash {
+		// The intent is an earlier attempt's with another payload (an
+		// older version): QuickBooks may have answered its requestid with
+		// that attempt's object, so write this payload over it.
 		link.SentHash = ""
 	}
+	delete(link.Extra, intentHashKey)
 	link.SyncedVersion = r.st.Version
 	// Settled before the link is saved, to save a write: a crash in
 	// between leaves the intent, whose next attempt finds the object by
