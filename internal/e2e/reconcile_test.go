@@ -1,0 +1,215 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/devstack"
+)
+
+// accountantWrite sends one write to the simulator's Accounting API with
+// the tenant's own token, as an accountant's tool would, and returns the
+// object written.
+func (e *tenantEnv) accountantWrite(path string, body map[string]any) map[string]any {
+	e.t.Helper()
+	conn, err := e.stack.Store().Connection(context.Background(), e.tenant)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	raw, _ := json.Marshal(body)
+	u := fmt.Sprintf("%s/v3/company/%s/%s", e.stack.QBOURL(), e.realm, path)
+	if strings.Contains(u, "?") {
+		u += "&minorversion=75"
+	} else {
+		u += "?minorversion=75"
+	}
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(raw))
+	req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("accountant's %s: %d %s", path, resp.StatusCode, b)
+	}
+	var out map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// marked returns the live QBO object of entity carrying billing's marker.
+func (e *tenantEnv) marked(entity, mark string) map[string]any {
+	e.t.Helper()
+	for _, o := range e.objects(entity, "select * from "+entity) {
+		if markerOf(o) == mark {
+			return o
+		}
+	}
+	e.t.Fatalf("no %s with marker [billing %s]", entity, mark)
+	return nil
+}
+
+// reconcile runs the tenant's reconciliation through the admin API.
+func (e *tenantEnv) reconcile() map[string]any {
+	e.t.Helper()
+	u := e.stack.GatewayURL() + "/api/v1/tenants/" + e.tenant + "/reconciliation"
+	status, out := callAPI(e.t, http.MethodPost, u, e.stack.AdminToken(e.tenant), nil)
+	if status != http.StatusAccepted {
+		e.t.Fatalf("POST reconciliation: %d %v", status, out)
+	}
+	status, got := callAPI(e.t, http.MethodGet, u, e.stack.AdminToken(e.tenant), nil)
+	if status != http.StatusOK {
+		e.t.Fatalf("GET reconciliation: %d %v", status, got)
+	}
+	return got
+}
+
+func (e *tenantEnv) history() {
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Ada Books", "ada@example.com"))
+	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_2", 1, "Bob Ledger", "bob@example.com"))
+	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Plan"))
+	e.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_1", 1, "cus_1", "R-1", "posted", line{id: "l1", product: "prod_1", qty: "1", unit: 10000}))
+	e.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_2", 1, "cus_1", "R-2", "posted", line{id: "l1", product: "prod_1", qty: "1", unit: 5000}))
+	e.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_3", 1, "cus_2", "R-3", "posted", line{id: "l1", product: "prod_1", qty: "1", unit: 8000}))
+	e.drain()
+	e.mustPost(http.StatusAccepted, "payment.created", map[string]any{"id": "pay_1", "version": 1, "customer_id": "cus_1",
+		"received_on": "2026-11-22", "amount": 3000, "currency": "USD", "method": "card",
+		"applications": []map[string]any{{"invoice_id": "inv_1", "amount": 3000}}})
+	e.mustPost(http.StatusAccepted, "credit.created", map[string]any{"id": "cr_1", "version": 1, "customer_id": "cus_2",
+		"issued_on": "2026-11-22", "amount": 2000, "currency": "USD", "reason": "Goodwill", "applications": []any{}})
+	e.drain()
+	for _, r := range []billing.Ref{{Kind: "invoice", ID: "inv_1"}, {Kind: "invoice", ID: "inv_2"}, {Kind: "invoice", ID: "inv_3"},
+		{Kind: "payment", ID: "pay_1"}, {Kind: "credit", ID: "cr_1"}} {
+		if got := e.status(r.Kind, r.ID); got != "synced" {
+			e.t.Fatalf("%s before any change in QuickBooks: %s", r, got)
+		}
+	}
+}
+
+func driftLines(rec map[string]any) []string {
+	var out []string
+	for _, d := range rec["drift"].([]any) {
+		m := d.(map[string]any)
+		out = append(out, fmt.Sprintf("%s/%s %s: billing %s, quickbooks %s", m["kind"], m["id"], m["field"], m["billing"], m["quickbooks"]))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func customerLines(rec map[string]any) []string {
+	var out []string
+	for _, c := range rec["customers"].([]any) {
+		m := c.(map[string]any)
+		out = append(out, fmt.Sprintf("%s %s: open A/R %s/%s, unapplied %s/%s", m["customer_id"], m["status"],
+			m["billing_open_ar"], m["qbo_open_ar"], m["billing_unapplied"], m["qbo_unapplied"]))
+	}
+	return out
+}
+
+func totalLines(rec map[string]any) []string {
+	var out []string
+	for _, c := range rec["totals"].([]any) {
+		m := c.(map[string]any)
+		out = append(out, fmt.Sprintf("%s: %v %s / %v %s", m["kind"], m["billing_count"], m["billing_amount"], m["qbo_count"], m["qbo_amount"]))
+	}
+	return out
+}
+
+func sameLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\ngot\n  %s\nwant\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestReconciliationFindsAnAccountantsChanges syncs a history into two
+// companies, has an accountant change one of them in QuickBooks (an
+// invoice's amount edited, a payment voided, a payment recorded against
+// an invoice, a credit memo deleted), and checks that reconciliation
+// reports exactly those drifts and the receivables they broke, marks the
+// entities drifted, and finds nothing on the untouched tenant.
+func TestReconciliationFindsAnAccountantsChanges(t *testing.T) {
+	s := newStack(t, devstack.Options{})
+	books, quiet := newTenant(t, s, "books"), newTenant(t, s, "quiet")
+	books.history()
+	quiet.history()
+
+	matched := []string{
+		"cus_1 matched: open A/R 120.00/120.00, unapplied 0.00/0.00",
+		"cus_2 matched: open A/R 80.00/80.00, unapplied 20.00/20.00",
+	}
+	for _, e := range []*tenantEnv{books, quiet} {
+		rec := e.reconcile()
+		sameLines(t, e.tenant+" drift after the sync", driftLines(rec), nil)
+		sameLines(t, e.tenant+" customers after the sync", customerLines(rec), matched)
+	}
+
+	inv2 := books.marked("Invoice", "invoice inv_2")
+	item := field(inv2["Line"].([]any)[0], "SalesItemLineDetail", "ItemRef", "value")
+	books.accountantWrite("invoice", map[string]any{"Id": inv2["Id"], "SyncToken": inv2["SyncToken"], "sparse": true,
+		"Line": []any{map[string]any{"Amount": "70.00", "DetailType": "SalesItemLineDetail",
+			"SalesItemLineDetail": map[string]any{"ItemRef": map[string]any{"value": item}, "Qty": "1", "UnitPrice": "70.00"}}}})
+	pay := books.marked("Payment", "payment pay_1")
+	books.accountantWrite("payment?operation=update&include=void", map[string]any{"Id": pay["Id"], "SyncToken": pay["SyncToken"], "sparse": true})
+	inv3 := books.marked("Invoice", "invoice inv_3")
+	books.accountantWrite("payment", map[string]any{"CustomerRef": inv3["CustomerRef"], "TotalAmt": "25.00", "TxnDate": "2026-11-25",
+		"Line": []any{map[string]any{"Amount": "25.00", "LinkedTxn": []any{map[string]any{"TxnId": inv3["Id"], "TxnType": "Invoice"}}}}})
+	memo := books.marked("CreditMemo", "credit cr_1")
+	books.accountantWrite("creditmemo?operation=delete", map[string]any{"Id": memo["Id"], "SyncToken": memo["SyncToken"]})
+
+	s.ResetCounts()
+	rec := books.reconcile()
+	got := driftLines(rec)
+	want := []string{
+		"credit/cr_1 status: billing issued, quickbooks deleted",
+		"invoice/inv_2 amount: billing 50.00, quickbooks 70.00",
+		"invoice/inv_3 payment: billing none, quickbooks Payment %s applies 25.00",
+		"payment/pay_1 status: billing recorded, quickbooks voided",
+	}
+	if len(got) == 4 {
+		var qboPay string
+		fmt.Sscanf(strings.TrimPrefix(got[2], "invoice/inv_3 payment: billing none, quickbooks Payment "), "%s", &qboPay)
+		want[2] = fmt.Sprintf(want[2], qboPay)
+	}
+	sameLines(t, "drift after the accountant's changes", got, want)
+	sameLines(t, "customers after the accountant's changes", customerLines(rec), []string{
+		"cus_1 mismatched: open A/R 120.00/170.00, unapplied 0.00/0.00",
+		"cus_2 mismatched: open A/R 80.00/55.00, unapplied 20.00/0.00",
+	})
+	sameLines(t, "totals after the accountant's changes", totalLines(rec), []string{
+		"invoice: 3 230.00 / 3 250.00",
+		"payment: 1 30.00 / 0 0.00",
+		"credit: 1 20.00 / 0 0.00",
+	})
+	for _, r := range []billing.Ref{{Kind: "invoice", ID: "inv_2"}, {Kind: "invoice", ID: "inv_3"}, {Kind: "payment", ID: "pay_1"}, {Kind: "credit", ID: "cr_1"}} {
+		if got := books.status(r.Kind, r.ID); !strings.HasPrefix(got, "drifted: drifted Changed in QuickBooks") {
+			t.Errorf("%s after the accountant changed it: %s, want drifted", r, got)
+		}
+	}
+	if got := books.status("invoice", "inv_1"); got != "synced" {
+		t.Errorf("inv_1, untouched in QuickBooks: %s, want synced", got)
+	}
+	if n := devstack.Total(s.Counts().QBO); n != 1 {
+		t.Errorf("the second reconciliation sent %d QuickBooks requests (%s), want 1 (CDC)", n, breakdown(s.Counts().QBO))
+	}
+
+	rec = quiet.reconcile()
+	sameLines(t, "untouched tenant's drift", driftLines(rec), nil)
+	sameLines(t, "untouched tenant's customers", customerLines(rec), matched)
+}
