@@ -63,8 +63,9 @@ var ErrNotConnected = errors.New("not connected to QuickBooks")
 const cdcWindow = 29 * 24 * time.Hour
 
 // skew widens each CDC window: a change QuickBooks stamped a little before
-// the previous run's clock read is still asked for.
-const skew = 2 * time.Minute
+// the previous run's clock read (whole seconds, another clock) is still
+// asked for.
+const skew = 5 * time.Second
 
 // Run reconciles one tenant now and stores the result.
 func (r *Reconciler) Run(ctx context.Context, tenant string) (store.Reconciliation, error) {

@@ -23,7 +23,7 @@ type QBOObject struct {
 	TxnDate    string    `dynamodbav:"txn_date,omitempty"`
 	Total      int64     `dynamodbav:"total"`
 	Balance    int64     `dynamodbav:"balance"`
-	Open       int64     `dynamodbav:"open"` // unapplied payment, remaining credit
+	Open       int64     `dynamodbav:"open"`  // unapplied payment, remaining credit
 	State      string    `dynamodbav:"state"` // active, voided, deleted
 	Applied    []Applied `dynamodbav:"applied,omitempty"`
 	UpdatedAt  time.Time `dynamodbav:"updated_at"`
