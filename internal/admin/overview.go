@@ -29,6 +29,8 @@ type kindCounts struct {
 	Dismissed    int64        `json:"dismissed"`
 	Skipped      int64        `json:"skipped"`
 	NotConnected int64        `json:"not_connected"`
+	// Drifted synced, then changed in QuickBooks (reconciliation).
+	Drifted int64 `json:"drifted"`
 	// OldestUnsynced is the oldest of the kind's unsynced entities.
 	OldestUnsynced *oldest `json:"oldest_unsynced,omitempty"`
 }
@@ -96,7 +98,7 @@ func (h *Handler) overview(c *call) {
 		kc := kindCounts{Kind: k, Label: kindLabels[k], InBilling: counts.Total(k),
 			Synced: m[store.StatusSynced], Waiting: m[store.StatusWaiting], NotTried: m[store.StatusNotTried],
 			Warnings: m[store.StatusWarning], Dismissed: m[store.StatusDismissed], Skipped: m[store.StatusSkipped],
-			NotConnected: m[store.StatusNotConnected], OldestUnsynced: olds[k]}
+			NotConnected: m[store.StatusNotConnected], Drifted: m[store.StatusDrifted], OldestUnsynced: olds[k]}
 		v.Queued += kc.NotTried + kc.Waiting
 		v.Warnings += kc.Warnings
 		if o := olds[k]; o != nil && (v.OldestUnsynced == nil || o.Since.Before(v.OldestUnsynced.Since)) {

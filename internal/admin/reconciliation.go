@@ -84,7 +84,7 @@ func (h *Handler) pushAgain(c *call) {
 			return
 		}
 	}
-	if _, err := h.requeue(c.ctx(), c, kind, id, "push billing's version again", true); err != nil {
+	if _, err := h.requeue(c.ctx(), c, kind, id, "push_again", true); err != nil {
 		c.fail(h.cfg.Log, err)
 		return
 	}

@@ -190,7 +190,7 @@ func (s *Store) AcceptDrift(ctx context.Context, tenant string, kind billing.Kin
 	if err != nil {
 		return err
 	}
-	return s.adminTransition(ctx, tenant, kind, id, "accept QuickBooks' version", d.By, d.Reason, true, func(cur *entityItem) (change, error) {
+	return s.adminTransition(ctx, tenant, kind, id, "accept_quickbooks", d.By, d.Reason, true, func(cur *entityItem) (change, error) {
 		if cur.Status != StatusDrifted {
 			return change{}, ErrWrongStatus
 		}
