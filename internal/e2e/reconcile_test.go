@@ -212,4 +212,39 @@ func TestReconciliationFindsAnAccountantsChanges(t *testing.T) {
 	rec = quiet.reconcile()
 	sameLines(t, "untouched tenant's drift", driftLines(rec), nil)
 	sameLines(t, "untouched tenant's customers", customerLines(rec), matched)
+
+	// The answers: billing's version pushed again for the edited invoice
+	// and the deleted credit memo; QuickBooks' kept for the payment entered
+	// there and the voided one, with reasons.
+	api := s.GatewayURL() + "/api/v1/tenants/books/entities/"
+	token := s.AdminToken("books")
+	for _, path := range []string{"invoice/inv_2/push", "credit/cr_1/push"} {
+		if status, out := callAPI(t, http.MethodPost, api+path, token, nil); status != http.StatusAccepted {
+			t.Fatalf("POST %s: %d %v", path, status, out)
+		}
+	}
+	for _, path := range []string{"invoice/inv_3/accept", "payment/pay_1/accept"} {
+		if status, out := callAPI(t, http.MethodPost, api+path, token, map[string]string{"reason": "the customer paid by cheque; billing follows"}); status != http.StatusOK {
+			t.Fatalf("POST %s: %d %v", path, status, out)
+		}
+	}
+	books.drain()
+	rec = books.reconcile()
+	sameLines(t, "drift after the answers", driftLines(rec), []string{
+		want[2], // still a fact of the books; the entity is dismissed
+		"payment/pay_1 status: billing recorded, quickbooks voided",
+	})
+	for ref, want := range map[billing.Ref]string{{Kind: "invoice", ID: "inv_2"}: "synced", {Kind: "credit", ID: "cr_1"}: "synced",
+		{Kind: "invoice", ID: "inv_3"}: "dismissed", {Kind: "payment", ID: "pay_1"}: "dismissed"} {
+		if got := books.status(ref.Kind, ref.ID); !strings.HasPrefix(got, want) {
+			t.Errorf("%s after the answers: %s, want %s", ref, got, want)
+		}
+	}
+	if got := str(books.marked("Invoice", "invoice inv_2")["TotalAmt"]); got != "50.00" && got != "50" {
+		t.Errorf("inv_2 in QuickBooks after billing's version was pushed: TotalAmt %s, want 50.00", got)
+	}
+	status, audit := callAPI(t, http.MethodGet, s.GatewayURL()+"/api/v1/tenants/books/audit", token, nil)
+	if status != http.StatusOK || !strings.Contains(fmt.Sprint(audit), "accept_quickbooks") || !strings.Contains(fmt.Sprint(audit), "push_again") {
+		t.Errorf("audit log: %d %v, want push_again and accept_quickbooks entries", status, audit)
+	}
 }
