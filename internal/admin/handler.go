@@ -60,6 +60,7 @@ type Store interface {
 	SaveCustomerConnection(ctx context.Context, tenant string, c store.CustomerConnection) error
 	CustomerConnection(ctx context.Context, tenant, id string) (store.CustomerConnection, error)
 	Reconciliation(ctx context.Context, tenant string) (store.Reconciliation, error)
+	Readiness(ctx context.Context, tenant string) (store.Readiness, error)
 	AcceptDrift(ctx context.Context, tenant string, kind billing.Kind, id string, d store.Dismissal) error
 }
 

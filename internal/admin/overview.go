@@ -62,7 +62,9 @@ type overviewView struct {
 	// longest, over every kind.
 	OldestUnsynced *oldest      `json:"oldest_unsynced,omitempty"`
 	Kinds          []kindCounts `json:"kinds"`
-	GeneratedAt    time.Time    `json:"generated_at"`
+	// Readiness is the last check of the QuickBooks company, if any.
+	Readiness   *store.Readiness `json:"readiness,omitempty"`
+	GeneratedAt time.Time        `json:"generated_at"`
 }
 
 func (h *Handler) overview(c *call) {
@@ -84,6 +86,13 @@ func (h *Handler) overview(c *call) {
 	}
 	now := h.cfg.Now()
 	v := overviewView{Tenant: t.ID, Name: t.Name, Connection: conn, GeneratedAt: now.UTC()}
+	switch rd, err := h.cfg.Store.Readiness(ctx, c.tenant); {
+	case err == nil:
+		v.Readiness = &rd
+	case !errors.Is(err, store.ErrNotFound):
+		c.fail(h.cfg.Log, err)
+		return
+	}
 	if !t.LastSyncAt.IsZero() {
 		at := t.LastSyncAt.UTC()
 		v.LastSyncAt = &at

@@ -9,7 +9,7 @@ const KINDS = [
 const KIND_ONE = { customer: "Customer", product: "Product", invoice: "Invoice", payment: "Payment", credit: "Credit",
   charge_reversal: "Charge reversal", write_off: "Write-off", refund: "Refund" };
 const STATUS_TEXT = { not_tried: "Not tried", waiting: "Waiting", synced: "Synced", warning: "Warning",
-  dismissed: "Dismissed", not_connected: "Not connected", skipped: "Skipped" };
+  dismissed: "Dismissed", not_connected: "Not connected", skipped: "Skipped", drifted: "Drifted" };
 const PLURAL = { customer: "customers", product: "products", invoice: "invoices", payment: "payments",
   credit: "credits", charge_reversal: "charge reversals", write_off: "write-offs", refund: "refunds" };
 
@@ -183,6 +183,7 @@ async function route() {
       case "entity": show("entity"); await loadEntity(parts[1], parts[2]); break;
       case "settings": show("settings"); await loadSettings(); break;
       case "audit": show("audit"); await loadAudit(); break;
+      case "reconciliation": show("recon"); await loadRecon(); break;
       default: show("overview"); await loadOverview();
     }
   } catch (e) {
@@ -209,14 +210,123 @@ async function loadOverview() {
     countCell(k.not_tried, k.kind, "not_tried"),
     countCell(k.waiting, k.kind, "waiting"),
     countCell(k.warnings, k.kind, "warning"),
+    countCell(k.not_connected, k.kind, "not_connected"),
+    countCell(k.drifted, k.kind, "drifted"),
     countCell(k.dismissed, k.kind, "dismissed"),
     el("td", { class: "num" }, k.skipped),
     el("td", {}, k.oldest_unsynced ? duration(k.oldest_unsynced.age_seconds) : "—")));
   $("ov-rows").replaceChildren(...rows);
   $("ov-last-sync").textContent = "Last sync: " + (ov.last_sync_at ? when(ov.last_sync_at) + " (" + ago(ov.last_sync_at) + ")" : "never");
   showQueueProgress(ov.queued);
+  renderReadiness(ov.readiness);
+  await loadMoney();
   if (ov.queued > 0) every(2000, loadOverview);
 }
+
+// loadMoney shows the last reconciliation's totals and receivables on
+// the overview; none yet is said so, with where to run one.
+async function loadMoney() {
+  let r = null;
+  try { r = await api("GET", tenantPath("/reconciliation")); } catch (e) { if (e.status !== 404) throw e; }
+  $("ov-money-note").replaceChildren(r ? "As of " + when(r.as_of) + " (" + ago(r.as_of) + "); reconciled hourly. " : "Not reconciled yet. ",
+    el("a", { href: "#/reconciliation" }, r ? "See the reconciliation" : "Reconcile now"));
+  $("ov-money-rows").replaceChildren(...(r ? r.totals : []).map(totalRow));
+  $("ov-ar-rows").replaceChildren(...(r ? r.customers : []).map(customerRow));
+}
+
+function renderReadiness(rd) {
+  const box = $("ov-ready");
+  if (!rd) { box.replaceChildren(el("p", { class: "hint" }, "No readiness report yet: it is made when QuickBooks is connected, and hourly.")); return; }
+  box.replaceChildren(el("p", { class: "hint" }, (rd.company_name ? rd.company_name + ", " : "") + "checked " + when(rd.checked_at)),
+    el("ul", { class: "checks" }, ...(rd.checks || []).map((c) => el("li", { class: "check " + c.level }, el("strong", {}, c.level + ": "), c.message))));
+}
+
+const agree = (ok) => el("span", { class: "badge " + (ok ? "synced" : "warning") }, ok ? "Agree" : "Differ");
+
+function totalRow(t) {
+  const ok = t.billing_count === t.qbo_count && t.billing_amount === t.qbo_amount;
+  return el("tr", {}, el("th", { scope: "row" }, (KINDS.find(([k]) => k === t.kind) || [t.kind, t.kind])[1]), el("td", {}, t.currency || ""),
+    el("td", { class: "num" }, t.billing_count), el("td", { class: "num" }, t.billing_amount),
+    el("td", { class: "num" }, t.qbo_count), el("td", { class: "num" }, t.qbo_amount), el("td", {}, agree(ok)));
+}
+
+function customerRow(c) {
+  return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash("customer", c.customer_id) }, c.customer_id)), el("td", {}, c.currency),
+    el("td", { class: "num" }, c.billing_open_ar), el("td", { class: "num" }, c.qbo_open_ar),
+    el("td", { class: "num" }, c.billing_unapplied), el("td", { class: "num" }, c.qbo_unapplied),
+    el("td", {}, agree(c.status === "matched")));
+}
+
+// ---- reconciliation ----
+
+async function loadRecon() {
+  let r = null;
+  try { r = await api("GET", tenantPath("/reconciliation")); } catch (e) { if (e.status !== 404) throw e; }
+  $("recon-asof").textContent = r ? "As of " + when(r.as_of) + " (" + ago(r.as_of) + "). It runs hourly; the first run reads QuickBooks in full, later runs only what changed." : "Not reconciled yet.";
+  const drift = r ? r.drift : [];
+  $("recon-drift").replaceChildren(...drift.map(driftRow));
+  $("recon-drift-empty").hidden = drift.length > 0 || !r;
+  $("recon-totals").replaceChildren(...(r ? r.totals : []).map(totalRow));
+  $("recon-customers").replaceChildren(...(r ? r.customers : []).map(customerRow));
+}
+
+function driftRow(d) {
+  const name = KIND_ONE[d.kind] + " " + d.id;
+  const main = !d.id.includes("#");
+  return el("tr", {}, el("th", { scope: "row" }, main ? el("a", { href: entityHash(d.kind, d.id) }, name) : name),
+    el("td", {}, d.field), el("td", {}, d.billing), el("td", {}, d.quickbooks), el("td", {}, ago(d.detected_at)),
+    el("td", {}, main ? el("div", { class: "actions" },
+      el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(d.kind, d.id) }, "Push billing's version"),
+      el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(d.kind, d.id) }, "Accept QuickBooks'")) : ""));
+}
+
+$("recon-run").addEventListener("click", async (ev) => {
+  const btn = ev.currentTarget;
+  btn.disabled = true;
+  try {
+    const r = await api("POST", tenantPath("/reconciliation"));
+    announce("Reconciled: " + r.drift.length + (r.drift.length === 1 ? " difference" : " differences") + " found.");
+    await loadRecon();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  } finally {
+    btn.disabled = false;
+  }
+});
+
+async function pushAgain(kind, id) {
+  try {
+    await api("POST", tenantPath("/entities/" + encodeURIComponent(kind) + "/" + encodeURIComponent(id) + "/push"));
+    announce(KIND_ONE[kind] + " " + id + ": billing's version is sent again.");
+    await route();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+}
+
+let acceptTarget = null;
+
+function openAccept(kind, id) {
+  acceptTarget = { kind, id };
+  $("accept-what").textContent = KIND_ONE[kind] + " " + id + " keeps what QuickBooks now says.";
+  $("accept-reason").value = "";
+  $("accept-dialog").showModal();
+  $("accept-reason").focus();
+}
+
+$("accept-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const reason = $("accept-reason").value.trim();
+  if (!reason) { $("accept-reason").focus(); return; }
+  try {
+    await api("POST", tenantPath("/entities/" + encodeURIComponent(acceptTarget.kind) + "/" + encodeURIComponent(acceptTarget.id) + "/accept"), { reason });
+    $("accept-dialog").close();
+    announce(KIND_ONE[acceptTarget.kind] + " " + acceptTarget.id + ": QuickBooks' version accepted.");
+    await route();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+});
 
 function countCell(n, kind, status) {
   if (!n) return el("td", { class: "num" }, "0");
@@ -304,6 +414,8 @@ function listRow(r) {
     el("button", { type: "button", class: "small", "aria-label": "Resend " + name, onclick: () => resend(r.kind, r.id) }, "Resend"),
     r.status === "warning" ? el("button", { type: "button", class: "small", "aria-label": "Dismiss " + name, onclick: () => openDismiss(r.kind, r.id) }, "Dismiss") : null,
     r.status === "dismissed" ? el("button", { type: "button", class: "small", "aria-label": "Restore " + name, onclick: () => undismiss(r.kind, r.id) }, "Restore") : null,
+    r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(r.kind, r.id) }, "Push billing's version") : null,
+    r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(r.kind, r.id) }, "Accept QuickBooks'") : null,
     r.kind === "customer" && r.status !== "synced" ? el("button", { type: "button", class: "small", "aria-label": "Connect " + name, onclick: () => openConnect(r.id) }, "Connect") : null));
   return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash(r.kind, r.id) }, name)),
     el("td", {}, badge(r.status)), reason, el("td", {}, ago(r.since)), actions);
@@ -363,7 +475,9 @@ async function loadEntity(kind, id) {
   $("entity-actions").replaceChildren(
     el("button", { type: "button", class: "primary", onclick: () => resend(e.kind, e.id) }, "Resend"),
     e.status === "warning" ? el("button", { type: "button", onclick: () => openDismiss(e.kind, e.id) }, "Dismiss…") : "",
-    e.status === "dismissed" ? el("button", { type: "button", onclick: () => undismiss(e.kind, e.id) }, "Restore warning") : "",
+    e.status === "dismissed" && !e.drift ? el("button", { type: "button", onclick: () => undismiss(e.kind, e.id) }, "Restore warning") : "",
+    e.status === "drifted" ? el("button", { type: "button", onclick: () => pushAgain(e.kind, e.id) }, "Push billing's version") : "",
+    e.status === "drifted" ? el("button", { type: "button", onclick: () => openAccept(e.kind, e.id) }, "Accept QuickBooks' version…") : "",
     e.kind === "customer" ? el("button", { type: "button", onclick: () => openConnect(e.id) }, "Connect customer…") : "");
   $("entity-history").replaceChildren(...(e.history || []).map((h) => el("tr", {},
     el("td", {}, when(h.at)),
@@ -383,9 +497,10 @@ function warningBox(w, status) {
   if (w.detail) rows.push(["Detail", w.detail]);
   if (w.element) rows.push(["Element", w.element]);
   if (w.intuit_tid) rows.push(["intuit_tid", w.intuit_tid]);
-  rows.push(["Retried automatically", w.retryable ? "yes" : "no — fix the cause, then resend"]);
+  rows.push(["Retried automatically", w.retryable ? "yes" : status === "not_connected" ? "no — connect the customer (Connect customer…); it syncs then" :
+    status === "drifted" ? "no — push billing's version, or accept QuickBooks' with a reason" : "no — fix the cause, then resend"]);
   const box = el("section", { class: "warnbox", "aria-labelledby": "warn-h" },
-    el("h2", { id: "warn-h" }, status === "synced" ? "Note" : (status === "dismissed" ? "Dismissed warning" : "Why it did not sync")),
+    el("h2", { id: "warn-h" }, status === "synced" ? "Note" : status === "dismissed" ? "Dismissed warning" : status === "drifted" ? "Changed in QuickBooks" : "Why it did not sync"),
     el("dl", {}, rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
   if (w.cause || w.fix) {
     box.append(el("div", { class: "explain" },
@@ -612,7 +727,12 @@ $("login-form").addEventListener("submit", async (ev) => {
   }
 });
 
-window.addEventListener("hashchange", route);
+// A new page starts without the last page's message.
+window.addEventListener("hashchange", () => {
+  window.clearTimeout(announceTimer);
+  $("live").textContent = "";
+  route();
+});
 
 (async function start() {
   fillKindSelect($("f-kind"), true);
