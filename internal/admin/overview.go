@@ -31,6 +31,9 @@ type kindCounts struct {
 	NotConnected int64        `json:"not_connected"`
 	// Drifted synced, then changed in QuickBooks (reconciliation).
 	Drifted int64 `json:"drifted"`
+	// ParentMissing counts the waiting entities whose parent (customer,
+	// product, invoice) billing never sent; they are not in Queued.
+	ParentMissing int64 `json:"parent_missing"`
 	// OldestUnsynced is the oldest of the kind's unsynced entities.
 	OldestUnsynced *oldest `json:"oldest_unsynced,omitempty"`
 }
@@ -55,9 +58,11 @@ type overviewView struct {
 	Name       string         `json:"name"`
 	Connection connectionView `json:"connection"`
 	LastSyncAt *time.Time     `json:"last_sync_at,omitempty"`
-	// Queued is what the sync still has to do: not tried and waiting.
-	Queued   int64 `json:"queued"`
-	Warnings int64 `json:"warnings"`
+	// Queued is what the sync still has to do: not tried and waiting,
+	// less what waits for a parent billing never sent.
+	Queued        int64 `json:"queued"`
+	Warnings      int64 `json:"warnings"`
+	ParentMissing int64 `json:"parent_missing"`
 	// OldestUnsynced is the tenant's freshness: the entity unsynced the
 	// longest, over every kind.
 	OldestUnsynced *oldest      `json:"oldest_unsynced,omitempty"`
@@ -102,13 +107,22 @@ func (h *Handler) overview(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
+	var missing map[billing.Kind]int64
+	if waiting := countOf(counts, store.StatusWaiting); waiting > 0 {
+		if missing, err = h.waitingOnMissing(ctx, c.tenant); err != nil {
+			c.fail(h.cfg.Log, err)
+			return
+		}
+	}
 	for _, k := range billing.Kinds {
 		m := counts[k]
 		kc := kindCounts{Kind: k, Label: kindLabels[k], InBilling: counts.Total(k),
 			Synced: m[store.StatusSynced], Waiting: m[store.StatusWaiting], NotTried: m[store.StatusNotTried],
 			Warnings: m[store.StatusWarning], Dismissed: m[store.StatusDismissed], Skipped: m[store.StatusSkipped],
 			NotConnected: m[store.StatusNotConnected], Drifted: m[store.StatusDrifted], OldestUnsynced: olds[k]}
-		v.Queued += kc.NotTried + kc.Waiting
+		kc.ParentMissing = missing[k]
+		v.Queued += kc.NotTried + kc.Waiting - kc.ParentMissing
+		v.ParentMissing += kc.ParentMissing
 		v.Warnings += kc.Warnings
 		if o := olds[k]; o != nil && (v.OldestUnsynced == nil || o.Since.Before(v.OldestUnsynced.Since)) {
 			v.OldestUnsynced = o
@@ -187,4 +201,12 @@ func (h *Handler) oldest(ctx context.Context, tenant string, counts store.Counts
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+func countOf(c store.Counts, st store.Status) int64 {
+	var n int64
+	for _, m := range c {
+		n += m[st]
+	}
+	return n
 }

@@ -202,6 +202,8 @@ async function loadOverview() {
   $("ov-fresh").textContent = o ? duration(o.age_seconds) : "All synced";
   $("ov-fresh-sub").replaceChildren(o ? el("a", { href: entityHash(o.kind, o.id) }, KIND_ONE[o.kind] + " " + o.id + " (" + (STATUS_TEXT[o.status] || o.status) + ")") : "nothing waiting");
   $("ov-queued").textContent = ov.queued;
+  $("ov-queued-sub").replaceChildren("not tried or waiting",
+    ov.parent_missing ? el("div", {}, el("a", { href: "#/review?status=waiting" }, ov.parent_missing + " more wait on what billing never sent")) : "");
   $("ov-warnings").textContent = ov.warnings;
   const rows = ov.kinds.map((k) => el("tr", {},
     el("th", { scope: "row" }, k.label),
@@ -405,7 +407,7 @@ function listRow(r) {
     if (r.warning.code) reason.append(el("div", { class: "reason-code" }, "QuickBooks code " + r.warning.code));
     if (r.warning.cause) reason.append(el("div", { class: "hint" }, r.warning.cause));
   }
-  if (r.waiting_on) reason.append(el("div", {}, "Waiting on ", el("a", { href: entityHash(r.waiting_on.kind, r.waiting_on.id) }, r.waiting_on.kind.replace(/_/g, " ") + " " + r.waiting_on.id)));
+  if (r.waiting_on) reason.append(waitingText(r));
   if (r.dismissal) reason.append(el("div", { class: "hint" }, "Dismissed by " + r.dismissal.by + ": " + r.dismissal.reason));
   if (r.blocks) reason.append(el("div", { class: "blocked" }, blocksText(r.blocks)));
   const name = KIND_ONE[r.kind] + " " + r.id;
@@ -417,8 +419,23 @@ function listRow(r) {
     r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(r.kind, r.id) }, "Push billing's version") : null,
     r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(r.kind, r.id) }, "Accept QuickBooks'") : null,
     r.kind === "customer" && r.status !== "synced" ? el("button", { type: "button", class: "small", "aria-label": "Connect " + name, onclick: () => openConnect(r.id) }, "Connect") : null));
-  return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash(r.kind, r.id) }, name)),
+  return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash(r.kind, r.id) }, name), summaryLine(r.summary)),
     el("td", {}, badge(r.status)), reason, el("td", {}, ago(r.since)), actions);
+}
+
+// summaryLine names what a person recognises: number, customer, amount, date.
+function summaryLine(sm) {
+  if (!sm) return "";
+  const parts = [sm.name, sm.number, sm.customer_name, sm.amount ? sm.amount + " " + sm.currency : "", sm.date].filter(Boolean);
+  return parts.length ? el("div", { class: "summary" }, parts.join(" · ")) : "";
+}
+
+function waitingText(r) {
+  const w = r.waiting_on;
+  const link = el("a", { href: entityHash(w.kind, w.id) }, w.kind.replace(/_/g, " ") + " " + w.id);
+  if (r.parent_missing) return el("div", { class: "blocked" }, "Waiting on ", w.kind.replace(/_/g, " ") + " " + w.id,
+    ", which billing never sent. It syncs once billing sends it; check billing for that " + w.kind.replace(/_/g, " ") + ".");
+  return el("div", {}, "Waiting on ", link);
 }
 
 function reviewHash() {
@@ -460,9 +477,15 @@ async function loadEntity(kind, id) {
   $("entity-h").textContent = KIND_ONE[e.kind] + " " + e.id;
   const facts = [["Status", badge(e.status)], ["Version", String(e.version)], ["Attempts", String(e.attempts)],
     ["Last update", when(e.updated_at)], [e.status === "synced" ? "Synced since" : "In this state since", when(e.since)]];
-  if (e.customer_id && e.kind !== "customer") facts.push(["Customer", el("a", { href: entityHash("customer", e.customer_id) }, e.customer_id)]);
+  const sm = e.summary || {};
+  if (sm.name) facts.push(["Name", sm.name]);
+  if (sm.number) facts.push([e.kind === "invoice" ? "Invoice number" : "Reference", sm.number]);
+  if (e.customer_id && e.kind !== "customer") facts.push(["Customer", el("a", { href: entityHash("customer", e.customer_id) },
+    sm.customer_name ? sm.customer_name + " (" + e.customer_id + ")" : e.customer_id + " (billing never sent it)")]);
+  if (sm.amount) facts.push(["Amount", sm.amount + " " + sm.currency]);
+  if (sm.date) facts.push(["Date", sm.date]);
   if (e.qbo) facts.push(["In QuickBooks", el("span", {}, e.qbo.type + " " + e.qbo.id + " · ", el("a", { href: e.qbo.url, target: "_blank", rel: "noopener" }, "Open in QuickBooks"))]);
-  if (e.waiting_on) facts.push(["Waiting on", el("a", { href: entityHash(e.waiting_on.kind, e.waiting_on.id) }, e.waiting_on.kind.replace(/_/g, " ") + " " + e.waiting_on.id)]);
+  if (e.waiting_on) facts.push(["Waiting on", waitingText(e)]);
   if (e.dismissal) facts.push(["Dismissed", e.dismissal.by + ", " + when(e.dismissal.at) + ": " + e.dismissal.reason]);
   if (e.customer_connection) {
     const cc = e.customer_connection;
