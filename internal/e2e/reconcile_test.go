@@ -154,6 +154,15 @@ func TestReconciliationFindsAnAccountantsChanges(t *testing.T) {
 		"cus_1 matched: open A/R 120.00/120.00, unapplied 0.00/0.00",
 		"cus_2 matched: open A/R 80.00/80.00, unapplied 20.00/20.00",
 	}
+	// The hourly scheduler reconciles every connected tenant.
+	if err := s.RunScheduler(context.Background()); err != nil {
+		t.Fatalf("scheduler: %v", err)
+	}
+	status, hourly := callAPI(t, http.MethodGet, s.GatewayURL()+"/api/v1/tenants/quiet/reconciliation", s.AdminToken("quiet"), nil)
+	if status != http.StatusOK || hourly["as_of"] == nil {
+		t.Fatalf("reconciliation after the scheduler's pass: %d %v", status, hourly)
+	}
+	sameLines(t, "quiet customers after the scheduler's pass", customerLines(hourly), matched)
 	for _, e := range []*tenantEnv{books, quiet} {
 		rec := e.reconcile()
 		sameLines(t, e.tenant+" drift after the sync", driftLines(rec), nil)
