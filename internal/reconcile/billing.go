@@ -19,6 +19,7 @@ type doc struct {
 	status   string // billing's word for it: posted, paid, recorded, issued
 	total    int64
 	applied  map[string]int64 // invoice id → amount applied to it
+	lines    []int64          // an invoice's line amounts, in order
 	payment  string           // a refund's payment
 }
 
@@ -65,7 +66,7 @@ func docOf(ent billing.Entity) *doc {
 			return nil
 		}
 		return &doc{kind: billing.KindInvoice, id: v.ID, customer: v.CustomerID, currency: v.Currency,
-			date: v.IssuedOn.String(), number: v.Number, status: v.Status, total: v.Total}
+			date: v.IssuedOn.String(), number: v.Number, status: v.Status, total: v.Total, lines: lineAmounts(v.Lines)}
 	case *billing.Payment:
 		return &doc{kind: billing.KindPayment, id: v.ID, customer: v.CustomerID, currency: v.Currency,
 			date: v.ReceivedOn.String(), number: v.Reference, status: "recorded", total: v.Amount, applied: applied(v.Applications)}
@@ -83,6 +84,14 @@ func docOf(ent billing.Entity) *doc {
 			date: v.RefundedOn.String(), status: "issued", total: v.Amount, payment: v.PaymentID}
 	}
 	return nil
+}
+
+func lineAmounts(ls []billing.InvoiceLine) []int64 {
+	out := make([]int64, len(ls))
+	for i, l := range ls {
+		out[i] = l.Amount
+	}
+	return out
 }
 
 func applied(apps []billing.Application) map[string]int64 {

@@ -52,7 +52,7 @@ func testBooks(t *testing.T) books {
 		b.links[billing.Ref{Kind: lk.Kind, ID: lk.ID}] = lk
 	}
 	for _, o := range []store.QBOObject{
-		{Entity: "Invoice", QBOID: "10", SyncToken: "2", CustomerID: "1", Currency: "USD", TxnDate: "2026-11-01", Total: 10000, Balance: 6000, State: store.QBOActive, Marker: "invoice inv_1"},
+		{Entity: "Invoice", QBOID: "10", SyncToken: "2", CustomerID: "1", Currency: "USD", TxnDate: "2026-11-01", Total: 10000, Balance: 6000, State: store.QBOActive, Marker: "invoice inv_1", Lines: []int64{10000}},
 		{Entity: "Payment", QBOID: "20", SyncToken: "0", CustomerID: "1", Currency: "USD", TxnDate: "2026-11-02", Total: 6000, Open: 1500, State: store.QBOActive, Marker: "payment pay_1",
 			Applied: []store.Applied{{TxnType: "Invoice", TxnID: "10", Amount: 4000}}},
 		{Entity: "JournalEntry", QBOID: "30", SyncToken: "0", Currency: "USD", TxnDate: "2026-11-03", Total: 500, State: store.QBOActive, Marker: "refund ref_1"},
@@ -85,7 +85,7 @@ func TestAgreeingBooksMatch(t *testing.T) {
 func TestDriftNamesTheFieldsQuickBooksChanged(t *testing.T) {
 	b := testBooks(t)
 	inv := b.objects["Invoice 10"]
-	inv.Total, inv.TxnDate, inv.CustomerID = 12000, "2026-11-09", "7"
+	inv.Total, inv.TxnDate, inv.CustomerID, inv.Lines = 12000, "2026-11-09", "7", []int64{10000, 2000}
 	b.objects["Invoice 10"] = inv
 	pay := b.objects["Payment 20"]
 	pay.State = store.QBOVoided
@@ -103,6 +103,7 @@ func TestDriftNamesTheFieldsQuickBooksChanged(t *testing.T) {
 		"invoice/inv_1 customer: QuickBooks customer 1 | QuickBooks customer 7",
 		"invoice/inv_1 date: 2026-11-01 | 2026-11-09",
 		"invoice/inv_1 duplicate: Invoice 10 | also Invoice 11",
+		"invoice/inv_1 lines: 1 line: 100.00 | 2 lines: 100.00, 20.00",
 		"invoice/inv_1 payment: none | Payment 99 applies 7.00",
 		"invoice/inv_gone orphan: no link | Invoice 12",
 		"payment/pay_1 status: recorded | voided",

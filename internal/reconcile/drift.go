@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,9 @@ func (b books) docDrift(ref billing.Ref, d *doc, o store.QBOObject, l store.Link
 	var out []store.Drift
 	if o.Total != d.total {
 		out = append(out, at("amount", format(d.total, d.currency), format(o.Total, d.currency)))
+	}
+	if d.kind == billing.KindInvoice && !slices.Equal(o.Lines, d.lines) {
+		out = append(out, at("lines", lines(d.lines, d.currency), lines(o.Lines, d.currency)))
 	}
 	if want := b.customerQBOID(d.customer); want != "" && o.CustomerID != "" && o.CustomerID != want {
 		out = append(out, at("customer", "QuickBooks customer "+want, "QuickBooks customer "+o.CustomerID))
@@ -126,6 +130,19 @@ func (b books) orphans() []store.Drift {
 		}
 	}
 	return out
+}
+
+// lines describes sales lines: "2 lines: 30.00, 20.00".
+func lines(amounts []int64, currency string) string {
+	parts := make([]string, len(amounts))
+	for i, a := range amounts {
+		parts[i] = format(a, currency)
+	}
+	noun := "lines"
+	if len(amounts) == 1 {
+		noun = "line"
+	}
+	return fmt.Sprintf("%d %s: %s", len(amounts), noun, strings.Join(parts, ", "))
 }
 
 // warning says in one sentence what drifted on one entity.

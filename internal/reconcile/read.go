@@ -156,6 +156,9 @@ func object(entity string, t txn, prev store.QBOObject, home string) (store.QBOO
 	o.Total, o.Balance = amt(t.TotalAmt), amt(t.Balance)
 	o.Open = amt(t.UnappliedAmt) + amt(t.RemainingCredit)
 	for _, l := range t.Line {
+		if entity == "Invoice" && l.DetailType == qbo.SalesItemLine {
+			o.Lines = append(o.Lines, amt(l.Amount))
+		}
 		for _, lt := range l.LinkedTxn {
 			if lt.TxnType == "Invoice" || lt.TxnType == "CreditMemo" {
 				o.Applied = append(o.Applied, store.Applied{TxnType: lt.TxnType, TxnID: lt.TxnID, Amount: amt(l.Amount)})

@@ -26,6 +26,7 @@ type QBOObject struct {
 	Open       int64     `dynamodbav:"open"`  // unapplied payment, remaining credit
 	State      string    `dynamodbav:"state"` // active, voided, deleted
 	Applied    []Applied `dynamodbav:"applied,omitempty"`
+	Lines      []int64   `dynamodbav:"lines,omitempty"` // an invoice's sales line amounts, in order
 	UpdatedAt  time.Time `dynamodbav:"updated_at"`
 }
 
