@@ -102,6 +102,25 @@ func applied(apps []billing.Application) map[string]int64 {
 	return out
 }
 
+// invoiceOpen is, per billing invoice id, its total less what billing's
+// payments and credits applied to it.
+func (l ledger) invoiceOpen() map[string]int64 {
+	open := map[string]int64{}
+	for _, d := range l.docs {
+		if d.kind == billing.KindInvoice {
+			open[d.id] += d.total
+		}
+	}
+	for _, d := range l.docs {
+		for inv, amt := range d.applied {
+			if _, ok := open[inv]; ok {
+				open[inv] -= amt
+			}
+		}
+	}
+	return open
+}
+
 // balances is a customer's receivables in minor units.
 type balances struct{ openAR, unapplied int64 }
 
@@ -109,22 +128,14 @@ type balances struct{ openAR, unapplied int64 }
 // billing applied to them, and what payments and credits still hold
 // (refunds taken off).
 func (l ledger) billingBalances() map[string]balances {
-	open := map[string]int64{}
+	open := l.invoiceOpen()
 	out := map[string]balances{}
-	for _, d := range l.docs {
-		if d.kind == billing.KindInvoice {
-			open[d.id] += d.total
-		}
-	}
 	for _, d := range l.docs {
 		b := out[d.customer]
 		switch d.kind {
 		case billing.KindPayment, billing.KindCredit, billing.KindChargeReversal, billing.KindWriteOff:
 			rest := d.total
-			for inv, amt := range d.applied {
-				if _, ok := open[inv]; ok {
-					open[inv] -= amt
-				}
+			for _, amt := range d.applied {
 				rest -= amt
 			}
 			b.unapplied += rest

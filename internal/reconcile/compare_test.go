@@ -85,7 +85,7 @@ func TestAgreeingBooksMatch(t *testing.T) {
 func TestDriftNamesTheFieldsQuickBooksChanged(t *testing.T) {
 	b := testBooks(t)
 	inv := b.objects["Invoice 10"]
-	inv.Total, inv.TxnDate, inv.CustomerID, inv.Lines = 12000, "2026-11-09", "7", []int64{10000, 2000}
+	inv.Total, inv.TxnDate, inv.CustomerID, inv.Lines, inv.Balance = 12000, "2026-11-09", "7", []int64{10000, 2000}, 5300
 	b.objects["Invoice 10"] = inv
 	pay := b.objects["Payment 20"]
 	pay.State = store.QBOVoided
@@ -100,6 +100,7 @@ func TestDriftNamesTheFieldsQuickBooksChanged(t *testing.T) {
 	}
 	want := []string{
 		"invoice/inv_1 amount: 100.00 | 120.00",
+		"invoice/inv_1 balance: 60.00 | 53.00",
 		"invoice/inv_1 customer: QuickBooks customer 1 | QuickBooks customer 7",
 		"invoice/inv_1 date: 2026-11-01 | 2026-11-09",
 		"invoice/inv_1 duplicate: Invoice 10 | also Invoice 11",

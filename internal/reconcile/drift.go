@@ -22,6 +22,7 @@ func (b books) drift() []store.Drift {
 		}
 		out = append(out, b.docDrift(ref, d, o, l)...)
 	}
+	out = append(out, b.balanceDrift()...)
 	out = append(out, b.foreignPayments()...)
 	out = append(out, b.orphans()...)
 	sort.Slice(out, func(i, j int) bool {
@@ -62,6 +63,31 @@ func (b books) docDrift(ref billing.Ref, d *doc, o store.QBOObject, l store.Link
 	}
 	return out
 }
+
+// balanceDrift lists the synced invoices whose open balance in
+// QuickBooks is not billing's: the consequence of a change elsewhere (a
+// payment voided or entered there), shown on the invoice it moved. It does
+// not make the invoice drifted: pushing the invoice again would not change
+// it.
+func (b books) balanceDrift() []store.Drift {
+	open := b.ledger.invoiceOpen()
+	var out []store.Drift
+	for ref, d := range b.ledger.docs {
+		if ref.Kind != billing.KindInvoice {
+			continue
+		}
+		o, l, ok := b.object(ref)
+		if !ok || l.Voided || o.State != store.QBOActive || o.Balance == open[ref.ID] {
+			continue
+		}
+		out = append(out, store.Drift{Kind: ref.Kind, ID: ref.ID, QBOID: o.QBOID, Field: fieldBalance,
+			Billing: format(open[ref.ID], d.currency), QuickBooks: format(o.Balance, d.currency)})
+	}
+	return out
+}
+
+// fieldBalance is drift that follows from other drift; it marks nothing.
+const fieldBalance = "balance"
 
 // foreignPayments are live QuickBooks payments no billing entity links to
 // that apply money to a synced invoice: entered by hand in QuickBooks.

@@ -261,6 +261,9 @@ func (r *Reconciler) books(ctx context.Context, tenant string) (books, error) {
 func (r *Reconciler) mark(ctx context.Context, tenant string, drift []store.Drift) error {
 	by := map[billing.Ref][]store.Drift{}
 	for _, d := range drift {
+		if d.Field == fieldBalance {
+			continue
+		}
 		ref := billing.Ref{Kind: d.Kind, ID: d.ID}
 		by[ref] = append(by[ref], d)
 	}

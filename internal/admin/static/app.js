@@ -275,9 +275,10 @@ async function loadRecon() {
 function driftRow(d) {
   const name = KIND_ONE[d.kind] + " " + d.id;
   const main = !d.id.includes("#");
+  const act = main && d.field !== "balance"; // a balance follows from another row
   return el("tr", {}, el("th", { scope: "row" }, main ? el("a", { href: entityHash(d.kind, d.id) }, name) : name),
     el("td", {}, d.field), el("td", {}, d.billing), el("td", {}, d.quickbooks), el("td", {}, ago(d.detected_at)),
-    el("td", {}, main ? el("div", { class: "actions" },
+    el("td", {}, act ? el("div", { class: "actions" },
       el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(d.kind, d.id) }, "Push billing's version"),
       el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(d.kind, d.id) }, "Accept QuickBooks'")) : ""));
 }
