@@ -50,6 +50,10 @@ func TestAccountantReconcilesInBrowser(t *testing.T) {
 		t.Errorf("drift row: %q, want the amount with billing's 120.50 and QuickBooks' 99.99", got)
 	}
 	b.waitText("#recon-totals", "Differ")
+	open, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('#recon-drift a[data-open="invoice/inv_2"]') || {}).href || ""`))
+	if err != nil || !strings.HasPrefix(open, e.Stack.QBOURL()+"/_sim/companies/") {
+		t.Errorf("drift row's Open in QuickBooks = %q (%v), want the simulator's page of the invoice", open, err)
+	}
 	if got := b.text("#recon-customers tr"); !strings.Contains(got, "cus_2") {
 		t.Errorf("first customer row %q, want the mismatched cus_2 first", got)
 	}

@@ -267,6 +267,7 @@ async function loadRecon() {
   $("recon-asof").textContent = r ? "As of " + when(r.as_of) + " (" + ago(r.as_of) + "). It runs hourly; the first run reads QuickBooks in full, later runs only what changed." : "Not reconciled yet.";
   const drift = r ? r.drift : [];
   $("recon-drift").replaceChildren(...drift.map(driftRow));
+  await openLinks(drift);
   $("recon-drift-empty").hidden = drift.length > 0 || !r;
   $("recon-totals").replaceChildren(...(r ? r.totals : []).map(totalRow));
   $("recon-customers").replaceChildren(...(r ? r.customers : []).map(customerRow));
@@ -279,8 +280,26 @@ function driftRow(d) {
   return el("tr", {}, el("th", { scope: "row" }, main ? el("a", { href: entityHash(d.kind, d.id) }, name) : name),
     el("td", {}, d.field), el("td", {}, d.billing), el("td", {}, d.quickbooks), el("td", {}, ago(d.detected_at)),
     el("td", {}, act ? el("div", { class: "actions" },
+      el("a", { class: "button small", "data-open": d.kind + "/" + d.id, href: entityHash(d.kind, d.id), target: "_blank", rel: "noopener",
+        "aria-label": "Open " + name + " in QuickBooks" }, "Open in QuickBooks"),
       el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(d.kind, d.id) }, "Push billing's version"),
       el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(d.kind, d.id) }, "Accept QuickBooks'")) : ""));
+}
+
+// openLinks points each drift row's "Open in QuickBooks" at the object's
+// page (Intuit's web app, or the simulator's), from the entity's detail.
+async function openLinks(drift) {
+  const seen = new Set();
+  for (const d of drift) {
+    const key = d.kind + "/" + d.id;
+    if (seen.has(key) || d.id.includes("#")) continue;
+    seen.add(key);
+    const e = await api("GET", tenantPath("/entities/" + encodeURIComponent(d.kind) + "/" + encodeURIComponent(d.id)));
+    for (const a of document.querySelectorAll('#recon-drift a[data-open="' + CSS.escape(key) + '"]')) {
+      if (e.qbo && e.qbo.url) a.href = e.qbo.url;
+      else a.remove();
+    }
+  }
 }
 
 $("recon-run").addEventListener("click", async (ev) => {
