@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,9 +70,11 @@ type Drift struct {
 }
 
 type reconItem struct {
-	PK        string    `dynamodbav:"pk"`
-	SK        string    `dynamodbav:"sk"`
-	Report    string    `dynamodbav:"report"`
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	// Report is the JSON gzipped: a tenant with thousands of customers
+	// still fits DynamoDB's 400 KB item.
+	Report    []byte    `dynamodbav:"report"`
 	Watermark time.Time `dynamodbav:"watermark"`
 	Realm     string    `dynamodbav:"realm_id"`
 	Requests  int       `dynamodbav:"requests"`
@@ -81,12 +85,12 @@ const reconSK = "RECON"
 
 // SaveReconciliation replaces the tenant's last reconciliation.
 func (s *Store) SaveReconciliation(ctx context.Context, tenant string, r Reconciliation) error {
-	report, err := json.Marshal(r)
+	report, err := gzipJSON(r)
 	if err != nil {
 		return fmt.Errorf("encode reconciliation: %w", err)
 	}
 	io, _ := json.Marshal(r.Extra)
-	it := reconItem{PK: tenantPK(tenant), SK: reconSK, Report: string(report), Watermark: r.Watermark.UTC(),
+	it := reconItem{PK: tenantPK(tenant), SK: reconSK, Report: report, Watermark: r.Watermark.UTC(),
 		Realm: r.Realm, Requests: r.Requests, IO: string(io)}
 	if err := s.put(ctx, it, "", nil); err != nil {
 		return fmt.Errorf("save reconciliation of %s: %w", tenant, err)
@@ -102,12 +106,33 @@ func (s *Store) Reconciliation(ctx context.Context, tenant string) (Reconciliati
 		return Reconciliation{}, err
 	}
 	var r Reconciliation
-	if err := json.Unmarshal([]byte(it.Report), &r); err != nil {
+	if err := gunzipJSON(it.Report, &r); err != nil {
 		return Reconciliation{}, fmt.Errorf("decode reconciliation of %s: %w", tenant, err)
 	}
 	_ = json.Unmarshal([]byte(it.IO), &r.Extra)
 	r.Watermark, r.Realm, r.Requests = it.Watermark, it.Realm, it.Requests
 	return r, nil
+}
+
+func gzipJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func gunzipJSON(b []byte, v any) error {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	return json.NewDecoder(zr).Decode(v)
 }
 
 // Links lists every link of the tenant.
