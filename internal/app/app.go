@@ -6,7 +6,6 @@ package app
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -204,7 +203,10 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 		defer tr.Flush(context.WithoutCancel(ctx))
 		defer rcTr.Flush(context.WithoutCancel(ctx))
 		_, err := s.Run(ctx)
-		return errors.Join(err, rc.RunAll(ctx))
+		// A reconciliation that failed is logged per tenant and tried
+		// again next hour; it must not make the token pass look failed.
+		_ = rc.RunAll(ctx)
+		return err
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // Store is what reconciliation reads and writes.
@@ -107,8 +108,9 @@ func (r *Reconciler) Run(ctx context.Context, tenant string) (store.Reconciliati
 }
 
 // RunAll reconciles every connected tenant; one tenant's failure does not
-// stop the others, and tenants that are not connected or busy syncing are
-// left for the next pass.
+// stop the others (it is logged and returned), and tenants that are not
+// connected, busy syncing or out of request budget are left for the next
+// pass.
 func (r *Reconciler) RunAll(ctx context.Context) error {
 	ids, err := r.Store.TenantIDs(ctx)
 	if err != nil {
@@ -118,7 +120,7 @@ func (r *Reconciler) RunAll(ctx context.Context) error {
 	for _, id := range ids {
 		_, err := r.Run(ctx, id)
 		switch {
-		case errors.Is(err, ErrBusy), errors.Is(err, ErrNotConnected):
+		case errors.Is(err, ErrBusy), errors.Is(err, ErrNotConnected), qbo.IsThrottled(err), errors.As(err, new(*throttle.Error)):
 			r.log().InfoContext(ctx, "reconciliation left for the next pass", "tenant", id, "reason", err.Error())
 		case err != nil:
 			r.log().ErrorContext(ctx, "reconciliation failed", "tenant", id, "err", err)
