@@ -73,6 +73,9 @@ func TestAccountantReconcilesInBrowser(t *testing.T) {
 	if got := b.text("#ov-table thead"); !strings.Contains(got, "Not connected") || !strings.Contains(got, "Drifted") {
 		t.Errorf("overview columns %q, want Not connected and Drifted", got)
 	}
+	if got := b.text("#ov-ready"); !strings.Contains(got, "checked") || !strings.Contains(got, "Connected to") {
+		t.Errorf("overview readiness report: %q, want the company's checks", got)
+	}
 	b.screenshot("overview-money")
 
 	// Push billing's version back from the entity page.
