@@ -172,7 +172,7 @@ func (s *Store) MarkDrifted(ctx context.Context, tenant string, kind billing.Kin
 		c.setValue("warning = :w", ":w", wv)
 		if cur.Status == StatusSynced {
 			h, err := s.historyPut(tenant, kind, id, HistoryEntry{At: now, Type: HistoryAdmin, Action: "drift detected",
-				By: "reconciliation", Reason: w.Message, Status: StatusDrifted, Version: cur.Version, Warning: &w})
+				By: "reconciliation", Status: StatusDrifted, Version: cur.Version, Warning: &w})
 			if err != nil {
 				return change{}, err
 			}

@@ -433,7 +433,7 @@ function listRow(r) {
   const name = KIND_ONE[r.kind] + " " + r.id;
   const actions = el("td", {}, el("div", { class: "actions" },
     el("a", { class: "button small", href: entityHash(r.kind, r.id), "aria-label": "Details of " + name }, "Details"),
-    el("button", { type: "button", class: "small", "aria-label": "Resend " + name, onclick: () => resend(r.kind, r.id) }, "Resend"),
+    r.status !== "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Resend " + name, onclick: () => resend(r.kind, r.id) }, "Resend") : null,
     r.status === "warning" ? el("button", { type: "button", class: "small", "aria-label": "Dismiss " + name, onclick: () => openDismiss(r.kind, r.id) }, "Dismiss") : null,
     r.status === "dismissed" ? el("button", { type: "button", class: "small", "aria-label": "Restore " + name, onclick: () => undismiss(r.kind, r.id) }, "Restore") : null,
     r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(r.kind, r.id) }, "Push billing's version") : null,
@@ -516,10 +516,10 @@ async function loadEntity(kind, id) {
   $("entity-warning").replaceChildren(e.warning ? warningBox(e.warning, e.status) : "");
   $("entity-blocks").replaceChildren(e.blocks ? blocksBox(e.blocks) : "");
   $("entity-actions").replaceChildren(
-    el("button", { type: "button", class: "primary", onclick: () => resend(e.kind, e.id) }, "Resend"),
+    e.status !== "drifted" ? el("button", { type: "button", class: "primary", onclick: () => resend(e.kind, e.id) }, "Resend") : "",
     e.status === "warning" ? el("button", { type: "button", onclick: () => openDismiss(e.kind, e.id) }, "Dismiss…") : "",
     e.status === "dismissed" && !e.drift ? el("button", { type: "button", onclick: () => undismiss(e.kind, e.id) }, "Restore warning") : "",
-    e.status === "drifted" ? el("button", { type: "button", onclick: () => pushAgain(e.kind, e.id) }, "Push billing's version") : "",
+    e.status === "drifted" ? el("button", { type: "button", class: "primary", onclick: () => pushAgain(e.kind, e.id) }, "Push billing's version") : "",
     e.status === "drifted" ? el("button", { type: "button", onclick: () => openAccept(e.kind, e.id) }, "Accept QuickBooks' version…") : "",
     e.kind === "customer" ? el("button", { type: "button", onclick: () => openConnect(e.id) }, "Connect customer…") : "");
   $("entity-history").replaceChildren(...(e.history || []).map((h) => el("tr", {},
@@ -535,7 +535,7 @@ async function loadEntity(kind, id) {
 
 function warningBox(w, status) {
   const rows = [];
-  if (w.code) rows.push(["QuickBooks code", w.code]);
+  if (w.code && status !== "drifted") rows.push(["QuickBooks code", w.code]);
   rows.push(["Message", w.message]);
   if (w.detail) rows.push(["Detail", w.detail]);
   if (w.element) rows.push(["Element", w.element]);
