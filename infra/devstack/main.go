@@ -48,8 +48,14 @@ func main() {
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
+	restore := func() {}
+	if !o.headless {
+		ctx, restore = catchCtrlC(ctx)
+	}
+	err := run(ctx, o)
+	restore()
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		os.Exit(1)
 	}
@@ -78,9 +84,16 @@ func run(ctx context.Context, o options) error {
 	if o.headless {
 		progress = io.Discard
 	}
+	// The functions' JSON logs (every request, the admin page's polling
+	// included) go to a file the guide names, so the guide stays on screen.
+	logw, logPath, err := logFile(root, o.headless)
+	if err != nil {
+		return err
+	}
+	defer logw.Close()
 	s, err := devstack.Start(ctx, devstack.Options{
 		Root: root, GatewayAddr: o.addr, QBOSimAddr: o.simAddr, EmulatorPorts: o.ports,
-		Log:         slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		Log:         slog.New(slog.NewJSONHandler(logw, nil)),
 		EmulatorLog: emuLog, Progress: progress, Runtime: o.runtime,
 	})
 	if err != nil {
@@ -119,7 +132,30 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		fmt.Printf("\n  fixture         %s (URLs, tokens and the simulator's OAuth client, as JSON)\n", o.fixture)
+		fmt.Printf("  logs            %s (the functions' JSON logs: tail -f it)\n", logPath)
+		fmt.Printf("  emulator logs   %s\n", emuLog.Name())
 	}
 	<-ctx.Done()
 	return nil
 }
+
+// logFile is where the functions log: .dev/devstack.log, or stderr for
+// -headless, whose callers read it.
+func logFile(root string, headless bool) (io.WriteCloser, string, error) {
+	if headless {
+		return nopCloser{os.Stderr}, "stderr", nil
+	}
+	path := filepath.Join(root, ".dev", "devstack.log")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, "", err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return f, path, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

@@ -2,11 +2,13 @@ package admin_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/admin"
 	"github.com/qbosync/qbosync/internal/admin/admintest"
 	"github.com/qbosync/qbosync/internal/auth"
 )
@@ -149,8 +151,24 @@ func TestWarningResolvedByResend(t *testing.T) {
 	}
 	var synced detail
 	get(t, e, tok, base+"/entities/invoice/inv_1", &synced)
-	if synced.QBO == nil || synced.QBO.Type != "Invoice" || synced.QBO.URL != "https://app.sandbox.qbo.intuit.com/app/invoice?txnId="+synced.QBO.ID {
-		t.Errorf("inv_1 in QuickBooks = %+v, want an Invoice with its sandbox link", synced.QBO)
+	if synced.QBO == nil || synced.QBO.Type != "Invoice" || !strings.HasPrefix(synced.QBO.URL, e.Stack.QBOURL()+"/_sim/companies/") {
+		t.Fatalf("inv_1 in QuickBooks = %+v, want an Invoice with the simulator's page of it", synced.QBO)
+	}
+	// On the simulator, "Open in QuickBooks" opens the simulator's own page.
+	page, err := http.Get(synced.QBO.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(html), "Invoice "+synced.QBO.ID) || !strings.Contains(string(html), "A-100") {
+		t.Errorf("simulator page of inv_1: %d %s", page.StatusCode, html)
+	}
+	if got := admin.AppURL("https://sandbox-quickbooks.api.intuit.com"); got != "https://app.sandbox.qbo.intuit.com" {
+		t.Errorf("AppURL(sandbox API) = %q", got)
+	}
+	if got := admin.AppURL("https://quickbooks.api.intuit.com"); got != "https://app.qbo.intuit.com" {
+		t.Errorf("AppURL(production API) = %q", got)
 	}
 	if synced.Snapshot["number"] != "A-100" {
 		t.Errorf("snapshot = %v", synced.Snapshot)

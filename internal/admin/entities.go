@@ -63,6 +63,9 @@ type entityRow struct {
 	WaitingOn  *refView         `json:"waiting_on,omitempty"`
 	Dismissal  *store.Dismissal `json:"dismissal,omitempty"`
 	Blocks     *blocksView      `json:"blocks,omitempty"`
+	Summary    *summaryView     `json:"summary,omitempty"`
+	// ParentMissing: the parent waited on was never sent by billing.
+	ParentMissing bool `json:"parent_missing,omitempty"`
 }
 
 func row(r store.EntityRecord) entityRow {
@@ -142,8 +145,19 @@ func (h *Handler) list(c *call) {
 		return
 	}
 	rows := make([]entityRow, 0, len(page))
+	names, sent := customerNames{}, parents{}
 	for _, r := range page {
 		er := row(r)
+		if r.Status == store.StatusWaiting {
+			if er.ParentMissing, err = sent.missing(c.ctx(), h.cfg.Store, c.tenant, r.WaitingOn); err != nil {
+				c.fail(h.cfg.Log, err)
+				return
+			}
+		}
+		if er.Summary, err = h.summarize(c.ctx(), c.tenant, r, names); err != nil {
+			c.fail(h.cfg.Log, err)
+			return
+		}
 		if r.Status == store.StatusWarning || r.Status == store.StatusNotConnected || r.Status == store.StatusDismissed {
 			if er.Blocks, err = h.blocks(c.ctx(), c.tenant, billing.Ref{Kind: r.Kind, ID: r.ID}, listBlocksLimit, false); err != nil {
 				c.fail(h.cfg.Log, err)
@@ -197,6 +211,16 @@ func (h *Handler) detail(c *call) {
 	if !json.Valid(v.Snapshot) {
 		v.Snapshot = json.RawMessage("null")
 	}
+	if v.Summary, err = h.summarize(ctx, c.tenant, rec, customerNames{}); err != nil {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if rec.Status == store.StatusWaiting {
+		if v.ParentMissing, err = (parents{}).missing(ctx, h.cfg.Store, c.tenant, rec.WaitingOn); err != nil {
+			c.fail(h.cfg.Log, err)
+			return
+		}
+	}
 	if v.Blocks, err = h.blocks(ctx, c.tenant, billing.Ref{Kind: kind, ID: id}, detailBlocksLimit, true); err != nil {
 		c.fail(h.cfg.Log, err)
 		return
@@ -204,7 +228,7 @@ func (h *Handler) detail(c *call) {
 	link, err := h.cfg.Store.Link(ctx, c.tenant, kind, id)
 	switch {
 	case err == nil && link.QBOID != "":
-		typ, u := h.qboLink(qboPageOf(kind, rec.Data), link.QBOID)
+		typ, u := h.qboLink(qboPageOf(kind, rec.Data), link.QBOID, link.RealmID)
 		v.QBO = &qboView{ID: link.QBOID, Type: typ, URL: u, State: link.State, RealmID: link.RealmID,
 			SyncToken: link.SyncToken, SyncedVersion: link.SyncedVersion, UpdatedAt: link.UpdatedAt.UTC()}
 	case err != nil && !errors.Is(err, store.ErrNotFound):
@@ -263,9 +287,14 @@ func qboPageOf(kind billing.Kind, data json.RawMessage) qboPage {
 }
 
 // qboLink returns the QBO object type of page p and the web-app URL that
-// opens object id (the item list for products, which have no page of their own).
-func (h *Handler) qboLink(p qboPage, id string) (string, string) {
-	u := strings.TrimRight(h.cfg.QBOAppURL, "/") + "/app/" + p.page
+// opens object id (the item list for products, which have no page of their
+// own). On the simulator it is the simulator's own page of the object.
+func (h *Handler) qboLink(p qboPage, id, realm string) (string, string) {
+	base := strings.TrimRight(h.cfg.QBOAppURL, "/")
+	if !strings.Contains(base, "intuit.com") {
+		return p.typ, base + "/_sim/companies/" + url.PathEscape(realm) + "/app/" + p.typ + "/" + url.PathEscape(id)
+	}
+	u := base + "/app/" + p.page
 	if p.param != "" {
 		u += "?" + p.param + "=" + url.QueryEscape(id)
 	}
@@ -273,12 +302,17 @@ func (h *Handler) qboLink(p qboPage, id string) (string, string) {
 }
 
 // AppURL returns the QuickBooks web app that matches an Accounting API
-// base URL: production for Intuit's production API, the sandbox otherwise.
+// base URL: production for Intuit's production API, the sandbox for
+// Intuit's sandbox, and the simulator itself for any other host (its
+// object pages live under /_sim/companies/{realm}/app/).
 func AppURL(apiBase string) string {
-	if strings.Contains(apiBase, "://quickbooks.api.intuit.com") {
+	switch {
+	case strings.Contains(apiBase, "://quickbooks.api.intuit.com"):
 		return "https://app.qbo.intuit.com"
+	case strings.Contains(apiBase, "intuit.com"):
+		return "https://app.sandbox.qbo.intuit.com"
 	}
-	return "https://app.sandbox.qbo.intuit.com"
+	return strings.TrimRight(apiBase, "/")
 }
 
 func validStatus(st store.Status) bool {

@@ -77,6 +77,11 @@ func Explain(w store.Warning) Explanation {
 	text := strings.ToLower(w.Message + " " + w.Detail)
 	code := strings.TrimLeft(w.Code, "0")
 	switch {
+	case w.Code == "drifted": // reconciliation's, not QuickBooks'
+		return Explanation{
+			Cause: "Someone changed, voided or deleted this object in QuickBooks after the sync wrote it, so QuickBooks no longer says what billing says.",
+			Fix:   "Push billing's version to write it into QuickBooks again, or accept QuickBooks' version with a reason (kept in the audit log). Reconciliation checks again every hour.",
+		}
 	case strings.Contains(text, "period closed") || strings.Contains(text, "period has closed"):
 		return explanations["6210"]
 	case code == "5010":

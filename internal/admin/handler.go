@@ -59,6 +59,9 @@ type Store interface {
 	SaveSettings(ctx context.Context, tenant string, s store.Settings, rev int64) error
 	SaveCustomerConnection(ctx context.Context, tenant string, c store.CustomerConnection) error
 	CustomerConnection(ctx context.Context, tenant, id string) (store.CustomerConnection, error)
+	Reconciliation(ctx context.Context, tenant string) (store.Reconciliation, error)
+	Readiness(ctx context.Context, tenant string) (store.Readiness, error)
+	AcceptDrift(ctx context.Context, tenant string, kind billing.Kind, id string, d store.Dismissal) error
 }
 
 // Config holds the handler's dependencies.
@@ -73,6 +76,8 @@ type Config struct {
 	QBOBaseURL string
 	QBOAppURL  string
 	HTTPClient *http.Client
+	// Reconciler runs a reconciliation on demand; nil answers 503.
+	Reconciler Reconciler
 	Log        *slog.Logger
 	Now        func() time.Time
 }
@@ -117,6 +122,10 @@ func (h *Handler) routes() {
 	h.tenant("GET "+t+"/settings", h.settings)
 	h.tenant("PATCH "+t+"/settings", h.saveSettings)
 	h.tenant("GET "+t+"/audit", h.audit)
+	h.tenant("GET "+t+"/reconciliation", h.reconciliation)
+	h.tenant("POST "+t+"/reconciliation", h.reconcileNow)
+	h.tenant("POST "+t+"/entities/{kind}/{id}/push", h.pushAgain)
+	h.tenant("POST "+t+"/entities/{kind}/{id}/accept", h.acceptQuickBooks)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin API route")
 	})

@@ -32,6 +32,11 @@ type kindCounts struct {
 	// Notices counts the synced entities carrying a notice (renamed,
 	// re-dated): in QuickBooks, but not as billing sent them.
 	Notices int64 `json:"notices"`
+	// Drifted synced, then changed in QuickBooks (reconciliation).
+	Drifted int64 `json:"drifted"`
+	// ParentMissing counts the waiting entities whose parent (customer,
+	// product, invoice) billing never sent; they are not in Queued.
+	ParentMissing int64 `json:"parent_missing"`
 	// OldestUnsynced is the oldest of the kind's unsynced entities.
 	OldestUnsynced *oldest `json:"oldest_unsynced,omitempty"`
 }
@@ -56,15 +61,19 @@ type overviewView struct {
 	Name       string         `json:"name"`
 	Connection connectionView `json:"connection"`
 	LastSyncAt *time.Time     `json:"last_sync_at,omitempty"`
-	// Queued is what the sync still has to do: not tried and waiting.
-	Queued   int64 `json:"queued"`
-	Warnings int64 `json:"warnings"`
-	Notices  int64 `json:"notices"`
+	// Queued is what the sync still has to do: not tried and waiting,
+	// less what waits for a parent billing never sent.
+	Queued        int64 `json:"queued"`
+	Warnings      int64 `json:"warnings"`
+	Notices       int64 `json:"notices"`
+	ParentMissing int64 `json:"parent_missing"`
 	// OldestUnsynced is the tenant's freshness: the entity unsynced the
 	// longest, over every kind.
 	OldestUnsynced *oldest      `json:"oldest_unsynced,omitempty"`
 	Kinds          []kindCounts `json:"kinds"`
-	GeneratedAt    time.Time    `json:"generated_at"`
+	// Readiness is the last check of the QuickBooks company, if any.
+	Readiness   *store.Readiness `json:"readiness,omitempty"`
+	GeneratedAt time.Time        `json:"generated_at"`
 }
 
 func (h *Handler) overview(c *call) {
@@ -86,6 +95,13 @@ func (h *Handler) overview(c *call) {
 	}
 	now := h.cfg.Now()
 	v := overviewView{Tenant: t.ID, Name: t.Name, Connection: conn, GeneratedAt: now.UTC()}
+	switch rd, err := h.cfg.Store.Readiness(ctx, c.tenant); {
+	case err == nil:
+		v.Readiness = &rd
+	case !errors.Is(err, store.ErrNotFound):
+		c.fail(h.cfg.Log, err)
+		return
+	}
 	if !t.LastSyncAt.IsZero() {
 		at := t.LastSyncAt.UTC()
 		v.LastSyncAt = &at
@@ -95,13 +111,22 @@ func (h *Handler) overview(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
+	var missing map[billing.Kind]int64
+	if waiting := countOf(counts, store.StatusWaiting); waiting > 0 {
+		if missing, err = h.waitingOnMissing(ctx, c.tenant); err != nil {
+			c.fail(h.cfg.Log, err)
+			return
+		}
+	}
 	for _, k := range billing.Kinds {
 		m := counts[k]
 		kc := kindCounts{Kind: k, Label: kindLabels[k], InBilling: counts.Total(k),
 			Synced: m[store.StatusSynced], Waiting: m[store.StatusWaiting], NotTried: m[store.StatusNotTried],
 			Warnings: m[store.StatusWarning], Dismissed: m[store.StatusDismissed], Skipped: m[store.StatusSkipped],
-			NotConnected: m[store.StatusNotConnected], Notices: counts.Notices(k), OldestUnsynced: olds[k]}
-		v.Queued += kc.NotTried + kc.Waiting
+			NotConnected: m[store.StatusNotConnected], Notices: counts.Notices(k), Drifted: m[store.StatusDrifted], OldestUnsynced: olds[k]}
+		kc.ParentMissing = missing[k]
+		v.Queued += kc.NotTried + kc.Waiting - kc.ParentMissing
+		v.ParentMissing += kc.ParentMissing
 		v.Warnings += kc.Warnings
 		v.Notices += kc.Notices
 		if o := olds[k]; o != nil && (v.OldestUnsynced == nil || o.Since.Before(v.OldestUnsynced.Since)) {
@@ -181,4 +206,12 @@ func (h *Handler) oldest(ctx context.Context, tenant string, counts store.Counts
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+func countOf(c store.Counts, st store.Status) int64 {
+	var n int64
+	for _, m := range c {
+		n += m[st]
+	}
+	return n
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/qbosync/qbosync/internal/qbobatch"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/readiness"
+	"github.com/qbosync/qbosync/internal/reconcile"
 	"github.com/qbosync/qbosync/internal/scheduler"
 	"github.com/qbosync/qbosync/internal/seal"
 	"github.com/qbosync/qbosync/internal/store"
@@ -230,12 +231,25 @@ func Resume(d Deps) SQSHandler {
 // Scheduler builds the hourly scheduler handler.
 func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 	rd, tr := d.readiness()
+	rcClient, rcTr := d.accountingClient()
+	rc := d.reconciler(rcClient)
 	s := scheduler.New(d.store(), d.connector(), d.publisher(), rd, d.Now, d.Log)
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer tr.Flush(context.WithoutCancel(ctx))
+		defer rcTr.Flush(context.WithoutCancel(ctx))
 		_, err := s.Run(ctx)
+		// A reconciliation that failed is logged per tenant and tried
+		// again next hour; it must not make the token pass look failed.
+		_ = rc.RunAll(ctx)
 		return err
 	}
+}
+
+// reconciler compares billing with QuickBooks through client, the
+// accounting client whose calls share the company's request budget.
+func (d Deps) reconciler(client *http.Client) *reconcile.Reconciler {
+	return &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
+		HTTPClient: client, Now: d.Now, Log: d.Log}
 }
 
 // Admin builds the admin function's handler: the operator API under
@@ -250,7 +264,7 @@ func Admin(d Deps) HTTPHandler {
 			return auth.FromRequest(ctx, req, verifier)
 		},
 		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
-		HTTPClient: client, Log: d.Log, Now: d.Now,
+		HTTPClient: client, Reconciler: d.reconciler(client), Log: d.Log, Now: d.Now,
 	}).Handle
 	return flushing(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if strings.HasPrefix(req.RawPath, operator.Prefix) {

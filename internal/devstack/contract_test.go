@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/openapi"
+	"github.com/qbosync/qbosync/internal/qbo"
 )
 
 // apiCaller drives the admin API through the gateway and checks every
@@ -198,6 +200,34 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 	c.call(other, "PATCH", "/api/v1/tenants/unconnected/settings", map[string]string{"revenue_account_id": "1"}, 409)
 	c.call(admin, "GET", base+"/audit", nil, 200)
 
+	// Reconciliation, and the two answers to drift.
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.call(admin, "GET", base+"/reconciliation", nil, 404)
+	c.call(other, "POST", "/api/v1/tenants/unconnected/reconciliation", nil, 409)
+	c.call(admin, "POST", base+"/reconciliation", nil, 202)
+	c.call(admin, "GET", base+"/reconciliation", nil, 200)
+	c.call(admin, "POST", base+"/entities/invoice/inv_1001/push", nil, 409)
+	c.call(admin, "POST", base+"/entities/invoice/inv_1001/accept", map[string]string{"reason": "not drifted"}, 409)
+	for _, id := range []string{"inv_1001", "inv_1002"} {
+		var inv struct {
+			QBO struct{ ID string } `json:"qbo"`
+		}
+		if err := json.Unmarshal(c.call(admin, "GET", base+"/entities/invoice/"+id, nil, 200), &inv); err != nil || inv.QBO.ID == "" {
+			t.Fatalf("%s has no QuickBooks id: %v", id, err)
+		}
+		redate(t, s, d.Tenant, d.RealmID, inv.QBO.ID)
+	}
+	c.call(admin, "POST", base+"/reconciliation", nil, 202)
+	c.call(admin, "GET", base+"/entities?status=drifted", nil, 200)
+	c.call(admin, "POST", base+"/entities/invoice/inv_1002/accept", map[string]string{"reason": ""}, 400)
+	c.call(admin, "POST", base+"/entities/invoice/inv_1002/accept", map[string]string{"reason": "the accountant moved it to the next period"}, 200)
+	c.call(admin, "POST", base+"/entities/invoice/inv_1001/push", nil, 202)
+	c.call(admin, "POST", base+"/reconciliation", nil, 409)
+	c.call(admin, "POST", base+"/entities/invoice/inv_none/push", nil, 404)
+	c.call(admin, "GET", base+"/audit", nil, 200)
+
 	// The operator API: provisioning and secret rotation.
 	op := s.OperatorToken()
 	ops := "/api/v1/operator/tenants"
@@ -278,4 +308,22 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("  %-26s %s", op.ID, strings.Join(statuses, " ")))
 	}
 	t.Logf("%d calls checked against api/admin.openapi.yaml; statuses seen per operation:\n%s", c.calls, strings.Join(lines, "\n"))
+}
+
+// redate moves a QuickBooks invoice to another date through the
+// Accounting API with the tenant's token, as an accountant would.
+func redate(t *testing.T, s *Stack, tenant, realm, id string) {
+	t.Helper()
+	conn, err := s.Store().Connection(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := qbo.New(qbo.WithToken(nil, conn.AccessToken), s.QBOURL())
+	inv, err := qbo.Read[qbo.Invoice](context.Background(), api, realm, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qbo.Update(context.Background(), api, realm, qbo.Invoice{ID: inv.ID, SyncToken: inv.SyncToken, Sparse: true, TxnDate: "2026-12-31"}, ""); err != nil {
+		t.Fatalf("redate invoice %s in QuickBooks: %v", id, err)
+	}
 }

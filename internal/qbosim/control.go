@@ -24,6 +24,7 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sim/companies/{realm}/expire-tokens", s.withCompany(s.expireTokens))
 	mux.HandleFunc("GET /_sim/companies/{realm}/ledger", s.withCompany(s.getLedger))
 	mux.HandleFunc("GET /_sim/companies/{realm}/stats", s.withCompany(s.getStats))
+	mux.HandleFunc("GET /_sim/companies/{realm}/app/{entity}/{id}", s.withCompany(s.appObject))
 }
 
 type clockState struct {

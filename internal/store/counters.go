@@ -19,7 +19,7 @@ import (
 // Statuses lists every entity status in the order admins read them.
 var Statuses = []Status{
 	StatusNotTried, StatusWaiting, StatusSynced, StatusWarning,
-	StatusDismissed, StatusNotConnected, StatusSkipped,
+	StatusDismissed, StatusNotConnected, StatusSkipped, StatusDrifted,
 }
 
 // Unsynced reports whether st means the entity's newest version is not in

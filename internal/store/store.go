@@ -49,6 +49,9 @@ const (
 	StatusDismissed    Status = "dismissed"
 	StatusNotConnected Status = "not_connected"
 	StatusSkipped      Status = "skipped"
+	// StatusDrifted: the entity synced, then its QBO object was changed,
+	// voided or deleted in QuickBooks (reconciliation found it).
+	StatusDrifted Status = "drifted"
 )
 
 // Warning is why an entity did not sync, in QuickBooks' own words where

@@ -10,7 +10,7 @@ const KINDS = [
 const KIND_ONE = { customer: "Customer", product: "Product", invoice: "Invoice", payment: "Payment", credit: "Credit",
   charge_reversal: "Charge reversal", write_off: "Write-off", sale: "Sale", refund: "Refund" };
 const STATUS_TEXT = { not_tried: "Not tried", waiting: "Waiting", synced: "Synced", warning: "Warning",
-  dismissed: "Dismissed", not_connected: "Not connected", skipped: "Skipped" };
+  dismissed: "Dismissed", not_connected: "Not connected", skipped: "Skipped", drifted: "Drifted" };
 const PLURAL = { customer: "customers", product: "products", invoice: "invoices", payment: "payments",
   credit: "credits", charge_reversal: "charge reversals", write_off: "write-offs", sale: "sales", refund: "refunds" };
 
@@ -184,6 +184,7 @@ async function route() {
       case "entity": show("entity"); await loadEntity(parts[1], parts[2]); break;
       case "settings": show("settings"); await loadSettings(); break;
       case "audit": show("audit"); await loadAudit(); break;
+      case "reconciliation": show("recon"); await loadRecon(); break;
       default: show("overview"); await loadOverview();
     }
   } catch (e) {
@@ -202,6 +203,8 @@ async function loadOverview() {
   $("ov-fresh").textContent = o ? duration(o.age_seconds) : "All synced";
   $("ov-fresh-sub").replaceChildren(o ? el("a", { href: entityHash(o.kind, o.id) }, KIND_ONE[o.kind] + " " + o.id + " (" + (STATUS_TEXT[o.status] || o.status) + ")") : "nothing waiting");
   $("ov-queued").textContent = ov.queued;
+  $("ov-queued-sub").replaceChildren("not tried or waiting",
+    ov.parent_missing ? el("div", {}, el("a", { href: "#/review?status=waiting" }, ov.parent_missing + " more wait on what billing never sent")) : "");
   $("ov-warnings").textContent = ov.warnings;
   $("ov-notices").textContent = ov.notices;
   const rows = ov.kinds.map((k) => el("tr", {},
@@ -211,6 +214,8 @@ async function loadOverview() {
     countCell(k.not_tried, k.kind, "not_tried"),
     countCell(k.waiting, k.kind, "waiting"),
     countCell(k.warnings, k.kind, "warning"),
+    countCell(k.not_connected, k.kind, "not_connected"),
+    countCell(k.drifted, k.kind, "drifted"),
     countCell(k.dismissed, k.kind, "dismissed"),
     el("td", { class: "num" }, k.notices),
     el("td", { class: "num" }, k.skipped),
@@ -218,8 +223,135 @@ async function loadOverview() {
   $("ov-rows").replaceChildren(...rows);
   $("ov-last-sync").textContent = "Last sync: " + (ov.last_sync_at ? when(ov.last_sync_at) + " (" + ago(ov.last_sync_at) + ")" : "never");
   showQueueProgress(ov.queued);
+  renderReadiness(ov.readiness);
+  await loadMoney();
   if (ov.queued > 0) every(2000, loadOverview);
 }
+
+// loadMoney shows the last reconciliation's totals and receivables on
+// the overview; none yet is said so, with where to run one.
+async function loadMoney() {
+  let r = null;
+  try { r = await api("GET", tenantPath("/reconciliation")); } catch (e) { if (e.status !== 404) throw e; }
+  $("ov-money-note").replaceChildren(r ? "As of " + when(r.as_of) + " (" + ago(r.as_of) + "); reconciled hourly. " : "Not reconciled yet. ",
+    el("a", { href: "#/reconciliation" }, r ? "See the reconciliation" : "Reconcile now"));
+  $("ov-money-rows").replaceChildren(...(r ? r.totals : []).map(totalRow));
+  $("ov-ar-rows").replaceChildren(...(r ? r.customers : []).map(customerRow));
+}
+
+function renderReadiness(rd) {
+  const box = $("ov-ready");
+  if (!rd) { box.replaceChildren(el("p", { class: "hint" }, "No readiness report yet: it is made when QuickBooks is connected, and hourly.")); return; }
+  box.replaceChildren(el("p", { class: "hint" }, (rd.company_name ? rd.company_name + ", " : "") + "checked " + when(rd.checked_at)),
+    el("ul", { class: "checks" }, ...(rd.checks || []).map((c) => el("li", { class: "check " + c.level }, el("strong", {}, c.level + ": "), c.message))));
+}
+
+const agree = (ok) => el("span", { class: "badge " + (ok ? "synced" : "warning") }, ok ? "Agree" : "Differ");
+
+function totalRow(t) {
+  const ok = t.billing_count === t.qbo_count && t.billing_amount === t.qbo_amount;
+  return el("tr", {}, el("th", { scope: "row" }, (KINDS.find(([k]) => k === t.kind) || [t.kind, t.kind])[1]), el("td", {}, t.currency || ""),
+    el("td", { class: "num" }, t.billing_count), el("td", { class: "num" }, t.billing_amount),
+    el("td", { class: "num" }, t.qbo_count), el("td", { class: "num" }, t.qbo_amount), el("td", {}, agree(ok)));
+}
+
+function customerRow(c) {
+  return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash("customer", c.customer_id) }, c.customer_id)), el("td", {}, c.currency),
+    el("td", { class: "num" }, c.billing_open_ar), el("td", { class: "num" }, c.qbo_open_ar),
+    el("td", { class: "num" }, c.billing_unapplied), el("td", { class: "num" }, c.qbo_unapplied),
+    el("td", {}, agree(c.status === "matched")));
+}
+
+// ---- reconciliation ----
+
+async function loadRecon() {
+  let r = null;
+  try { r = await api("GET", tenantPath("/reconciliation")); } catch (e) { if (e.status !== 404) throw e; }
+  $("recon-asof").textContent = r ? "As of " + when(r.as_of) + " (" + ago(r.as_of) + "). It runs hourly; the first run reads QuickBooks in full, later runs only what changed." : "Not reconciled yet.";
+  const drift = r ? r.drift : [];
+  $("recon-drift").replaceChildren(...drift.map(driftRow));
+  await openLinks(drift);
+  $("recon-drift-empty").hidden = drift.length > 0 || !r;
+  $("recon-totals").replaceChildren(...(r ? r.totals : []).map(totalRow));
+  $("recon-customers").replaceChildren(...(r ? r.customers : []).map(customerRow));
+}
+
+function driftRow(d) {
+  const name = KIND_ONE[d.kind] + " " + d.id;
+  const main = !d.id.includes("#");
+  const act = main && d.field !== "balance"; // a balance follows from another row
+  return el("tr", {}, el("th", { scope: "row" }, main ? el("a", { href: entityHash(d.kind, d.id) }, name) : name),
+    el("td", {}, d.field), el("td", {}, d.billing), el("td", {}, d.quickbooks), el("td", {}, ago(d.detected_at)),
+    el("td", {}, act ? el("div", { class: "actions" },
+      el("a", { class: "button small", "data-open": d.kind + "/" + d.id, href: entityHash(d.kind, d.id), target: "_blank", rel: "noopener",
+        "aria-label": "Open " + name + " in QuickBooks" }, "Open in QuickBooks"),
+      el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(d.kind, d.id) }, "Push billing's version"),
+      el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(d.kind, d.id) }, "Accept QuickBooks'")) : ""));
+}
+
+// openLinks points each drift row's "Open in QuickBooks" at the object's
+// page (Intuit's web app, or the simulator's), from the entity's detail.
+async function openLinks(drift) {
+  const seen = new Set();
+  for (const d of drift) {
+    const key = d.kind + "/" + d.id;
+    if (seen.has(key) || d.id.includes("#")) continue;
+    seen.add(key);
+    const e = await api("GET", tenantPath("/entities/" + encodeURIComponent(d.kind) + "/" + encodeURIComponent(d.id)));
+    for (const a of document.querySelectorAll('#recon-drift a[data-open="' + CSS.escape(key) + '"]')) {
+      if (e.qbo && e.qbo.url) a.href = e.qbo.url;
+      else a.remove();
+    }
+  }
+}
+
+$("recon-run").addEventListener("click", async (ev) => {
+  const btn = ev.currentTarget;
+  btn.disabled = true;
+  try {
+    const r = await api("POST", tenantPath("/reconciliation"));
+    announce("Reconciled: " + r.drift.length + (r.drift.length === 1 ? " difference" : " differences") + " found.");
+    await loadRecon();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  } finally {
+    btn.disabled = false;
+  }
+});
+
+async function pushAgain(kind, id) {
+  try {
+    await api("POST", tenantPath("/entities/" + encodeURIComponent(kind) + "/" + encodeURIComponent(id) + "/push"));
+    announce(KIND_ONE[kind] + " " + id + ": billing's version is sent again.");
+    await route();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+}
+
+let acceptTarget = null;
+
+function openAccept(kind, id) {
+  acceptTarget = { kind, id };
+  $("accept-what").textContent = KIND_ONE[kind] + " " + id + " keeps what QuickBooks now says.";
+  $("accept-reason").value = "";
+  $("accept-dialog").showModal();
+  $("accept-reason").focus();
+}
+
+$("accept-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const reason = $("accept-reason").value.trim();
+  if (!reason) { $("accept-reason").focus(); return; }
+  try {
+    await api("POST", tenantPath("/entities/" + encodeURIComponent(acceptTarget.kind) + "/" + encodeURIComponent(acceptTarget.id) + "/accept"), { reason });
+    $("accept-dialog").close();
+    announce(KIND_ONE[acceptTarget.kind] + " " + acceptTarget.id + ": QuickBooks' version accepted.");
+    await route();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+});
 
 function countCell(n, kind, status) {
   if (!n) return el("td", { class: "num" }, "0");
@@ -298,18 +430,35 @@ function listRow(r) {
     if (r.warning.code) reason.append(el("div", { class: "reason-code" }, "QuickBooks code " + r.warning.code));
     if (r.warning.cause) reason.append(el("div", { class: "hint" }, r.warning.cause));
   }
-  if (r.waiting_on) reason.append(el("div", {}, "Waiting on ", el("a", { href: entityHash(r.waiting_on.kind, r.waiting_on.id) }, r.waiting_on.kind.replace(/_/g, " ") + " " + r.waiting_on.id)));
+  if (r.waiting_on) reason.append(waitingText(r));
   if (r.dismissal) reason.append(el("div", { class: "hint" }, "Dismissed by " + r.dismissal.by + ": " + r.dismissal.reason));
   if (r.blocks) reason.append(el("div", { class: "blocked" }, blocksText(r.blocks)));
   const name = KIND_ONE[r.kind] + " " + r.id;
   const actions = el("td", {}, el("div", { class: "actions" },
     el("a", { class: "button small", href: entityHash(r.kind, r.id), "aria-label": "Details of " + name }, "Details"),
-    el("button", { type: "button", class: "small", "aria-label": "Resend " + name, onclick: () => resend(r.kind, r.id) }, "Resend"),
+    r.status !== "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Resend " + name, onclick: () => resend(r.kind, r.id) }, "Resend") : null,
     r.status === "warning" ? el("button", { type: "button", class: "small", "aria-label": "Dismiss " + name, onclick: () => openDismiss(r.kind, r.id) }, "Dismiss") : null,
     r.status === "dismissed" ? el("button", { type: "button", class: "small", "aria-label": "Restore " + name, onclick: () => undismiss(r.kind, r.id) }, "Restore") : null,
+    r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Push billing's version of " + name, onclick: () => pushAgain(r.kind, r.id) }, "Push billing's version") : null,
+    r.status === "drifted" ? el("button", { type: "button", class: "small", "aria-label": "Accept QuickBooks' version of " + name, onclick: () => openAccept(r.kind, r.id) }, "Accept QuickBooks'") : null,
     r.kind === "customer" && r.status !== "synced" ? el("button", { type: "button", class: "small", "aria-label": "Connect " + name, onclick: () => openConnect(r.id) }, "Connect") : null));
-  return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash(r.kind, r.id) }, name)),
+  return el("tr", {}, el("th", { scope: "row" }, el("a", { href: entityHash(r.kind, r.id) }, name), summaryLine(r.summary)),
     el("td", {}, badge(r.status)), reason, el("td", {}, ago(r.since)), actions);
+}
+
+// summaryLine names what a person recognises: number, customer, amount, date.
+function summaryLine(sm) {
+  if (!sm) return "";
+  const parts = [sm.name, sm.number, sm.customer_name, sm.amount ? sm.amount + " " + sm.currency : "", sm.date].filter(Boolean);
+  return parts.length ? el("div", { class: "summary" }, parts.join(" · ")) : "";
+}
+
+function waitingText(r) {
+  const w = r.waiting_on;
+  const link = el("a", { href: entityHash(w.kind, w.id) }, w.kind.replace(/_/g, " ") + " " + w.id);
+  if (r.parent_missing) return el("div", { class: "blocked" }, "Waiting on ", w.kind.replace(/_/g, " ") + " " + w.id,
+    ", which billing never sent. It syncs once billing sends it; check billing for that " + w.kind.replace(/_/g, " ") + ".");
+  return el("div", {}, "Waiting on ", link);
 }
 
 function reviewHash() {
@@ -351,9 +500,15 @@ async function loadEntity(kind, id) {
   $("entity-h").textContent = KIND_ONE[e.kind] + " " + e.id;
   const facts = [["Status", badge(e.status)], ["Version", String(e.version)], ["Attempts", String(e.attempts)],
     ["Last update", when(e.updated_at)], [e.status === "synced" ? "Synced since" : "In this state since", when(e.since)]];
-  if (e.customer_id && e.kind !== "customer") facts.push(["Customer", el("a", { href: entityHash("customer", e.customer_id) }, e.customer_id)]);
+  const sm = e.summary || {};
+  if (sm.name) facts.push(["Name", sm.name]);
+  if (sm.number) facts.push([e.kind === "invoice" ? "Invoice number" : "Reference", sm.number]);
+  if (e.customer_id && e.kind !== "customer") facts.push(["Customer", el("a", { href: entityHash("customer", e.customer_id) },
+    sm.customer_name ? sm.customer_name + " (" + e.customer_id + ")" : e.customer_id + " (billing never sent it)")]);
+  if (sm.amount) facts.push(["Amount", sm.amount + " " + sm.currency]);
+  if (sm.date) facts.push(["Date", sm.date]);
   if (e.qbo) facts.push(["In QuickBooks", el("span", {}, e.qbo.type + " " + e.qbo.id + " · ", el("a", { href: e.qbo.url, target: "_blank", rel: "noopener" }, "Open in QuickBooks"))]);
-  if (e.waiting_on) facts.push(["Waiting on", el("a", { href: entityHash(e.waiting_on.kind, e.waiting_on.id) }, e.waiting_on.kind.replace(/_/g, " ") + " " + e.waiting_on.id)]);
+  if (e.waiting_on) facts.push(["Waiting on", waitingText(e)]);
   if (e.dismissal) facts.push(["Dismissed", e.dismissal.by + ", " + when(e.dismissal.at) + ": " + e.dismissal.reason]);
   if (e.customer_connection) {
     const cc = e.customer_connection;
@@ -364,9 +519,11 @@ async function loadEntity(kind, id) {
   $("entity-warning").replaceChildren(e.warning ? warningBox(e.warning, e.status) : "");
   $("entity-blocks").replaceChildren(e.blocks ? blocksBox(e.blocks) : "");
   $("entity-actions").replaceChildren(
-    el("button", { type: "button", class: "primary", onclick: () => resend(e.kind, e.id) }, "Resend"),
+    e.status !== "drifted" ? el("button", { type: "button", class: "primary", onclick: () => resend(e.kind, e.id) }, "Resend") : "",
     e.status === "warning" ? el("button", { type: "button", onclick: () => openDismiss(e.kind, e.id) }, "Dismiss…") : "",
-    e.status === "dismissed" ? el("button", { type: "button", onclick: () => undismiss(e.kind, e.id) }, "Restore warning") : "",
+    e.status === "dismissed" && !e.drift ? el("button", { type: "button", onclick: () => undismiss(e.kind, e.id) }, "Restore warning") : "",
+    e.status === "drifted" ? el("button", { type: "button", class: "primary", onclick: () => pushAgain(e.kind, e.id) }, "Push billing's version") : "",
+    e.status === "drifted" ? el("button", { type: "button", onclick: () => openAccept(e.kind, e.id) }, "Accept QuickBooks' version…") : "",
     e.kind === "customer" ? el("button", { type: "button", onclick: () => openConnect(e.id) }, "Connect customer…") : "");
   $("entity-history").replaceChildren(...(e.history || []).map((h) => el("tr", {},
     el("td", {}, when(h.at)),
@@ -381,15 +538,16 @@ async function loadEntity(kind, id) {
 
 function warningBox(w, status) {
   const rows = [];
-  if (w.code) rows.push(["QuickBooks code", w.code]);
+  if (w.code && status !== "drifted") rows.push(["QuickBooks code", w.code]);
   rows.push(["Message", w.message]);
   if (w.detail) rows.push(["Detail", w.detail]);
   if (w.element) rows.push(["Element", w.element]);
   if (w.intuit_tid) rows.push(["intuit_tid", w.intuit_tid]);
   if (w.notice) rows.push(["Action", "none to sync it: it is in QuickBooks; check it there"]);
-  else rows.push(["Retried automatically", w.retryable ? "yes" : "no — fix the cause, then resend"]);
+  else rows.push(["Retried automatically", w.retryable ? "yes" : status === "not_connected" ? "no — connect the customer (Connect customer…); it syncs then" :
+    status === "drifted" ? "no — push billing's version, or accept QuickBooks' with a reason" : "no — fix the cause, then resend"]);
   const box = el("section", { class: "warnbox", "aria-labelledby": "warn-h" },
-    el("h2", { id: "warn-h" }, w.notice ? "Notice: synced, not as sent" : (status === "dismissed" ? "Dismissed warning" : "Why it did not sync")),
+    el("h2", { id: "warn-h" }, w.notice ? "Notice: synced, not as sent" : status === "synced" ? "Note" : status === "dismissed" ? "Dismissed warning" : status === "drifted" ? "Changed in QuickBooks" : "Why it did not sync"),
     el("dl", {}, rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
   if (w.cause || w.fix) {
     box.append(el("div", { class: "explain" },
@@ -616,7 +774,12 @@ $("login-form").addEventListener("submit", async (ev) => {
   }
 });
 
-window.addEventListener("hashchange", route);
+// A new page starts without the last page's message.
+window.addEventListener("hashchange", () => {
+  window.clearTimeout(announceTimer);
+  $("live").textContent = "";
+  route();
+});
 
 (async function start() {
   fillKindSelect($("f-kind"), true);

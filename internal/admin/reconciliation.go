@@ -1,0 +1,113 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/qbosync/qbosync/internal/reconcile"
+	"github.com/qbosync/qbosync/internal/store"
+)
+
+// Reconciler runs a tenant's reconciliation now (package reconcile).
+type Reconciler interface {
+	Run(ctx context.Context, tenant string) (store.Reconciliation, error)
+}
+
+func (h *Handler) reconciliation(c *call) {
+	r, err := h.cfg.Store.Reconciliation(c.ctx(), c.tenant)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(c.w, http.StatusNotFound, "not_reconciled", "no reconciliation has run for this tenant yet; POST to run one")
+		return
+	}
+	if err != nil {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, r)
+}
+
+// reconcileNow runs the reconciliation within the request: after the first
+// run it costs one CDC request, and its reads wait their turn in the
+// company's schedule like every other call.
+func (h *Handler) reconcileNow(c *call) {
+	if h.cfg.Reconciler == nil {
+		writeError(c.w, http.StatusServiceUnavailable, "unavailable", "reconciliation is not configured")
+		return
+	}
+	r, err := h.cfg.Reconciler.Run(c.ctx(), c.tenant)
+	switch {
+	case errors.Is(err, reconcile.ErrBusy):
+		c.w.Header().Set("Retry-After", "60")
+		writeError(c.w, http.StatusConflict, "sync_in_progress", "entities are still queued for sync; reconciliation runs once they are sent")
+	case errors.Is(err, reconcile.ErrNotConnected):
+		writeError(c.w, http.StatusConflict, "not_connected", "connect QuickBooks before reconciling")
+	case err != nil:
+		h.cfg.Log.WarnContext(c.ctx(), "reconciliation failed", "tenant", c.tenant, "err", err)
+		h.qboFailed(c, err)
+	default:
+		writeJSON(c.w, http.StatusAccepted, r)
+	}
+}
+
+// pushAgain writes billing's version of a drifted entity over QuickBooks'
+// changes: the link forgets the hash of what was sent, so the sync writes
+// the payload again; an object voided or deleted in QuickBooks is created
+// anew.
+func (h *Handler) pushAgain(c *call) {
+	kind, id, ok := c.entityRef()
+	if !ok {
+		return
+	}
+	e, err := h.cfg.Store.EntityRecord(c.ctx(), c.tenant, kind, id)
+	if err != nil {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if e.Status != store.StatusDrifted {
+		writeError(c.w, http.StatusConflict, "wrong_status", "only a drifted entity can be pushed again")
+		return
+	}
+	l, err := h.cfg.Store.Link(c.ctx(), c.tenant, kind, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if err == nil {
+		l.SentHash = ""
+		if e.Warning != nil && (strings.Contains(e.Warning.Message, "QuickBooks deleted") || strings.Contains(e.Warning.Message, "QuickBooks voided")) {
+			l.State, l.QBOID, l.SyncToken, l.RequestID = "", "", "", ""
+		}
+		if _, err := h.cfg.Store.PutLink(c.ctx(), l); err != nil {
+			c.fail(h.cfg.Log, err)
+			return
+		}
+	}
+	if _, err := h.requeue(c.ctx(), c, kind, id, "push_again", true); err != nil {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	writeJSON(c.w, http.StatusAccepted, map[string]any{"status": store.StatusNotTried, "kind": kind, "id": id})
+}
+
+// acceptQuickBooks keeps QuickBooks' version of a drifted entity: it is
+// dismissed with the admin's reason, in the audit log.
+func (h *Handler) acceptQuickBooks(c *call) {
+	kind, id, ok := c.entityRef()
+	if !ok {
+		return
+	}
+	var b reasonBody
+	if !c.decode(&b) {
+		return
+	}
+	b.Reason = strings.TrimSpace(b.Reason)
+	if b.Reason == "" || len(b.Reason) > maxReason {
+		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_reason", Message: "say why QuickBooks' version stands (1 to 500 characters)",
+			Problems: []Problem{{Field: "reason", Message: "a reason of 1 to 500 characters is required"}}})
+		return
+	}
+	err := h.cfg.Store.AcceptDrift(c.ctx(), c.tenant, kind, id, store.Dismissal{By: c.claims.Subject, Reason: b.Reason})
+	h.afterTransition(c, err, "only a drifted entity can accept QuickBooks' version", store.StatusDismissed)
+}
