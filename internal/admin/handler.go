@@ -63,9 +63,12 @@ type Store interface {
 
 // Config holds the handler's dependencies.
 type Config struct {
-	Store        Store
-	Queue        Publisher
-	Tokens       Tokens
+	Store  Store
+	Queue  Publisher
+	Tokens Tokens
+	// DeadLetters reads and redrives the dead-letter queues; nil where
+	// none are configured.
+	DeadLetters  DeadLetters
 	Authenticate Authenticator
 	// QBOBaseURL is the Accounting API (or the simulator); QBOAppURL the
 	// QuickBooks web app that entity links open
@@ -117,6 +120,8 @@ func (h *Handler) routes() {
 	h.tenant("GET "+t+"/settings", h.settings)
 	h.tenant("PATCH "+t+"/settings", h.saveSettings)
 	h.tenant("GET "+t+"/audit", h.audit)
+	h.tenant("GET "+t+"/dead-letters", h.deadLetters)
+	h.tenant("POST "+t+"/dead-letters/redrive", h.redrive)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin API route")
 	})
