@@ -63,7 +63,9 @@ func (b *backfill) steady(rate int, length time.Duration) latency {
 func (b *backfill) table(elapsed time.Duration, synced, throttled, dead int, c devstack.Counts, l latency) string {
 	var w strings.Builder
 	perMin := float64(synced) / elapsed.Minutes()
-	row := func(name, format string, args ...any) { fmt.Fprintf(&w, "| %-44s | %s |\n", name, fmt.Sprintf(format, args...)) }
+	row := func(name, format string, args ...any) {
+		fmt.Fprintf(&w, "| %-44s | %s |\n", name, fmt.Sprintf(format, args...))
+	}
 	fmt.Fprintf(&w, "Backfill of %d invoices + %d customers for one company (local stack; QuickBooks simulator at Intuit's limits)\n\n",
 		b.invoices, b.customers)
 	fmt.Fprintf(&w, "| %-44s | %s |\n|%s|%s|\n", "measure", "value", strings.Repeat("-", 46), strings.Repeat("-", 60))
