@@ -166,7 +166,10 @@ func (d *DeadLetters) scan(ctx context.Context, take func(DeadLetter) (bool, err
 			}
 			continue
 		}
+		before := seen
 		held, complete, err := d.scanQueue(ctx, q, tenant, take, &out, &seen, deadline)
+		// Fewer received than SQS counts: another scan holds the rest.
+		complete = complete && seen-before >= n
 		if rerr := d.release(ctx, q.url, held); err == nil {
 			err = rerr
 		}
