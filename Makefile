@@ -152,7 +152,8 @@ property-long: deps
 # The backfill benchmark (internal/e2e TestBackfillBenchmark, skipped by
 # make test): BENCH_INVOICES invoices and BENCH_CUSTOMERS customers (0: one
 # per 10 invoices) for one company, then BENCH_RATE events/s for
-# BENCH_STEADY; prints one table (also in .build/bench.txt). 5,000 invoices
+# BENCH_STEADY; prints one table (also in .build/bench.txt; progress every
+# 30 s in .build/bench-progress.txt). 5,000 invoices
 # take about 12 minutes at Intuit's 500 requests a minute.
 BENCH_INVOICES  ?= 5000
 BENCH_CUSTOMERS ?= 0
@@ -164,5 +165,5 @@ bench: deps
 	@rm -f .build/bench.txt
 	@$(STACK) run -- $(GO) test -count=1 -timeout 90m -run '^TestBackfillBenchmark$$' ./internal/e2e -args \
 	  -bench.invoices=$(BENCH_INVOICES) -bench.customers=$(BENCH_CUSTOMERS) -bench.rate=$(BENCH_RATE) \
-	  -bench.steady=$(BENCH_STEADY) -bench.out=$(CURDIR)/.build/bench.txt
+	  -bench.steady=$(BENCH_STEADY) -bench.out=$(CURDIR)/.build/bench.txt -bench.progress=$(CURDIR)/.build/bench-progress.txt
 	@cat .build/bench.txt

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -26,6 +27,7 @@ var (
 	benchRate      = flag.Int("bench.rate", 10, "events per second of the steady latency phase")
 	benchSteady    = flag.Duration("bench.steady", time.Minute, "length of the steady latency phase")
 	benchOut       = flag.String("bench.out", "", "file the table is written to (besides the test log)")
+	benchProgress  = flag.String("bench.progress", "", "file progress lines are written to while the run syncs")
 	benchTimeout   = flag.Duration("bench.timeout", 45*time.Minute, "how long the backfill may take to sync")
 )
 
@@ -48,6 +50,14 @@ func TestBackfillBenchmark(t *testing.T) {
 	}
 	s := newStack(t, devstack.Options{Log: slog.New(slog.DiscardHandler)})
 	b := &backfill{t: t, s: s, e: newTenant(t, s, "bench"), customers: customers, invoices: invoices}
+	if *benchProgress != "" {
+		f, err := os.Create(*benchProgress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		b.progress = f
+	}
 	b.e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Bench plan"))
 	b.e.drain()
 	before, err := b.e.simStats()
@@ -94,6 +104,8 @@ type backfill struct {
 	// webhook is the webhook function's requests while it took the
 	// customers, and the invoices.
 	webhook [2]devstack.FunctionCounts
+	// progress receives a line every progressEvery while a phase syncs.
+	progress io.Writer
 }
 
 func (b *backfill) invoice(prefix string, i int) map[string]any {
@@ -138,23 +150,57 @@ func (b *backfill) postOne(id string, typ string, data any) error {
 }
 
 // waitSynced polls the tenant's counters until want entities are synced
-// (or timeout) and returns how many are, the product left out.
+// (or timeout) and returns how many are, the product left out. Every
+// progressEvery it writes a progress line to b.progress.
 func (b *backfill) waitSynced(want int, timeout time.Duration) int {
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline, next := start.Add(timeout), start.Add(progressEvery)
 	for {
 		c, err := b.s.Store().Counts(context.Background(), b.e.tenant)
 		if err != nil {
 			b.t.Fatal(err)
 		}
-		n := 0
+		by := map[store.Status]int{}
 		for _, k := range billing.Kinds {
-			n += int(c[k][store.StatusSynced])
+			for st, n := range c[k] {
+				by[st] += int(n)
+			}
 		}
+		n := by[store.StatusSynced]
 		if n >= want || time.Now().After(deadline) {
 			return n - 1
 		}
+		if time.Now().After(next) {
+			next = next.Add(progressEvery)
+			b.logProgress(time.Since(start), by)
+		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// progressEvery spaces the progress lines of a benchmark run.
+const progressEvery = 30 * time.Second
+
+// logProgress writes how far the run is: statuses and what the queues hold.
+func (b *backfill) logProgress(at time.Duration, by map[store.Status]int) {
+	if b.progress == nil {
+		return
+	}
+	q, err := b.s.Status(context.Background())
+	queued := 0
+	for _, k := range q.Queues {
+		queued += k.Visible + k.InFlight + k.Delayed
+	}
+	fmt.Fprintf(b.progress, "%6s  synced %5d  not tried %5d  waiting %5d  warnings %3d  queued %5d  deferred %4d  %v\n",
+		at.Round(time.Second), by[store.StatusSynced]-1, by[store.StatusNotTried], by[store.StatusWaiting], by[store.StatusWarning],
+		queued, q.Deferred.Visible+q.Deferred.InFlight+q.Deferred.Delayed, errOrEmpty(err))
+}
+
+func errOrEmpty(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func minus(a, b devstack.FunctionCounts) devstack.FunctionCounts {

@@ -45,6 +45,9 @@ func (b *backfill) steady(rate int, length time.Duration) latency {
 	if failed != nil {
 		b.t.Fatal(failed)
 	}
+	if b.progress != nil {
+		fmt.Fprintf(b.progress, "steady phase posted (%d invoices): until they are synced\n", n)
+	}
 	b.waitSynced(b.customers+b.invoices+n+1, 10*time.Minute)
 	b.e.drain()
 	l := latency{rate: rate, length: length}
