@@ -7,6 +7,8 @@
 #                 RUNTIME=rie runs the functions' bootstraps under aws-lambda-rie
 #   make build    every Lambda bootstrap (linux/arm64) into .build/<LogicalId>/
 #   make lint     gofmt, go vet, a tidy go.mod, cfn-lint template.yaml, staticcheck
+#   make bench    backfill benchmark on the local stack: one table
+#                 (BENCH_INVOICES, default 5000; BENCH_CUSTOMERS, default one per 10)
 #
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 
@@ -29,7 +31,7 @@ STACK        := bash infra/local/stack.sh
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GO_FILES      = $(shell find . -name '*.go' -not -path './infra/local/node_modules/*' -not -path './.build/*' -not -path './.aws-sam/*')
 
-.PHONY: all build test dev deps java chromium fuzz qbosim lint clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: all build test dev deps java chromium fuzz qbosim lint clean bench $(addprefix build-,$(FUNCTIONS))
 
 all: lint build
 
@@ -153,3 +155,22 @@ property-long: deps
 	    -property.timeouts=$(PROPERTY_TIMEOUTS) -property.log=$(CURDIR)/.build/property-$$seed.log || failed="$$failed $$seed"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "property test failed for seeds:$$failed"; exit 1; fi
+
+# The backfill benchmark (internal/e2e TestBackfillBenchmark, skipped by
+# make test): BENCH_INVOICES invoices and BENCH_CUSTOMERS customers (0: one
+# per 10 invoices) for one company, then BENCH_RATE events/s for
+# BENCH_STEADY; prints one table (also in .build/bench.txt; progress every
+# 30 s in .build/bench-progress.txt). 5,000 invoices
+# take about 12 minutes at Intuit's 500 requests a minute.
+BENCH_INVOICES  ?= 5000
+BENCH_CUSTOMERS ?= 0
+BENCH_RATE      ?= 10
+BENCH_STEADY    ?= 60s
+
+bench: deps
+	@mkdir -p .build
+	@rm -f .build/bench.txt
+	@$(STACK) run -- $(GO) test -count=1 -timeout 90m -run '^TestBackfillBenchmark$$' ./internal/e2e -args \
+	  -bench.invoices=$(BENCH_INVOICES) -bench.customers=$(BENCH_CUSTOMERS) -bench.rate=$(BENCH_RATE) \
+	  -bench.steady=$(BENCH_STEADY) -bench.out=$(CURDIR)/.build/bench.txt -bench.progress=$(CURDIR)/.build/bench-progress.txt
+	@cat .build/bench.txt

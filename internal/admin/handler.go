@@ -66,9 +66,12 @@ type Store interface {
 
 // Config holds the handler's dependencies.
 type Config struct {
-	Store        Store
-	Queue        Publisher
-	Tokens       Tokens
+	Store  Store
+	Queue  Publisher
+	Tokens Tokens
+	// DeadLetters reads and redrives the dead-letter queues; nil where
+	// none are configured.
+	DeadLetters  DeadLetters
 	Authenticate Authenticator
 	// QBOBaseURL is the Accounting API (or the simulator); QBOAppURL the
 	// QuickBooks web app that entity links open
@@ -126,6 +129,8 @@ func (h *Handler) routes() {
 	h.tenant("POST "+t+"/reconciliation", h.reconcileNow)
 	h.tenant("POST "+t+"/entities/{kind}/{id}/push", h.pushAgain)
 	h.tenant("POST "+t+"/entities/{kind}/{id}/accept", h.acceptQuickBooks)
+	h.tenant("GET "+t+"/dead-letters", h.deadLetters)
+	h.tenant("POST "+t+"/dead-letters/redrive", h.redrive)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin API route")
 	})

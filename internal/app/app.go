@@ -37,7 +37,7 @@ import (
 // Deps are the clients and settings every handler is built from.
 type Deps struct {
 	DynamoDB store.DB
-	SQS      queue.Sender
+	SQS      queue.Client
 	Config   config.Config
 	// HTTPClient carries calls to Intuit (tokens and the Accounting API).
 	HTTPClient *http.Client
@@ -255,11 +255,12 @@ func (d Deps) reconciler(client *http.Client) *reconcile.Reconciler {
 // Admin builds the admin function's handler: the operator API under
 // /api/v1/operator/, the admin page and API for everything else.
 func Admin(d Deps) HTTPHandler {
-	op := operator.New(d.store(), d.Verifier(), d.Log).Handle
+	dead := queue.NewDeadLetters(d.SQS, d.Config.DLQURLs, d.Config.DeferDLQURL, d.publisher(), d.Now)
+	op := operator.New(d.store(), d.Verifier(), d.Log).WithDeadLetters(dead).Handle
 	verifier := d.Verifier()
 	client, tr := d.accountingClient()
 	admin := adminpage.New(adminpage.Config{
-		Store: d.store(), Queue: d.publisher(), Tokens: d.connector(),
+		Store: d.store(), Queue: d.publisher(), Tokens: d.connector(), DeadLetters: dead,
 		Authenticate: func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (auth.Claims, error) {
 			return auth.FromRequest(ctx, req, verifier)
 		},

@@ -18,6 +18,11 @@ type Config struct {
 	// DeferQueueURL is the standard queue that parks syncs until they are
 	// due (DEFER_QUEUE_URL).
 	DeferQueueURL string
+	// DLQURLs are the kinds' dead-letter queues (DLQ_URL_<KIND>) and
+	// DeferDLQURL the defer queue's (DEFER_DLQ_URL): the admin function
+	// counts, lists and redrives what they hold.
+	DLQURLs     map[billing.Kind]string
+	DeferDLQURL string
 
 	QBOAPIBase   string // https://quickbooks.api.intuit.com
 	QBOAuthURL   string
@@ -53,13 +58,18 @@ func QueueEnv(kind billing.Kind) string {
 	return "QUEUE_URL_" + strings.ToUpper(string(kind))
 }
 
+// DLQEnv is the environment variable holding kind's dead-letter queue URL.
+func DLQEnv(kind billing.Kind) string {
+	return "DLQ_URL_" + strings.ToUpper(string(kind))
+}
+
 // What each function reads at cold start (its main passes its set to
 // app.FromAWS): a function reads only these, so its role needs no more.
 var (
 	Webhook   = []string{"table", "queues", "seal"}
 	OAuth     = []string{"table", "queues", "seal", "qbo", "state"}
 	Scheduler = []string{"table", "queues", "seal", "qbo"}
-	Admin     = []string{"table", "queues", "seal", "qbo"}
+	Admin     = []string{"table", "queues", "seal", "qbo", "deadletters"}
 	Sync      = []string{"table", "queues", "seal", "qbo", "sync", "defer"}
 	Resume    = []string{"queues", "defer"}
 )
@@ -67,7 +77,8 @@ var (
 // FromEnv reads the configuration. need names the groups the caller
 // requires: "table", "queues", "seal" (TOKEN_KEY_ID or SEAL_LOCAL_KEY),
 // "qbo" (Intuit's endpoints and client), "state" (the OAuth state key),
-// "sync", "defer" (the defer queue). Intuit's and the state key's settings are read only when
+// "sync", "defer" (the defer queue), "deadletters" (every dead-letter
+// queue). Intuit's and the state key's settings are read only when
 // needed, so a function never asks SSM for a secret it does not use.
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var c Config
@@ -103,6 +114,13 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		}
 	}
 	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["defer"])
+	c.DLQURLs = map[billing.Kind]string{}
+	for _, k := range billing.Kinds {
+		if u := get(DLQEnv(k), needs["deadletters"]); u != "" {
+			c.DLQURLs[k] = u
+		}
+	}
+	c.DeferDLQURL = get("DEFER_DLQ_URL", needs["deadletters"])
 	if needs["qbo"] {
 		c.QBOAPIBase = get("QBO_API_BASE", true)
 		c.QBOAuthURL = get("QBO_AUTH_URL", true)

@@ -198,6 +198,18 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 	c.call(admin, "PATCH", base+"/settings", map[string]string{"tax_mode": "sometimes"}, 422)
 	c.call(admin, "PATCH", base+"/settings", map[string]string{"colour": "blue"}, 400)
 	c.call(other, "PATCH", "/api/v1/tenants/unconnected/settings", map[string]string{"revenue_account_id": "1"}, 409)
+	// A poison message in the customer dead-letter queue: listed for its
+	// tenant, redriven, and seen by operators.
+	poison := fmt.Sprintf(`{"tenant":%q,"kind":"customer","id":"cus_1001","customer_id":"cus_1001","version":1,"reason":"webhook"}`, d.Tenant)
+	if err := s.PutDeadLetter(ctx, "customer", d.Tenant+"#cus_1001", poison); err != nil {
+		t.Fatal(err)
+	}
+	c.call(other, "GET", base+"/dead-letters", nil, 403)
+	c.call(admin, "GET", base+"/dead-letters", nil, 200)
+	c.call(s.OperatorToken(), "GET", "/api/v1/operator/dead-letters", nil, 200)
+	c.call(admin, "GET", "/api/v1/operator/dead-letters", nil, 403)
+	c.call(other, "POST", base+"/dead-letters/redrive", nil, 403)
+	c.call(admin, "POST", base+"/dead-letters/redrive", nil, 200)
 	c.call(admin, "GET", base+"/audit", nil, 200)
 
 	// Reconciliation, and the two answers to drift.

@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"regexp"
@@ -28,6 +29,19 @@ type Counts struct {
 	// Lambda's event source mapping would. Idle polls make it grow with
 	// time, so it is kept apart from SQS.
 	EventSource map[string]int
+	// ReadUnits and WriteUnits are the DynamoDB capacity the functions'
+	// requests consumed, as DynamoDB reports it (ReturnConsumedCapacity
+	// TOTAL); a refused conditional write reports none.
+	ReadUnits, WriteUnits float64
+	// Functions splits the functions' requests by the function (logical
+	// id) whose invocation sent them; "" holds what no invocation sent.
+	Functions map[string]FunctionCounts
+}
+
+// FunctionCounts are one function's requests: totals per service.
+type FunctionCounts struct {
+	DynamoDB, SQS, QBO    int
+	ReadUnits, WriteUnits float64
 }
 
 // Total returns the sum of the counts in m, for example Total(c.QBO).
@@ -54,7 +68,8 @@ func newCounter() *counter {
 func (k *counter) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.c = Counts{DynamoDB: map[string]int{}, SQS: map[string]int{}, QBO: map[string]int{}, EventSource: map[string]int{}}
+	k.c = Counts{DynamoDB: map[string]int{}, SQS: map[string]int{}, QBO: map[string]int{}, EventSource: map[string]int{},
+		Functions: map[string]FunctionCounts{}}
 }
 
 func (k *counter) add(pick func(*Counts) map[string]int, key string) {
@@ -63,11 +78,40 @@ func (k *counter) add(pick func(*Counts) map[string]int, key string) {
 	pick(&k.c)[key]++
 }
 
+// addFunction counts one request of function to a service: "dynamodb",
+// "sqs" or "qbo".
+func (k *counter) addFunction(function, service string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	f := k.c.Functions[function]
+	switch service {
+	case "dynamodb":
+		f.DynamoDB++
+	case "sqs":
+		f.SQS++
+	case "qbo":
+		f.QBO++
+	}
+	k.c.Functions[function] = f
+}
+
+func (k *counter) addUnits(function string, read, write float64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.c.ReadUnits += read
+	k.c.WriteUnits += write
+	f := k.c.Functions[function]
+	f.ReadUnits += read
+	f.WriteUnits += write
+	k.c.Functions[function] = f
+}
+
 func (k *counter) snapshot() Counts {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return Counts{DynamoDB: maps.Clone(k.c.DynamoDB), SQS: maps.Clone(k.c.SQS),
-		QBO: maps.Clone(k.c.QBO), EventSource: maps.Clone(k.c.EventSource)}
+		QBO: maps.Clone(k.c.QBO), EventSource: maps.Clone(k.c.EventSource),
+		ReadUnits: k.c.ReadUnits, WriteUnits: k.c.WriteUnits, Functions: maps.Clone(k.c.Functions)}
 }
 
 func dynamoCounts(c *Counts) map[string]int { return c.DynamoDB }
@@ -80,7 +124,7 @@ func pollCounts(c *Counts) map[string]int   { return c.EventSource }
 // "AmazonSQS.SendMessage"), the header both JSON protocols carry.
 type awsCounting struct {
 	next  aws.HTTPClient
-	count func(op string)
+	count func(ctx context.Context, op string)
 	// hung, when it reports true, makes each request wait for its
 	// context's end unanswered, as a service that stopped responding.
 	hung func() bool
@@ -94,7 +138,7 @@ func (c awsCounting) Do(r *http.Request) (*http.Response, error) {
 	if op == "" {
 		op = "unknown"
 	}
-	c.count(op)
+	c.count(r.Context(), op)
 	if c.hung != nil && c.hung() {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
@@ -105,11 +149,11 @@ func (c awsCounting) Do(r *http.Request) (*http.Response, error) {
 // countingTransport counts the requests an http.Client sends to Intuit.
 type countingTransport struct {
 	next  http.RoundTripper
-	count func(key string)
+	count func(ctx context.Context, key string)
 }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.count(qboKey(r))
+	t.count(r.Context(), qboKey(r))
 	return t.next.RoundTrip(r)
 }
 

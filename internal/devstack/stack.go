@@ -228,7 +228,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	default:
 		return fmt.Errorf("unknown runtime %q: want %q or %q", s.opts.Runtime, RuntimeInProcess, RuntimeRIE)
 	}
-	pollSQS := localaws.SQSClient(counted(awsCfg, func(op string) { s.counts.add(pollCounts, op) }, nil), s.emu)
+	pollSQS := localaws.SQSClient(counted(awsCfg, func(_ context.Context, op string) { s.counts.add(pollCounts, op) }, nil), s.emu)
 	var rs []Route
 	for _, id := range ids {
 		f := fns[id]
@@ -290,11 +290,21 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 
 // baseDeps are the clients every function shares; they count what they send.
 func (s *Stack) baseDeps(awsCfg aws.Config) app.Deps {
-	ddbCfg := counted(awsCfg, func(op string) { s.counts.add(dynamoCounts, op) }, s.dynamoHung.Load)
-	sqsCfg := counted(awsCfg, func(op string) { s.counts.add(sqsCounts, op) }, s.sqsHung.Load)
+	ddbCfg := counted(awsCfg, func(ctx context.Context, op string) {
+		s.counts.add(dynamoCounts, op)
+		s.counts.addFunction(functionOf(ctx), "dynamodb")
+	}, s.dynamoHung.Load)
+	ddbCfg = withCapacity(ddbCfg, func(ctx context.Context, read, write float64) { s.counts.addUnits(functionOf(ctx), read, write) })
+	sqsCfg := counted(awsCfg, func(ctx context.Context, op string) {
+		s.counts.add(sqsCounts, op)
+		s.counts.addFunction(functionOf(ctx), "sqs")
+	}, s.sqsHung.Load)
 	intuit := &http.Client{
-		Timeout:   60 * time.Second,
-		Transport: countingTransport{next: http.DefaultTransport, count: func(k string) { s.counts.add(qboCounts, k) }},
+		Timeout: 60 * time.Second,
+		Transport: countingTransport{next: http.DefaultTransport, count: func(ctx context.Context, k string) {
+			s.counts.add(qboCounts, k)
+			s.counts.addFunction(functionOf(ctx), "qbo")
+		}},
 	}
 	return app.Deps{
 		DynamoDB: localaws.DynamoClient(ddbCfg, s.emu), SQS: localaws.SQSClient(sqsCfg, s.emu),
@@ -304,7 +314,7 @@ func (s *Stack) baseDeps(awsCfg aws.Config) app.Deps {
 
 // counted returns a copy of cfg whose clients count each request with
 // count, and leave it unanswered while hung reports true.
-func counted(cfg aws.Config, count func(op string), hung func() bool) aws.Config {
+func counted(cfg aws.Config, count func(ctx context.Context, op string), hung func() bool) aws.Config {
 	c := cfg.Copy()
 	next := c.HTTPClient
 	if next == nil {

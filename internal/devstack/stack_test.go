@@ -161,6 +161,19 @@ func TestPostedCustomerSyncsThroughQueue(t *testing.T) {
 	if counts.QBO["POST customer"] != 1 {
 		t.Errorf("QBO requests %v, want exactly one customer create", counts.QBO)
 	}
+	// Each request is counted under the function that sent it, and
+	// DynamoDB's own capacity figures add up: the webhook stores the
+	// snapshot, the sync writes the link and the status.
+	web, sync := counts.Functions["WebhookFunction"], counts.Functions["SyncCustomerFunction"]
+	if web.DynamoDB == 0 || web.SQS != 1 || web.QBO != 0 || web.WriteUnits < 1 {
+		t.Errorf("webhook function counted %+v, want DynamoDB requests with write units, one SQS send, no QBO", web)
+	}
+	if sync.QBO != Total(counts.QBO) || sync.WriteUnits < 1 || sync.DynamoDB == 0 {
+		t.Errorf("sync function counted %+v of QBO %v, want every QBO request and DynamoDB writes", sync, counts.QBO)
+	}
+	if got := web.WriteUnits + sync.WriteUnits + counts.Functions[""].WriteUnits; got != counts.WriteUnits {
+		t.Errorf("write units per function add up to %v, total %v", got, counts.WriteUnits)
+	}
 	st, err := s.Status(ctx)
 	if err != nil {
 		t.Fatal(err)

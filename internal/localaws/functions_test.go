@@ -216,6 +216,13 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	tokens := []string{"IntuitClientSecretParam", "TokenKey"}
 	withDefer := append(slices.Clone(allQueues), "DeferQueue")
 	sort.Strings(withDefer)
+	var deadLetterQueues []string
+	for _, k := range billing.Kinds {
+		deadLetterQueues = append(deadLetterQueues, DLQLogicalID(k))
+	}
+	adminStatements := append(slices.Clone(tokens), deadLetterQueues...)
+	adminStatements = append(adminStatements, "DeferDLQ")
+	sort.Strings(adminStatements)
 	sendsAndTokens := map[string][]string{
 		"DynamoDBCrudPolicy":   {TableLogicalID},
 		"SQSSendMessagePolicy": allQueues,
@@ -231,7 +238,12 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 			"Statement":            {"IntuitClientSecretParam", "StateSigningKeyParam", "TokenKey"},
 		},
 		"SchedulerFunction": sendsAndTokens,
-		"AdminFunction":     sendsAndTokens,
+		// The admin function also reads and redrives the dead-letter queues.
+		"AdminFunction": {
+			"DynamoDBCrudPolicy":   {TableLogicalID},
+			"SQSSendMessagePolicy": allQueues,
+			"Statement":            adminStatements,
+		},
 		// The resume function only moves parked syncs between queues.
 		"ResumeFunction": {"SQSSendMessagePolicy": withDefer},
 	}

@@ -45,6 +45,7 @@ type Handler struct {
 	store    Store
 	verifier auth.Verifier
 	log      *slog.Logger
+	dead     DeadLetters
 }
 
 // New returns the operator API. v verifies bearer tokens where no gateway
@@ -79,6 +80,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.list(ctx), nil
 	case len(parts) == 1 && parts[0] == "tenants" && method == http.MethodPost:
 		return h.create(ctx, req, claims), nil
+	case len(parts) == 1 && parts[0] == "dead-letters" && method == http.MethodGet:
+		return h.deadLetters(ctx), nil
 	case len(parts) < 2 || parts[0] != "tenants":
 		return notFound(), nil
 	}

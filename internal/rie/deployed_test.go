@@ -123,6 +123,22 @@ func TestBootstrapsUnderLambdaEmulator(t *testing.T) {
 		t.Errorf("admin API entity = %s, want status synced and QuickBooks id %s", text, qboID)
 	}
 
+	// A poison message in the customer dead-letter queue: the admin
+	// function lists it for its tenant, redrives it, and operators see
+	// the fleet's queues.
+	dead := `{"tenant":"` + tenant + `","kind":"customer","id":"cus_rie_1","customer_id":"cus_rie_1","version":1,"reason":"webhook"}`
+	if _, err := d.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(d.res.DLQs["customer"]), MessageBody: aws.String(dead),
+		MessageGroupId: aws.String(tenant + "#cus_rie_1"), MessageDeduplicationId: aws.String("rie-dead-1")}); err != nil {
+		t.Fatal(err)
+	}
+	var letters struct{ Total, Redriven int }
+	d.http(ctx, "AdminFunction", http.MethodGet, "/api/v1/tenants/"+tenant+"/dead-letters", "", adminClaims(), "", http.StatusOK, &letters)
+	d.http(ctx, "AdminFunction", http.MethodGet, "/api/v1/operator/dead-letters", "", operatorClaims(), "", http.StatusOK, nil)
+	d.http(ctx, "AdminFunction", http.MethodPost, "/api/v1/tenants/"+tenant+"/dead-letters/redrive", "", adminClaims(), "", http.StatusOK, &letters)
+	if letters.Total != 1 || letters.Redriven != 1 {
+		t.Errorf("dead letters = %+v, want the one redriven", letters)
+	}
+
 	// The sync's metrics, as CloudWatch reads them from its log.
 	checkMetrics(t, d.functions["SyncCustomerFunction"])
 

@@ -185,7 +185,8 @@ async function route() {
       case "settings": show("settings"); await loadSettings(); break;
       case "audit": show("audit"); await loadAudit(); break;
       case "reconciliation": show("recon"); await loadRecon(); break;
-      default: show("overview"); await loadOverview();
+      case "dead-letters": show("dead-letters"); await loadDeadLetters(); break;
+      default: show("overview"); await Promise.all([loadOverview(), loadDeadLetterCount()]);
     }
   } catch (e) {
     if (e.status !== 401) showError(e.message);
@@ -755,6 +756,44 @@ async function loadAudit() {
     el("td", {}, a.kind ? el("a", { href: entityHash(a.kind, a.id) }, KIND_ONE[a.kind] + " " + a.id) : ""),
     el("td", {}, [a.reason, a.detail].filter(Boolean).join(" · ")))));
 }
+
+// ---- dead letters ----
+
+const deadText = (n) => n + (n === 1 ? " message" : " messages") + " failed every delivery attempt (dead letters).";
+
+async function loadDeadLetterCount() {
+  const res = await api("GET", tenantPath("/dead-letters"));
+  $("ov-dead").hidden = res.total === 0;
+  $("ov-dead-text").textContent = deadText(res.total);
+}
+
+async function loadDeadLetters() {
+  const res = await api("GET", tenantPath("/dead-letters"));
+  const queues = res.counts.filter((c) => c.count > 0).map((c) => (KIND_ONE[c.queue] || "Deferred") + " " + c.count);
+  $("dead-summary").textContent = res.total === 0 ? "" : deadText(res.total) + " By queue: " + queues.join(", ") +
+    (res.complete ? "." : ". More may follow: reload after a redrive.");
+  $("dead-empty").hidden = res.total > 0;
+  $("dead-table").hidden = res.total === 0;
+  $("dead-redrive").disabled = res.total === 0;
+  $("dead-rows").replaceChildren(...res.dead_letters.map((d) => el("tr", {},
+    el("td", {}, d.queue === "defer" ? "Deferred" : KIND_ONE[d.queue] || d.queue),
+    el("td", {}, el("a", { href: entityHash(d.kind, d.entity_id) }, KIND_ONE[d.kind] + " " + d.entity_id)),
+    el("td", { class: "num" }, d.version), el("td", {}, d.reason), el("td", {}, when(d.first_seen_at)),
+    el("td", { class: "num" }, d.receive_count))));
+}
+
+$("dead-redrive").addEventListener("click", async (ev) => {
+  const btn = ev.currentTarget;
+  btn.disabled = true;
+  try {
+    const res = await api("POST", tenantPath("/dead-letters/redrive"), {});
+    announce("Redrive: " + res.redriven + (res.redriven === 1 ? " message" : " messages") + " sent to the sync again.");
+    await loadDeadLetters();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+    btn.disabled = false;
+  }
+});
 
 // ---- start ----
 
