@@ -12,6 +12,7 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // target describes how one kind's QBO object is written.
@@ -128,8 +129,10 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	}
 	if err != nil {
 		var pe *PermanentError
-		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) {
-			// QBO answered and created nothing: the next attempt may use a
+		var te *throttle.Error
+		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) || errors.As(err, &te) {
+			// QBO answered and created nothing, or the company's schedule
+			// kept the create from being sent: the next attempt may use a
 			// new requestid and need not look the object up first.
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
