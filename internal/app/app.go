@@ -196,6 +196,10 @@ func OAuth(d Deps) HTTPHandler {
 		Readiness: rd, Verifier: d.Verifier(), Log: d.Log}).Handle, tr)
 }
 
+// syncMaxWait is how long a sync waits in process for admission before it
+// is deferred.
+const syncMaxWait = 10 * time.Second
+
 // Engine builds the sync engine, the batcher that sends its concurrent
 // QuickBooks writes together and the transport that admits its calls.
 func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
@@ -204,6 +208,9 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 		st = &observedStore{Store: d.store(), m: d.Metrics, now: d.now(), received: map[snapshotKey]time.Time{}}
 	}
 	client, tr := d.accountingClient()
+	// Waiting in process for the company's schedule is cheaper than a
+	// deferral, which reads the entity's state again.
+	tr.MaxWait = syncMaxWait
 	batcher := &qbobatch.Batcher{Base: client.Transport}
 	client.Transport = batcher
 	return syncer.New(syncer.Config{

@@ -43,9 +43,9 @@ const (
 	RequestTimeout = 20 * time.Second
 	// DefaultBackoff is the rest after a 429: Intuit asks for 60 s.
 	DefaultBackoff = 60 * time.Second
-	// maxWait: a request waits this long in process for admission;
-	// beyond it the caller gets an *Error to reschedule on.
-	maxWait = 3 * time.Second
+	// DefaultMaxWait: a request waits this long in process for
+	// admission; beyond it the caller gets an *Error to reschedule on.
+	DefaultMaxWait = 3 * time.Second
 )
 
 // DefaultPolicy admits at most MaxPerMinute requests in any 60 s and

@@ -20,6 +20,10 @@ type Transport struct {
 	Policy Policy // zero: DefaultPolicy()
 	// Backoff is the realm's rest after a 429; 0 means 60 s.
 	Backoff time.Duration
+	// MaxWait is how long a request waits for admission before it fails
+	// with an *Error; 0 means DefaultMaxWait. A sync waits longer than an
+	// admin's request: a deferral costs it a round of reads.
+	MaxWait time.Duration
 	Now     func() time.Time // nil: time.Now
 
 	mu   sync.Mutex
@@ -90,13 +94,13 @@ func (t *Transport) Flush(ctx context.Context) {
 }
 
 // acquire takes an idle grant of realm with requests left, or a new one,
-// waiting up to maxWait in all for admission.
+// waiting up to MaxWait in all for admission.
 func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 	if g := t.takeIdle(ctx, realm); g != nil {
 		return g, nil
 	}
 	p := t.policy()
-	deadline := t.now().Add(maxWait)
+	deadline := t.now().Add(t.maxWait())
 	for {
 		g, refused, err := t.Realms.Admit(ctx, realm, p, t.want(realm), t.now())
 		if err != nil {
@@ -118,10 +122,10 @@ func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 
 func batchKey(realm string) string { return realm + "/batch" }
 
-// admitBatch admits one batch request of realm, waiting up to maxWait.
+// admitBatch admits one batch request of realm, waiting up to MaxWait.
 func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error) {
 	p := BatchPolicy()
-	deadline := t.now().Add(maxWait)
+	deadline := t.now().Add(t.maxWait())
 	for {
 		g, refused, err := t.Realms.Admit(ctx, batchKey(realm), p, 1, t.now())
 		if err != nil || refused == nil {
@@ -220,6 +224,13 @@ func (t *Transport) policy() Policy {
 		return DefaultPolicy()
 	}
 	return t.Policy
+}
+
+func (t *Transport) maxWait() time.Duration {
+	if t.MaxWait == 0 {
+		return DefaultMaxWait
+	}
+	return t.MaxWait
 }
 
 func (t *Transport) backoff() time.Duration {
