@@ -57,22 +57,32 @@ type reasonBody struct {
 // maxReason bounds a dismissal's reason.
 const maxReason = 500
 
-func (h *Handler) dismiss(c *call) {
-	kind, id, ok := c.entityRef()
-	if !ok {
+// reasoned reads the entity of the path and the admin's reason from the
+// body, answering 400 when the reason is missing or too long; why is what
+// the reason must say, for the message.
+func (c *call) reasoned(why string) (kind billing.Kind, id string, d store.Dismissal, ok bool) {
+	if kind, id, ok = c.entityRef(); !ok {
 		return
 	}
 	var b reasonBody
-	if !c.decode(&b) {
+	if ok = c.decode(&b); !ok {
 		return
 	}
 	b.Reason = strings.TrimSpace(b.Reason)
 	if b.Reason == "" || len(b.Reason) > maxReason {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_reason", Message: "say why the warning is dismissed (1 to 500 characters)",
+		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_reason", Message: "say " + why + " (1 to 500 characters)",
 			Problems: []Problem{{Field: "reason", Message: "a reason of 1 to 500 characters is required"}}})
+		return kind, id, d, false
+	}
+	return kind, id, store.Dismissal{By: c.claims.Subject, Reason: b.Reason}, true
+}
+
+func (h *Handler) dismiss(c *call) {
+	kind, id, d, ok := c.reasoned("why the warning is dismissed")
+	if !ok {
 		return
 	}
-	err := h.cfg.Store.Dismiss(c.ctx(), c.tenant, kind, id, store.Dismissal{By: c.claims.Subject, Reason: b.Reason})
+	err := h.cfg.Store.Dismiss(c.ctx(), c.tenant, kind, id, d)
 	h.afterTransition(c, err, "only an entity with a warning can be dismissed", store.StatusDismissed)
 }
 

@@ -94,20 +94,10 @@ func (h *Handler) pushAgain(c *call) {
 // acceptQuickBooks keeps QuickBooks' version of a drifted entity: it is
 // dismissed with the admin's reason, in the audit log.
 func (h *Handler) acceptQuickBooks(c *call) {
-	kind, id, ok := c.entityRef()
+	kind, id, d, ok := c.reasoned("why QuickBooks' version stands")
 	if !ok {
 		return
 	}
-	var b reasonBody
-	if !c.decode(&b) {
-		return
-	}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if b.Reason == "" || len(b.Reason) > maxReason {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_reason", Message: "say why QuickBooks' version stands (1 to 500 characters)",
-			Problems: []Problem{{Field: "reason", Message: "a reason of 1 to 500 characters is required"}}})
-		return
-	}
-	err := h.cfg.Store.AcceptDrift(c.ctx(), c.tenant, kind, id, store.Dismissal{By: c.claims.Subject, Reason: b.Reason})
+	err := h.cfg.Store.AcceptDrift(c.ctx(), c.tenant, kind, id, d)
 	h.afterTransition(c, err, "only a drifted entity can accept QuickBooks' version", store.StatusDismissed)
 }
