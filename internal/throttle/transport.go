@@ -93,46 +93,37 @@ func (t *Transport) Flush(ctx context.Context) {
 	}
 }
 
-// acquire takes an idle grant of realm with requests left, or a new one,
-// waiting up to MaxWait in all for admission.
+// acquire takes an idle grant of realm with requests left, or a new one.
 func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 	if g := t.takeIdle(ctx, realm); g != nil {
 		return g, nil
 	}
-	p := t.policy()
-	deadline := t.now().Add(t.maxWait())
-	for {
-		g, refused, err := t.Realms.Admit(ctx, realm, p, t.want(realm), t.now())
-		if err != nil {
-			return nil, err
-		}
-		if refused == nil {
-			return &g, nil
-		}
-		if refused.Resting || refused.RetryAt.After(deadline) {
-			return nil, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(refused.RetryAt.Sub(t.now())):
-		}
+	g, err := t.admit(ctx, realm, realm, t.policy(), t.want(realm))
+	if err != nil {
+		return nil, err
 	}
+	return &g, nil
 }
 
 func batchKey(realm string) string { return realm + "/batch" }
 
-// admitBatch admits one batch request of realm, waiting up to MaxWait.
+// admitBatch admits one batch request of realm on its batch schedule.
 func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error) {
-	p := BatchPolicy()
+	return t.admit(ctx, realm, batchKey(realm), BatchPolicy(), 1)
+}
+
+// admit asks the schedule stored under key for a grant of n, waiting up
+// to MaxWait in all; beyond it, or while realm rests, it fails with an
+// *Error.
+func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n int) (Grant, error) {
 	deadline := t.now().Add(t.maxWait())
 	for {
-		g, refused, err := t.Realms.Admit(ctx, batchKey(realm), p, 1, t.now())
+		g, refused, err := t.Realms.Admit(ctx, key, p, n, t.now())
 		if err != nil || refused == nil {
 			return g, err
 		}
-		if refused.RetryAt.After(deadline) {
-			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt}
+		if refused.Resting || refused.RetryAt.After(deadline) {
+			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
 		}
 		select {
 		case <-ctx.Done():
