@@ -190,17 +190,17 @@ type process struct {
 	endpoint string
 	cmd      *exec.Cmd
 	probe    func(context.Context, string) bool
-	exited   chan struct{} // closed once the process is reaped
+	exited   <-chan struct{} // closed once the process is reaped
 }
 
-func startProcess(name string, cmd *exec.Cmd, ep string, logTo io.Writer, probe func(context.Context, string) bool) (*process, error) {
-	cmd.Stdout, cmd.Stderr = logTo, logTo
-	stopWithParent(cmd)
-	p := &process{name: name, endpoint: ep, cmd: cmd, probe: probe, exited: make(chan struct{})}
+// StartReaped starts cmd and reaps it when it exits; the channel closes
+// then. The start runs on a locked OS thread that stays ours until the
+// child is reaped, because a parent-death signal set on cmd follows the
+// thread that started it.
+func StartReaped(cmd *exec.Cmd) (<-chan struct{}, error) {
+	exited := make(chan struct{})
 	started := make(chan error, 1)
 	go func() {
-		// The parent-death signal follows the OS thread that started the
-		// child, so that thread stays ours until the child is reaped.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		if err := cmd.Start(); err != nil {
@@ -209,11 +209,19 @@ func startProcess(name string, cmd *exec.Cmd, ep string, logTo io.Writer, probe 
 		}
 		started <- nil
 		_ = cmd.Wait()
-		close(p.exited)
+		close(exited)
 	}()
-	if err := <-started; err != nil {
+	return exited, <-started
+}
+
+func startProcess(name string, cmd *exec.Cmd, ep string, logTo io.Writer, probe func(context.Context, string) bool) (*process, error) {
+	cmd.Stdout, cmd.Stderr = logTo, logTo
+	stopWithParent(cmd)
+	exited, err := StartReaped(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
+	p := &process{name: name, endpoint: ep, cmd: cmd, probe: probe, exited: exited}
 	return p, nil
 }
 

@@ -18,11 +18,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"sync"
 	"syscall"
+
+	"github.com/qbosync/qbosync/internal/localaws"
 	"time"
 )
 
@@ -41,7 +42,7 @@ type Function struct {
 
 	cmd    *exec.Cmd
 	out    *syncBuffer
-	exited chan struct{}
+	exited <-chan struct{}
 	// busy serialises invokes: the emulator is one execution environment,
 	// which like Lambda's takes one invocation at a time (it crashes on a
 	// second). Lambda's concurrency is more environments.
@@ -74,24 +75,11 @@ func Start(ctx context.Context, rie, name, bootstrap string, env map[string]stri
 		w = io.MultiWriter(out, logTo)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	f := &Function{Name: name, URL: "http://" + addr, Bootstrap: bootstrap, cmd: cmd, out: out, exited: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal follows the OS thread that started the
-		// emulator, so that thread stays ours until the emulator is reaped.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(f.exited)
-	}()
-	if err := <-started; err != nil {
+	exited, err := localaws.StartReaped(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start %s under %s: %w", name, rie, err)
 	}
+	f := &Function{Name: name, URL: "http://" + addr, Bootstrap: bootstrap, cmd: cmd, out: out, exited: exited}
 	if err := f.waitListening(ctx, addr); err != nil {
 		f.Close()
 		return nil, err
