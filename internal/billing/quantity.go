@@ -23,16 +23,27 @@ type Quantity string
 // most MaxQuantityWholeDigits before and MaxQuantityDecimals after it. Its
 // errors do not repeat the input, so they can be shown to senders as is.
 func ParseQuantity(s string) (Quantity, error) {
+	if _, _, err := checkDecimal(s, MaxQuantityWholeDigits, MaxQuantityDecimals,
+		`must be a non-negative decimal number written as a string, like "1.5"`); err != nil {
+		return "", err
+	}
+	return Quantity(s), nil
+}
+
+// checkDecimal checks decimal text: digits, an optional point followed by
+// digits, at most maxWhole before and maxFrac after it; malformed is the
+// error for text that is no decimal. It returns the two parts.
+func checkDecimal(s string, maxWhole, maxFrac int, malformed string) (whole, frac string, err error) {
 	whole, frac, hasPoint := strings.Cut(s, ".")
 	switch {
 	case whole == "" || !isDigits(whole) || hasPoint && (frac == "" || !isDigits(frac)):
-		return "", errors.New(`must be a non-negative decimal number written as a string, like "1.5"`)
-	case len(whole) > MaxQuantityWholeDigits:
-		return "", fmt.Errorf("must have at most %d digits before the decimal point", MaxQuantityWholeDigits)
-	case len(frac) > MaxQuantityDecimals:
-		return "", fmt.Errorf("must have at most %d decimals", MaxQuantityDecimals)
+		return "", "", errors.New(malformed)
+	case len(whole) > maxWhole:
+		return "", "", fmt.Errorf("must have at most %d digits before the decimal point", maxWhole)
+	case len(frac) > maxFrac:
+		return "", "", fmt.Errorf("must have at most %d decimals", maxFrac)
 	}
-	return Quantity(s), nil
+	return whole, frac, nil
 }
 
 // String returns the quantity's decimal text.

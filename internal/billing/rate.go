@@ -2,7 +2,6 @@ package billing
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -21,15 +20,12 @@ type ExchangeRate string
 // ParseExchangeRate checks s: a positive decimal written as a string. Its
 // errors do not repeat the input, so they can be shown to senders as is.
 func ParseExchangeRate(s string) (ExchangeRate, error) {
-	whole, frac, hasPoint := strings.Cut(s, ".")
-	switch {
-	case whole == "" || !isDigits(whole) || hasPoint && (frac == "" || !isDigits(frac)):
-		return "", errors.New(`must be a positive decimal number written as a string, like "1.0825"`)
-	case len(whole) > MaxRateWholeDigits:
-		return "", fmt.Errorf("must have at most %d digits before the decimal point", MaxRateWholeDigits)
-	case len(frac) > MaxRateDecimals:
-		return "", fmt.Errorf("must have at most %d decimals", MaxRateDecimals)
-	case strings.Trim(whole+frac, "0") == "":
+	whole, frac, err := checkDecimal(s, MaxRateWholeDigits, MaxRateDecimals,
+		`must be a positive decimal number written as a string, like "1.0825"`)
+	if err != nil {
+		return "", err
+	}
+	if strings.Trim(whole+frac, "0") == "" {
 		return "", errors.New("must be more than zero")
 	}
 	return ExchangeRate(s), nil
