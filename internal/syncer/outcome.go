@@ -99,12 +99,11 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 		// Another change is in flight on the same document (a SyncToken
 		// race, or billing freeing a balance through another entity that
 		// has not synced yet): soon, and visible meanwhile.
-		return decision{action: wait, until: now.Add(backoff(attempt)), warning: retrying(qe)}
+		return decision{action: wait, until: now.Add(backoff(attempt)), warning: faultWarning(qe, true)}
 	case errors.As(err, &qe) && (qe.Temporary() || qe.AuthFailed()):
-		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), retrying(qe))
+		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
 	case errors.As(err, &qe):
-		return decision{action: warn, warning: &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail,
-			Element: qe.Element, IntuitTID: qe.IntuitTID}}
+		return decision{action: warn, warning: faultWarning(qe, false)}
 	case errors.As(err, &ue):
 		return transient(attempt, now, ue.Error(), nil)
 	case errors.Is(err, store.ErrConflict):
@@ -128,9 +127,10 @@ func transient(attempt int, now time.Time, what string, w *store.Warning) decisi
 	return d
 }
 
-func retrying(qe *qbo.Error) *store.Warning {
+// faultWarning is what the entity shows of QuickBooks' fault.
+func faultWarning(qe *qbo.Error, retryable bool) *store.Warning {
 	return &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
-		IntuitTID: qe.IntuitTID, Retryable: true}
+		IntuitTID: qe.IntuitTID, Retryable: retryable}
 }
 
 // unavailableError is a dependency outside QuickBooks' Accounting API that
