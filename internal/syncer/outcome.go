@@ -60,6 +60,11 @@ const (
 	// conflictPause: another worker wrote the entity's link meanwhile;
 	// its result is read on the next try.
 	conflictPause = time.Second
+	// concurrentMax bounds the wait for a concurrent change (a SyncToken
+	// race, a balance another entity's sync frees): it clears in seconds,
+	// so the sync keeps looking that often rather than backing off to
+	// QuickBooks-outage lengths.
+	concurrentMax = 30 * time.Second
 )
 
 // spread is a random extra wait for a sync the company's schedule turned
@@ -99,7 +104,7 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 		// Another change is in flight on the same document (a SyncToken
 		// race, or billing freeing a balance through another entity that
 		// has not synced yet): soon, and visible meanwhile.
-		return decision{action: wait, until: now.Add(backoff(attempt)), warning: faultWarning(qe, true)}
+		return decision{action: wait, until: now.Add(min(backoff(attempt), concurrentMax)), warning: faultWarning(qe, true)}
 	case errors.As(err, &qe) && (qe.Temporary() || qe.AuthFailed()):
 		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
 	case errors.As(err, &qe):

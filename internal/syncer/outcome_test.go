@@ -50,6 +50,7 @@ var classifyCases = []classifyCase{
 	{"token refused twice", fault(401, "3200", "AuthenticationFailed", ""), 1, wait, 2 * time.Second, false, ""},
 	{"stale SyncToken", fault(400, "5010", "Stale Object Error", "You and stale are working on the same object"), 2, wait, 4 * time.Second, false, "Stale Object Error"},
 	{"over-applied", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 1, wait, 2 * time.Second, false, "business validation"},
+	{"over-applied, long", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 9, wait, 30 * time.Second, false, "business validation"},
 	{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
 	{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
 	{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
