@@ -22,7 +22,6 @@ import (
 	"github.com/qbosync/qbosync/internal/operator"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qboauth"
-	"github.com/qbosync/qbosync/internal/qbobatch"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/readiness"
 	"github.com/qbosync/qbosync/internal/reconcile"
@@ -200,9 +199,8 @@ func OAuth(d Deps) HTTPHandler {
 // is deferred.
 const syncMaxWait = 10 * time.Second
 
-// Engine builds the sync engine, the batcher that sends its concurrent
-// QuickBooks writes together and the transport that admits its calls.
-func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
+// Engine builds the sync engine and the transport that admits its calls.
+func Engine(d Deps) (*syncer.Engine, *throttle.Transport) {
 	var st syncer.Store = d.store()
 	if d.Metrics != nil {
 		st = &observedStore{Store: d.store(), m: d.Metrics, now: d.now(), received: map[snapshotKey]time.Time{}}
@@ -211,22 +209,22 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 	// Waiting in process for the company's schedule is cheaper than a
 	// deferral, which reads the entity's state again.
 	tr.MaxWait = syncMaxWait
-	batcher := &qbobatch.Batcher{Base: client.Transport}
-	client.Transport = batcher
 	return syncer.New(syncer.Config{
 		Store: st, Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff,
-	}), batcher, tr
+	}), tr
 }
 
 // Sync builds the handler of the per-kind sync functions. Messages carry
 // their kind, so one handler serves every queue; a batch's message groups
-// sync concurrently and their writes to one company go out as one
-// QuickBooks batch.
+// sync concurrently. Their writes are not sent as QuickBooks batches
+// (qbobatch): a batch carries no requestid per item, so a create whose
+// batch answer was lost and whose natural key changed before the retry
+// would be created twice.
 func Sync(d Deps) SQSHandler {
-	e, batcher, tr := Engine(d)
-	return flushing(queue.FIFOHandler(e.Handle, batcher, d.Log), tr)
+	e, tr := Engine(d)
+	return flushing(queue.FIFOHandler(e.Handle, nil, d.Log), tr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over
