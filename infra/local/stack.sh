@@ -3,8 +3,10 @@
 # free loopback ports.
 #
 #   stack.sh install          npm ci the pinned emulators when the lock changed,
-#                             and build AWS's Lambda Runtime Interface Emulator
-#                             (pinned, from the Go module proxy) into bin/
+#                             build AWS's Lambda Runtime Interface Emulator
+#                             (pinned, from the Go module proxy) into bin/, and
+#                             compile the loopback launcher of DynamoDB Local
+#                             (LoopbackDynamoDB.java) into bin/ when java is there
 #   stack.sh start            start both, wait until ready, write $STATE_DIR/env
 #   stack.sh env              print the export lines: source <(stack.sh env)
 #   stack.sh stop             stop exactly the processes this script started
@@ -13,6 +15,8 @@
 #                             several runs can share a machine
 #
 # Needs java (17+) and node (20; fauxqs 1.9.2 is the newest that runs on it).
+# Every listener is on 127.0.0.1: nothing the stack starts is reachable from
+# another machine.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -49,6 +53,39 @@ install_rie() {
   echo "$RIE_VERSION" >"$stamp"
 }
 
+# DynamoDB Local's own main listens on every interface and has no option to
+# choose one; LoopbackDynamoDB.java starts the same server on 127.0.0.1.
+# It is compiled with the compiler module of the Java runtime itself
+# (Debian's openjdk-17-jre-headless carries jdk.compiler), so no JDK is
+# needed; javac is the fallback where the runtime lacks it. The version file
+# names the source and the jar it was compiled for.
+LAUNCHER_DIR="$HERE/bin/loopback-dynamodb"
+
+install_launcher() {
+  local d src="$HERE/LoopbackDynamoDB.java" want tmp
+  d=$(ddb_dir)
+  want="$(cksum <"$src" | cut -d' ' -f1) $(basename "$d")"
+  if [ -f "$LAUNCHER_DIR/LoopbackDynamoDB.class" ] && [ "$(cat "$LAUNCHER_DIR/version" 2>/dev/null)" = "$want" ]; then return; fi
+  local javac=(java -m jdk.compiler/com.sun.tools.javac.Main)
+  if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler@'; then
+    command -v javac >/dev/null || { log "cannot compile $src: the Java runtime has no jdk.compiler module and javac is missing"; exit 1; }
+    javac=(javac)
+  fi
+  log "compiling the loopback launcher of DynamoDB Local"
+  mkdir -p "$HERE/bin"
+  # Compile aside and rename, so that runs sharing this checkout never see
+  # half a launcher.
+  tmp=$(mktemp -d "$HERE/bin/.loopback-dynamodb.XXXXXX")
+  if ! "${javac[@]}" -nowarn -d "$tmp" -cp "$d/DynamoDBLocal.jar" "$src" >&2; then
+    rm -rf "$tmp"
+    log "compiling $src failed"
+    exit 1
+  fi
+  echo "$want" >"$tmp/version"
+  rm -rf "$LAUNCHER_DIR"
+  mv -T "$tmp" "$LAUNCHER_DIR" 2>/dev/null || rm -rf "$tmp"
+}
+
 cmd_install() {
   install_rie
   command -v node >/dev/null || { log "node missing (Node 20 + npm are required)"; exit 1; }
@@ -61,6 +98,7 @@ cmd_install() {
     log "installing emulators (npm ci)"
     (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
+  if command -v java >/dev/null; then install_launcher; fi
 }
 
 wait_ready() { # name probe pid
@@ -102,6 +140,7 @@ cmd_start() {
     log "java missing: apt-get update && apt-get install -y openjdk-17-jre-headless"
     exit 1
   }
+  install_launcher
   if [ -f "$STATE_DIR/env" ]; then
     if alive dynamodb || alive fauxqs; then
       log "already running ($STATE_DIR/env); run '$0 stop' first"
@@ -113,10 +152,12 @@ cmd_start() {
   local t0=$SECONDS d
   d=$(ddb_dir)
   DDB_PORT=$(free_port)
+  # The launcher takes DynamoDB Local's own options and listens on 127.0.0.1.
   # -sharedDb: one namespace whatever the access key and region;
   # -disableTelemetry: no outbound calls, and about 1 s faster to start.
   # shellcheck disable=SC2086
-  nohup java $DDB_JVM_OPTS -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
+  nohup java $DDB_JVM_OPTS -Djava.library.path="$d/DynamoDBLocal_lib" \
+    -cp "$LAUNCHER_DIR:$d/DynamoDBLocal.jar" LoopbackDynamoDB \
     -inMemory -sharedDb -disableTelemetry -port "$DDB_PORT" >"$STATE_DIR/dynamodb.log" 2>&1 &
   echo $! >"$STATE_DIR/dynamodb.pid"
 

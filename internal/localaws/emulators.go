@@ -23,6 +23,10 @@ const (
 	SQSEndpointEnv    = "SQS_ENDPOINT"
 )
 
+// LoopbackLauncherDir is where infra/local/stack.sh install compiles
+// LoopbackDynamoDB.java, relative to infra/local.
+const LoopbackLauncherDir = "bin/loopback-dynamodb"
+
 // startTimeout bounds start-up when the caller's context has no deadline.
 // DynamoDB Local is ready in about 2 s on an idle machine.
 const startTimeout = 90 * time.Second
@@ -109,15 +113,22 @@ func startDynamo(local string, logTo io.Writer, port int) (*process, error) {
 		return nil, errors.New("start dynamodb local: java not found; install openjdk-17-jre-headless (make test does)")
 	}
 	dir := dirs[len(dirs)-1]
+	launcher := filepath.Join(local, LoopbackLauncherDir)
+	if _, err := os.Stat(filepath.Join(launcher, "LoopbackDynamoDB.class")); err != nil {
+		return nil, fmt.Errorf("start dynamodb local: loopback launcher not compiled under %s; run: bash infra/local/stack.sh install", launcher)
+	}
 	port, err := portOrFree(port)
 	if err != nil {
 		return nil, fmt.Errorf("start dynamodb local: %w", err)
 	}
-	// -sharedDb: one namespace whatever the credentials and region;
-	// -disableTelemetry: no outbound calls and a faster start.
+	// The launcher runs DynamoDB Local's own server on 127.0.0.1: its own
+	// main listens on every interface. -sharedDb: one namespace whatever
+	// the credentials and region; -disableTelemetry: no outbound calls and
+	// a faster start.
 	cmd := exec.Command("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
 		"-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
-		"-jar", filepath.Join(dir, "DynamoDBLocal.jar"),
+		"-cp", launcher+string(os.PathListSeparator)+filepath.Join(dir, "DynamoDBLocal.jar"),
+		"LoopbackDynamoDB",
 		"-inMemory", "-sharedDb", "-disableTelemetry", "-port", fmt.Sprint(port))
 	ep := fmt.Sprintf("http://127.0.0.1:%d", port)
 	return startProcess("dynamodb local", cmd, ep, logTo, dynamoAnswers)
