@@ -2,10 +2,12 @@ package devstack
 
 import (
 	"errors"
+	"log/slog"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/qbosync/qbosync/internal/localaws"
@@ -61,4 +63,26 @@ func urlPort(t *testing.T, raw string) int {
 		t.Fatalf("%q has no port", raw)
 	}
 	return p
+}
+
+// TestStackRefusesToListenBeyondLoopback: a gateway or qbosim address on
+// every interface (-addr :8080) is refused at start, naming the rule.
+func TestStackRefusesToListenBeyondLoopback(t *testing.T) {
+	for _, opts := range []Options{
+		{GatewayAddr: ":0"},
+		{GatewayAddr: "0.0.0.0:0"},
+		{QBOSimAddr: "[::]:0"},
+	} {
+		opts.Emulators = emulators
+		opts.Log = slog.New(slog.DiscardHandler)
+		s, err := Start(testContext(t), opts)
+		if err == nil {
+			s.Close()
+			t.Errorf("Start with gateway %q, qbosim %q: started, want refused", opts.GatewayAddr, opts.QBOSimAddr)
+			continue
+		}
+		if !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("Start with gateway %q, qbosim %q: %v, want an error naming loopback", opts.GatewayAddr, opts.QBOSimAddr, err)
+		}
+	}
 }
