@@ -34,8 +34,8 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "gateway listen address")
-	flag.StringVar(&o.simAddr, "qbosim-addr", "127.0.0.1:8090", "QBO simulator listen address")
+	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "gateway listen address (loopback only)")
+	flag.StringVar(&o.simAddr, "qbosim-addr", "127.0.0.1:8090", "QBO simulator listen address (loopback only)")
 	flag.IntVar(&o.ports.Dynamo, "dynamodb-port", 0, "DynamoDB Local port on 127.0.0.1 (0: a free one)")
 	flag.IntVar(&o.ports.SQS, "sqs-port", 0, "SQS emulator port on 127.0.0.1 (0: a free one)")
 	flag.StringVar(&o.fixture, "fixture", "", "where to write the stack's URLs and tokens as JSON (default .dev/stack.json in the repository)")

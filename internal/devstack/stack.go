@@ -324,9 +324,19 @@ func counted(cfg aws.Config, count func(ctx context.Context, op string), hung fu
 	return c
 }
 
+// listen refuses any address but a loopback one: the gateway serves
+// unsigned /_dev/ routes and qbosim issues tokens to whoever asks, so
+// neither may be reachable from another machine.
 func listen(addr string) (net.Listener, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("listen on %s: the local stack listens on loopback only (127.0.0.1:PORT)", addr)
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
