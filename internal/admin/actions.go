@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
@@ -47,7 +48,7 @@ func (h *Handler) resendOne(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusAccepted, map[string]any{"status": store.StatusNotTried, "kind": kind, "id": id})
+	apijson.WriteJSON(c.w, http.StatusAccepted, map[string]any{"status": store.StatusNotTried, "kind": kind, "id": id})
 }
 
 type reasonBody struct {
@@ -70,8 +71,8 @@ func (c *call) reasoned(why string) (kind billing.Kind, id string, d store.Dismi
 	}
 	b.Reason = strings.TrimSpace(b.Reason)
 	if b.Reason == "" || len(b.Reason) > maxReason {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_reason", Message: "say " + why + " (1 to 500 characters)",
-			Problems: []Problem{{Field: "reason", Message: "a reason of 1 to 500 characters is required"}}})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_reason", Message: "say " + why + " (1 to 500 characters)",
+			Problems: []apijson.Problem{{Field: "reason", Message: "a reason of 1 to 500 characters is required"}}})
 		return kind, id, d, false
 	}
 	return kind, id, store.Dismissal{By: c.claims.Subject, Reason: b.Reason}, true
@@ -96,7 +97,7 @@ func (h *Handler) undismiss(c *call) {
 		return
 	}
 	if len(b.Reason) > maxReason {
-		writeError(c.w, http.StatusBadRequest, "invalid_reason", "the reason is limited to 500 characters")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_reason", Message: "the reason is limited to 500 characters"})
 		return
 	}
 	err := h.cfg.Store.Undismiss(c.ctx(), c.tenant, kind, id, c.claims.Subject, strings.TrimSpace(b.Reason))
@@ -106,11 +107,11 @@ func (h *Handler) undismiss(c *call) {
 func (h *Handler) afterTransition(c *call, err error, wrong string, now store.Status) {
 	switch {
 	case errors.Is(err, store.ErrWrongStatus):
-		writeError(c.w, http.StatusConflict, "wrong_status", wrong)
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "wrong_status", Message: wrong})
 	case err != nil:
 		c.fail(h.cfg.Log, err)
 	default:
-		writeJSON(c.w, http.StatusOK, map[string]any{"status": now})
+		apijson.WriteJSON(c.w, http.StatusOK, map[string]any{"status": now})
 	}
 }
 
@@ -159,26 +160,26 @@ func (h *Handler) resendAll(c *call) {
 	if b.Status == "" {
 		b.Status = store.StatusWarning
 	}
-	var problems []Problem
+	var problems []apijson.Problem
 	if !validStatus(b.Status) {
-		problems = append(problems, Problem{Field: "status", Message: "status must be one of " + statusList()})
+		problems = append(problems, apijson.Problem{Field: "status", Message: "status must be one of " + statusList()})
 	}
 	if b.Kind != "" && !b.Kind.Valid() {
-		problems = append(problems, Problem{Field: "kind", Message: fmt.Sprintf("unknown kind %q", b.Kind)})
+		problems = append(problems, apijson.Problem{Field: "kind", Message: fmt.Sprintf("unknown kind %q", b.Kind)})
 	}
 	var since time.Time
 	if b.Since != "" {
 		t, err := parseSince(b.Since)
 		if err != nil {
-			problems = append(problems, Problem{Field: "since", Message: "since must be a date (YYYY-MM-DD) or an RFC 3339 time"})
+			problems = append(problems, apijson.Problem{Field: "since", Message: "since must be a date (YYYY-MM-DD) or an RFC 3339 time"})
 		}
 		since = t
 	}
 	if len(b.Code) > 20 {
-		problems = append(problems, Problem{Field: "code", Message: "code is a QuickBooks error code such as 6140"})
+		problems = append(problems, apijson.Problem{Field: "code", Message: "code is a QuickBooks error code such as 6140"})
 	}
 	if len(problems) > 0 {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_request", Message: problems[0].Message, Problems: problems})
+		apijson.WriteError(c.w, apijson.Invalid(problems...))
 		return
 	}
 	match := func(r store.EntityRecord) bool {
@@ -233,7 +234,7 @@ func (h *Handler) bulk(c *call, steps []step, since time.Time, b bulkRequest, ac
 	if b.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(b.Cursor)
 		if err != nil || json.Unmarshal(raw, &pos) != nil || pos.Step < 0 || pos.Step > len(steps) {
-			writeError(c.w, http.StatusBadRequest, "bad_cursor", "the cursor does not belong to this request")
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_cursor", Message: "the cursor does not belong to this request"})
 			return
 		}
 	}
@@ -281,5 +282,5 @@ func (h *Handler) bulk(c *call, steps []step, since time.Time, b bulkRequest, ac
 			return
 		}
 	}
-	writeJSON(c.w, http.StatusOK, res)
+	apijson.WriteJSON(c.w, http.StatusOK, res)
 }

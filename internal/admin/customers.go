@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
@@ -64,13 +65,13 @@ const maxSearch = 25
 func (h *Handler) searchCustomers(c *call) {
 	term := strings.TrimSpace(c.r.URL.Query().Get("search"))
 	if term == "" || len(term) > 100 {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_query", Message: "search needs 1 to 100 characters of a customer's name",
-			Problems: []Problem{{Field: "search", Message: "1 to 100 characters"}}})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "search needs 1 to 100 characters of a customer's name",
+			Problems: []apijson.Problem{{Field: "search", Message: "1 to 100 characters"}}})
 		return
 	}
 	client, conn, err := h.qboClient(c.ctx(), c.tenant)
 	if err != nil {
-		writeError(c.w, http.StatusConflict, "not_connected", connectionProblem(err))
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: connectionProblem(err)})
 		return
 	}
 	// QBO's LIKE has no escape for % and _; they only widen the match.
@@ -91,7 +92,7 @@ func (h *Handler) searchCustomers(c *call) {
 		v.BillingID, _ = mirrors(f.Notes, c.tenant)
 		out = append(out, v)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"customers": out})
+	apijson.WriteJSON(c.w, http.StatusOK, map[string]any{"customers": out})
 }
 
 type connectBody struct {
@@ -110,7 +111,7 @@ func (h *Handler) connectCustomer(c *call) {
 		return
 	}
 	if problems := validateConnect(b); len(problems) > 0 {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_request", Message: problems[0].Message, Problems: problems})
+		apijson.WriteError(c.w, apijson.Invalid(problems...))
 		return
 	}
 	ctx := c.ctx()
@@ -128,8 +129,7 @@ func (h *Handler) connectCustomer(c *call) {
 			return
 		}
 	} else if link.Linked() {
-		writeError(c.w, http.StatusConflict, "already_linked",
-			fmt.Sprintf("customer %s is already linked to QuickBooks customer %s; latch it to another one instead", id, link.QBOID))
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "already_linked", Message: fmt.Sprintf("customer %s is already linked to QuickBooks customer %s; latch it to another one instead", id, link.QBOID)})
 		return
 	}
 	cc := store.CustomerConnection{CustomerID: id, Mode: b.Mode, QBOID: b.QBOCustomerID, StartDate: b.StartDate, By: c.claims.Subject}
@@ -141,27 +141,27 @@ func (h *Handler) connectCustomer(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusAccepted, map[string]any{"customer_id": id, "mode": b.Mode, "qbo_customer_id": b.QBOCustomerID,
+	apijson.WriteJSON(c.w, http.StatusAccepted, map[string]any{"customer_id": id, "mode": b.Mode, "qbo_customer_id": b.QBOCustomerID,
 		"start_date": b.StartDate, "status": store.StatusNotTried})
 }
 
-func validateConnect(b connectBody) []Problem {
-	var out []Problem
+func validateConnect(b connectBody) []apijson.Problem {
+	var out []apijson.Problem
 	switch b.Mode {
 	case store.ConnectLatch:
 		if b.QBOCustomerID == "" || len(b.QBOCustomerID) > 20 || strings.Trim(b.QBOCustomerID, "0123456789") != "" {
-			out = append(out, Problem{Field: "qbo_customer_id", Message: "latch needs the id of the QuickBooks customer chosen from the search"})
+			out = append(out, apijson.Problem{Field: "qbo_customer_id", Message: "latch needs the id of the QuickBooks customer chosen from the search"})
 		}
 	case store.ConnectCreate:
 		if b.QBOCustomerID != "" {
-			out = append(out, Problem{Field: "qbo_customer_id", Message: "create takes no QuickBooks customer id"})
+			out = append(out, apijson.Problem{Field: "qbo_customer_id", Message: "create takes no QuickBooks customer id"})
 		}
 	default:
-		out = append(out, Problem{Field: "mode", Message: "mode must be latch or create"})
+		out = append(out, apijson.Problem{Field: "mode", Message: "mode must be latch or create"})
 	}
 	if b.StartDate != "" {
 		if _, err := time.Parse(time.DateOnly, b.StartDate); err != nil {
-			out = append(out, Problem{Field: "start_date", Message: "start_date must be a date (YYYY-MM-DD)"})
+			out = append(out, apijson.Problem{Field: "start_date", Message: "start_date must be a date (YYYY-MM-DD)"})
 		}
 	}
 	return out
@@ -172,14 +172,14 @@ func validateConnect(b connectBody) []Problem {
 func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 	client, conn, err := h.qboClient(c.ctx(), c.tenant)
 	if err != nil {
-		writeError(c.w, http.StatusConflict, "not_connected", connectionProblem(err))
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: connectionProblem(err)})
 		return false
 	}
 	found, err := qbo.Read[qbo.Customer](c.ctx(), client, conn.RealmID, qboID)
 	var qe *qbo.Error
 	if errors.As(err, &qe) && (qe.ObjectNotFound() || qe.Status == http.StatusNotFound || qe.Validation()) {
-		writeJSON(c.w, http.StatusUnprocessableEntity, apiError{Error: "no_such_customer",
-			Message: "QuickBooks has no customer " + qboID, Problems: []Problem{{Field: "qbo_customer_id", Message: "QuickBooks has no customer " + qboID}}})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusUnprocessableEntity, Code: "no_such_customer",
+			Message: "QuickBooks has no customer " + qboID, Problems: []apijson.Problem{{Field: "qbo_customer_id", Message: "QuickBooks has no customer " + qboID}}})
 		return false
 	}
 	if err != nil {
@@ -193,8 +193,8 @@ func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 		if otherTenant {
 			msg = fmt.Sprintf("QuickBooks customer %s mirrors another tenant's customer; choose another or create one", qboID)
 		}
-		writeJSON(c.w, http.StatusConflict, apiError{Error: "already_mirrored", Message: msg,
-			Problems: []Problem{{Field: "qbo_customer_id", Message: msg}}})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "already_mirrored", Message: msg,
+			Problems: []apijson.Problem{{Field: "qbo_customer_id", Message: msg}}})
 		return false
 	}
 	// The sent hash is cleared so the next sync writes billing's data over
@@ -203,7 +203,7 @@ func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 		State: store.LinkLinked, QBOID: found.ID, SyncToken: found.SyncToken, Extra: link.Extra, Rev: link.Rev}
 	if _, err := h.cfg.Store.PutLink(c.ctx(), next); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			writeError(c.w, http.StatusConflict, "conflict", "the customer is being synced right now; try again")
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict", Message: "the customer is being synced right now; try again"})
 			return false
 		}
 		c.fail(h.cfg.Log, err)

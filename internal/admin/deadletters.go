@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
@@ -57,7 +58,7 @@ func viewDeadLetters(l queue.Listing) deadLetterView {
 
 func (h *Handler) deadLetters(c *call) {
 	if h.cfg.DeadLetters == nil {
-		writeError(c.w, http.StatusServiceUnavailable, "unavailable", "the dead-letter queues are not configured")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the dead-letter queues are not configured"})
 		return
 	}
 	l, err := h.cfg.DeadLetters.List(c.ctx(), c.tenant)
@@ -65,7 +66,7 @@ func (h *Handler) deadLetters(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusOK, viewDeadLetters(l))
+	apijson.WriteJSON(c.w, http.StatusOK, viewDeadLetters(l))
 }
 
 type redriveView struct {
@@ -78,7 +79,7 @@ type redriveView struct {
 // level-triggered, so redriving one that synced meanwhile writes nothing.
 func (h *Handler) redrive(c *call) {
 	if h.cfg.DeadLetters == nil {
-		writeError(c.w, http.StatusServiceUnavailable, "unavailable", "the dead-letter queues are not configured")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the dead-letter queues are not configured"})
 		return
 	}
 	l, err := h.cfg.DeadLetters.Redrive(c.ctx(), c.tenant)
@@ -95,7 +96,7 @@ func (h *Handler) redrive(c *call) {
 		return
 	}
 	h.cfg.Log.InfoContext(c.ctx(), "dead letters redriven", "tenant", c.tenant, "by", c.claims.Subject, "count", len(l.Letters))
-	writeJSON(c.w, http.StatusOK, redriveView{Redriven: len(l.Letters), deadLetterView: viewDeadLetters(l)})
+	apijson.WriteJSON(c.w, http.StatusOK, redriveView{Redriven: len(l.Letters), deadLetterView: viewDeadLetters(l)})
 }
 
 // redriveDetail says which queues the redriven messages came from, for

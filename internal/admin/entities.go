@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -114,29 +115,29 @@ func (h *Handler) list(c *call) {
 	if lq.Status == "" {
 		lq.Status = store.StatusWarning
 	}
-	var problems []Problem
+	var problems []apijson.Problem
 	if !validStatus(lq.Status) {
-		problems = append(problems, Problem{Field: "status", Message: "status must be one of " + statusList()})
+		problems = append(problems, apijson.Problem{Field: "status", Message: "status must be one of " + statusList()})
 	}
 	if lq.Kind != "" && !lq.Kind.Valid() {
-		problems = append(problems, Problem{Field: "kind", Message: "unknown kind " + strconv.Quote(string(lq.Kind))})
+		problems = append(problems, apijson.Problem{Field: "kind", Message: "unknown kind " + strconv.Quote(string(lq.Kind))})
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPage {
-			problems = append(problems, Problem{Field: "limit", Message: "limit must be 1 to " + strconv.Itoa(maxPage)})
+			problems = append(problems, apijson.Problem{Field: "limit", Message: "limit must be 1 to " + strconv.Itoa(maxPage)})
 		}
 		lq.Limit = n
 	}
 	if s := q.Get("since"); s != "" {
 		t, err := parseSince(s)
 		if err != nil || lq.Kind == "" {
-			problems = append(problems, Problem{Field: "since", Message: "since must be a date (YYYY-MM-DD) or RFC 3339 time, with kind"})
+			problems = append(problems, apijson.Problem{Field: "since", Message: "since must be a date (YYYY-MM-DD) or RFC 3339 time, with kind"})
 		}
 		lq.Since = t
 	}
 	if len(problems) > 0 {
-		writeJSON(c.w, http.StatusBadRequest, apiError{Error: "invalid_query", Message: problems[0].Message, Problems: problems})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: problems[0].Message, Problems: problems})
 		return
 	}
 	page, next, err := h.cfg.Store.ListEntities(c.ctx(), c.tenant, lq)
@@ -166,7 +167,7 @@ func (h *Handler) list(c *call) {
 		}
 		rows = append(rows, er)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"entities": rows, "next_cursor": next})
+	apijson.WriteJSON(c.w, http.StatusOK, map[string]any{"entities": rows, "next_cursor": next})
 }
 
 type qboView struct {
@@ -248,7 +249,7 @@ func (h *Handler) detail(c *call) {
 			return
 		}
 	}
-	writeJSON(c.w, http.StatusOK, v)
+	apijson.WriteJSON(c.w, http.StatusOK, v)
 }
 
 // qboPage is a QuickBooks object type, its web-app page and the page's
@@ -346,5 +347,5 @@ func (h *Handler) audit(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"entries": log})
+	apijson.WriteJSON(c.w, http.StatusOK, map[string]any{"entries": log})
 }

@@ -6,19 +6,17 @@
 package admin
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/queue"
@@ -132,7 +130,7 @@ func (h *Handler) routes() {
 	h.tenant("GET "+t+"/dead-letters", h.deadLetters)
 	h.tenant("POST "+t+"/dead-letters/redrive", h.redrive)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such admin API route")
+		apijson.WriteError(w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such admin API route"})
 	})
 }
 
@@ -158,7 +156,7 @@ func (h *Handler) tenant(pattern string, fn func(*call)) {
 		if err := claims.RequireTenant(tenant); err != nil {
 			h.cfg.Log.WarnContext(r.Context(), "admin call for another tenant refused",
 				"subject", claims.Subject, "token_tenant", claims.Tenant, "path_tenant", tenant)
-			writeError(w, http.StatusForbidden, "forbidden", "this token does not administer tenant "+tenant)
+			apijson.WriteError(w, &apijson.Error{Status: http.StatusForbidden, Code: "forbidden", Message: "this token does not administer tenant " + tenant})
 			return
 		}
 		fn(&call{w: w, r: r, tenant: tenant, claims: claims})
@@ -168,13 +166,13 @@ func (h *Handler) tenant(pattern string, fn func(*call)) {
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (auth.Claims, bool) {
 	ev, _ := r.Context().Value(eventKey{}).(events.APIGatewayV2HTTPRequest)
 	if h.cfg.Authenticate == nil {
-		writeError(w, http.StatusUnauthorized, "unauthorized", "admin sign-in is not configured")
+		apijson.WriteError(w, &apijson.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "admin sign-in is not configured"})
 		return auth.Claims{}, false
 	}
 	claims, err := h.cfg.Authenticate(r.Context(), ev)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="qbosync admin"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "sign in with a valid admin token")
+		apijson.WriteError(w, &apijson.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "sign in with a valid admin token"})
 		return auth.Claims{}, false
 	}
 	return claims, true
@@ -185,7 +183,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"subject": claims.Subject, "tenant": claims.Tenant,
+	apijson.WriteJSON(w, http.StatusOK, map[string]any{"subject": claims.Subject, "tenant": claims.Tenant,
 		"role": claims.Role, "expires_at": claims.Expires.UTC()})
 }
 
@@ -196,104 +194,32 @@ const maxBody = 64 << 10
 
 // Handle serves one API Gateway (payload v2) request.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	body := []byte(ev.Body)
-	if ev.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(ev.Body)
-		if err != nil {
-			return jsonResponse(http.StatusBadRequest, "bad_request", "body is not valid base64"), nil
-		}
-		body = b
+	r, err := apijson.Request(context.WithValue(ctx, eventKey{}, ev), ev)
+	switch {
+	case errors.Is(err, apijson.ErrBase64):
+		return apijson.Fail(&apijson.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "body is not valid base64"}), nil
+	case err != nil:
+		return apijson.Fail(&apijson.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "malformed request path"}), nil
 	}
-	if len(body) > maxBody {
-		return jsonResponse(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("bodies are limited to %d bytes", maxBody)), nil
+	if r.ContentLength > maxBody {
+		return apijson.Fail(&apijson.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Message: fmt.Sprintf("bodies are limited to %d bytes", maxBody)}), nil
 	}
-	path := ev.RawPath
-	if path == "" {
-		path = ev.RequestContext.HTTP.Path
-	}
-	target := path
-	if ev.RawQueryString != "" {
-		target += "?" + ev.RawQueryString
-	}
-	method := ev.RequestContext.HTTP.Method
-	r, err := http.NewRequestWithContext(context.WithValue(ctx, eventKey{}, ev), method, target, bytes.NewReader(body))
-	if err != nil {
-		return jsonResponse(http.StatusBadRequest, "bad_request", "malformed request path"), nil
-	}
-	for k, v := range ev.Headers {
-		r.Header.Set(k, v)
-	}
-	rec := &recorder{header: http.Header{}}
+	rec := apijson.NewRecorder()
 	h.mux.ServeHTTP(rec, r)
-	return rec.response(), nil
-}
-
-// recorder collects a response for API Gateway.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
-}
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *recorder) response() events.APIGatewayV2HTTPResponse {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	headers := map[string]string{}
-	for k, v := range r.header {
-		headers[k] = strings.Join(v, ", ")
-	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: headers, Body: r.body.String()}
-}
-
-func jsonResponse(status int, code, msg string) events.APIGatewayV2HTTPResponse {
-	b, _ := json.Marshal(apiError{Error: code, Message: msg})
-	return events.APIGatewayV2HTTPResponse{StatusCode: status,
-		Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}
-}
-
-// apiError is every error body: a stable code, a sentence for people and,
-// for invalid input, one problem per field.
-type apiError struct {
-	Error    string    `json:"error"`
-	Message  string    `json:"message"`
-	Problems []Problem `json:"problems,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, apiError{Error: code, Message: msg})
+	return rec.Response(), nil
 }
 
 // fail answers an unexpected error without revealing it.
 func (c *call) fail(log *slog.Logger, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		writeError(c.w, http.StatusNotFound, "not_found", "no such entity")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such entity"})
 	case errors.Is(err, store.ErrBadCursor):
-		writeError(c.w, http.StatusBadRequest, "bad_cursor", "the cursor does not belong to this list")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_cursor", Message: "the cursor does not belong to this list"})
 	default:
 		log.ErrorContext(c.ctx(), "admin call failed", "tenant", c.tenant, "path", c.r.URL.Path, "err", err)
-		writeError(c.w, http.StatusInternalServerError, "internal", "the request failed; try again")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "the request failed; try again"})
 	}
 }
 
@@ -302,7 +228,7 @@ func (c *call) decode(v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && err.Error() != "EOF" {
-		writeError(c.w, http.StatusBadRequest, "bad_request", "invalid JSON body: "+err.Error())
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "invalid JSON body: " + err.Error()})
 		return false
 	}
 	return true
@@ -312,7 +238,7 @@ func (c *call) decode(v any) bool {
 func (c *call) entityRef() (billing.Kind, string, bool) {
 	kind, id := billing.Kind(c.r.PathValue("kind")), c.r.PathValue("id")
 	if !kind.Valid() || id == "" || len(id) > 64 {
-		writeError(c.w, http.StatusNotFound, "not_found", "no such entity")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such entity"})
 		return "", "", false
 	}
 	return kind, id, true

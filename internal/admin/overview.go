@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -134,7 +135,7 @@ func (h *Handler) overview(c *call) {
 		}
 		v.Kinds = append(v.Kinds, kc)
 	}
-	writeJSON(c.w, http.StatusOK, v)
+	apijson.WriteJSON(c.w, http.StatusOK, v)
 }
 
 func (h *Handler) connectionView(ctx context.Context, tenant string) (connectionView, error) {

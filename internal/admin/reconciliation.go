@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/reconcile"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -18,14 +19,14 @@ type Reconciler interface {
 func (h *Handler) reconciliation(c *call) {
 	r, err := h.cfg.Store.Reconciliation(c.ctx(), c.tenant)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(c.w, http.StatusNotFound, "not_reconciled", "no reconciliation has run for this tenant yet; POST to run one")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_reconciled", Message: "no reconciliation has run for this tenant yet; POST to run one"})
 		return
 	}
 	if err != nil {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusOK, r)
+	apijson.WriteJSON(c.w, http.StatusOK, r)
 }
 
 // reconcileNow runs the reconciliation within the request: after the first
@@ -33,21 +34,21 @@ func (h *Handler) reconciliation(c *call) {
 // company's schedule like every other call.
 func (h *Handler) reconcileNow(c *call) {
 	if h.cfg.Reconciler == nil {
-		writeError(c.w, http.StatusServiceUnavailable, "unavailable", "reconciliation is not configured")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "reconciliation is not configured"})
 		return
 	}
 	r, err := h.cfg.Reconciler.Run(c.ctx(), c.tenant)
 	switch {
 	case errors.Is(err, reconcile.ErrBusy):
 		c.w.Header().Set("Retry-After", "60")
-		writeError(c.w, http.StatusConflict, "sync_in_progress", "entities are still queued for sync; reconciliation runs once they are sent")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "sync_in_progress", Message: "entities are still queued for sync; reconciliation runs once they are sent"})
 	case errors.Is(err, reconcile.ErrNotConnected):
-		writeError(c.w, http.StatusConflict, "not_connected", "connect QuickBooks before reconciling")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: "connect QuickBooks before reconciling"})
 	case err != nil:
 		h.cfg.Log.WarnContext(c.ctx(), "reconciliation failed", "tenant", c.tenant, "err", err)
 		h.qboFailed(c, err)
 	default:
-		writeJSON(c.w, http.StatusAccepted, r)
+		apijson.WriteJSON(c.w, http.StatusAccepted, r)
 	}
 }
 
@@ -66,7 +67,7 @@ func (h *Handler) pushAgain(c *call) {
 		return
 	}
 	if e.Status != store.StatusDrifted {
-		writeError(c.w, http.StatusConflict, "wrong_status", "only a drifted entity can be pushed again")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "wrong_status", Message: "only a drifted entity can be pushed again"})
 		return
 	}
 	l, err := h.cfg.Store.Link(c.ctx(), c.tenant, kind, id)
@@ -88,7 +89,7 @@ func (h *Handler) pushAgain(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusAccepted, map[string]any{"status": store.StatusNotTried, "kind": kind, "id": id})
+	apijson.WriteJSON(c.w, http.StatusAccepted, map[string]any{"status": store.StatusNotTried, "kind": kind, "id": id})
 }
 
 // acceptQuickBooks keeps QuickBooks' version of a drifted entity: it is

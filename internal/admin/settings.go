@@ -12,16 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/apijson"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
 	"github.com/qbosync/qbosync/internal/throttle"
 )
-
-// Problem is one invalid field of a request, named as the API names it.
-type Problem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
 
 // Ledger is a settings field holding a QuickBooks account, and the account
 // types QuickBooks accepts for what is posted to it.
@@ -53,12 +48,12 @@ var Ledgers = []Ledger{
 // ValidateLedgers checks that every ledger set in s names an active
 // account of an allowed type among accounts (the company's chart of
 // accounts). Each problem names the field and the wrong account.
-func ValidateLedgers(s store.Settings, accounts []qbo.Account) []Problem {
+func ValidateLedgers(s store.Settings, accounts []qbo.Account) []apijson.Problem {
 	byID := map[string]qbo.Account{}
 	for _, a := range accounts {
 		byID[a.ID] = a
 	}
-	var out []Problem
+	var out []apijson.Problem
 	for _, l := range Ledgers {
 		id := *l.get(&s)
 		if id == "" {
@@ -67,11 +62,11 @@ func ValidateLedgers(s store.Settings, accounts []qbo.Account) []Problem {
 		a, ok := byID[id]
 		switch {
 		case !ok:
-			out = append(out, Problem{Field: l.Field, Message: fmt.Sprintf("%s: account %s does not exist in QuickBooks", l.Field, id)})
+			out = append(out, apijson.Problem{Field: l.Field, Message: fmt.Sprintf("%s: account %s does not exist in QuickBooks", l.Field, id)})
 		case a.Active != nil && !*a.Active:
-			out = append(out, Problem{Field: l.Field, Message: fmt.Sprintf("%s: account %s %q is inactive in QuickBooks", l.Field, id, a.Name)})
+			out = append(out, apijson.Problem{Field: l.Field, Message: fmt.Sprintf("%s: account %s %q is inactive in QuickBooks", l.Field, id, a.Name)})
 		case !slices.Contains(l.Types, a.AccountType):
-			out = append(out, Problem{Field: l.Field, Message: fmt.Sprintf("%s: account %s %q is %s %s account; the %s must be %s",
+			out = append(out, apijson.Problem{Field: l.Field, Message: fmt.Sprintf("%s: account %s %q is %s %s account; the %s must be %s",
 				l.Field, id, a.Name, article(a.AccountType), a.AccountType, strings.ToLower(strings.Split(l.Label, " (")[0]), l.Allowed)})
 		}
 	}
@@ -86,11 +81,11 @@ func article(word string) string {
 }
 
 // validateChoices checks the settings that are not accounts.
-func validateChoices(s store.Settings) []Problem {
-	var out []Problem
+func validateChoices(s store.Settings) []apijson.Problem {
+	var out []apijson.Problem
 	oneOf := func(field, v string, allowed ...string) {
 		if v != "" && !slices.Contains(allowed, v) {
-			out = append(out, Problem{Field: field, Message: fmt.Sprintf("%s must be one of %s", field, strings.Join(allowed, ", "))})
+			out = append(out, apijson.Problem{Field: field, Message: fmt.Sprintf("%s must be one of %s", field, strings.Join(allowed, ", "))})
 		}
 	}
 	oneOf("tax_mode", s.TaxMode, store.TaxUSOverride, store.TaxCodes, store.TaxNone)
@@ -98,7 +93,7 @@ func validateChoices(s store.Settings) []Problem {
 	oneOf("closed_books", s.ClosedBooks, store.ClosedPostOpen, store.ClosedHold)
 	if s.SyncFrom != "" {
 		if _, err := time.Parse(time.DateOnly, s.SyncFrom); err != nil {
-			out = append(out, Problem{Field: "sync_from", Message: "sync_from must be a date (YYYY-MM-DD)"})
+			out = append(out, apijson.Problem{Field: "sync_from", Message: "sync_from must be a date (YYYY-MM-DD)"})
 		}
 	}
 	return out
@@ -144,7 +139,7 @@ func (h *Handler) settings(c *call) {
 		}
 		v.Ledgers = append(v.Ledgers, lv)
 	}
-	writeJSON(c.w, http.StatusOK, v)
+	apijson.WriteJSON(c.w, http.StatusOK, v)
 }
 
 func (h *Handler) accounts(c *call) ([]qbo.Account, error) {
@@ -165,32 +160,32 @@ func (h *Handler) saveSettings(c *call) {
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
 	if err != nil {
-		writeError(c.w, http.StatusRequestEntityTooLarge, "too_large", "the settings body is too large")
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the settings body is too large"})
 		return
 	}
 	next := t.Settings
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&next); err != nil {
-		writeError(c.w, http.StatusBadRequest, "bad_request", "invalid settings: "+err.Error())
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "invalid settings: " + err.Error()})
 		return
 	}
 	problems := validateChoices(next)
 	if ledgersChanged(t.Settings, next) {
 		accounts, err := h.accounts(c)
 		if err != nil {
-			writeError(c.w, http.StatusConflict, "not_connected", "ledgers are checked against QuickBooks: "+connectionProblem(err))
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: "ledgers are checked against QuickBooks: " + connectionProblem(err)})
 			return
 		}
 		problems = append(problems, ValidateLedgers(next, accounts)...)
 	}
 	if len(problems) > 0 {
-		writeJSON(c.w, http.StatusUnprocessableEntity, apiError{Error: "invalid_settings", Message: problems[0].Message, Problems: problems})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusUnprocessableEntity, Code: "invalid_settings", Message: problems[0].Message, Problems: problems})
 		return
 	}
 	if err := h.cfg.Store.SaveSettings(c.ctx(), c.tenant, next, t.SettingsRev); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			writeError(c.w, http.StatusConflict, "conflict", "the settings changed while these were being saved; nothing was saved: reload them and save again")
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict", Message: "the settings changed while these were being saved; nothing was saved: reload them and save again"})
 			return
 		}
 		c.fail(h.cfg.Log, err)
@@ -201,7 +196,7 @@ func (h *Handler) saveSettings(c *call) {
 		c.fail(h.cfg.Log, err)
 		return
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"settings": next})
+	apijson.WriteJSON(c.w, http.StatusOK, map[string]any{"settings": next})
 }
 
 func ledgersChanged(a, b store.Settings) bool {
@@ -263,8 +258,8 @@ func (h *Handler) qboFailed(c *call, err error) {
 	if errors.As(err, &te) {
 		wait := te.Until.Sub(h.cfg.Now()).Round(time.Second)
 		c.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()))))
-		writeError(c.w, http.StatusServiceUnavailable, "quickbooks_busy", connectionProblem(err))
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "quickbooks_busy", Message: connectionProblem(err)})
 		return
 	}
-	writeError(c.w, http.StatusBadGateway, "quickbooks_error", connectionProblem(err))
+	apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadGateway, Code: "quickbooks_error", Message: connectionProblem(err)})
 }

@@ -1,6 +1,7 @@
 // Package apijson holds the conventions of the service's JSON HTTP API on
-// API Gateway (payload v2): bounded, strict request bodies, and responses
-// whose errors always carry a stable code and a message for people.
+// API Gateway (payload v2): routing by ServeMux patterns, bounded, strict
+// request bodies, and one error body on every route: a stable code, a
+// message for people and, for invalid input, one problem per field.
 package apijson
 
 import (
@@ -18,11 +19,27 @@ import (
 	"github.com/qbosync/qbosync/internal/auth"
 )
 
-// Error is a request the API refuses, with its HTTP status.
+// Error is a request the API refuses, with its HTTP status; it is also
+// the body of every error answer.
 type Error struct {
-	Status  int    `json:"-"`
-	Code    string `json:"error"`
+	Status   int       `json:"-"`
+	Code     string    `json:"error"`
+	Message  string    `json:"message"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Problem is one invalid input field and what is wrong with it.
+type Problem struct {
+	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// Invalid is a 400 invalid_request naming each refused field; its message
+// is the first problem's.
+func Invalid(problems ...Problem) *Error {
+	e := Bad("%s", problems[0].Message)
+	e.Problems = problems
+	return e
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -96,13 +113,37 @@ func describe(err error) string {
 
 // Respond returns a JSON response.
 func Respond(status int, v any) events.APIGatewayV2HTTPResponse {
+	status, b := encode(status, v)
+	h := map[string]string{}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: string(b), Headers: h}
+}
+
+// WriteJSON writes a JSON response to w, with Respond's headers.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	status, b := encode(status, v)
+	for k, v := range headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// WriteError writes e as the error body.
+func WriteError(w http.ResponseWriter, e *Error) { WriteJSON(w, e.Status, e) }
+
+// headers are on every JSON answer: nothing is cached, nothing sniffed.
+var headers = map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store",
+	"X-Content-Type-Options": "nosniff"}
+
+func encode(status int, v any) (int, []byte) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"internal","message":"the response could not be encoded"}`)
+		return http.StatusInternalServerError, []byte(`{"error":"internal","message":"the response could not be encoded"}`)
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: string(b),
-		Headers: map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store",
-			"X-Content-Type-Options": "nosniff"}}
+	return status, b
 }
 
 // Fail returns err's response: an *Error as given, auth errors as 401 or

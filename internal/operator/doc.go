@@ -10,4 +10,9 @@
 //	GET    /api/v1/operator/tenants/{tenant}                 one tenant, its secrets' ids (never values)
 //	POST   /api/v1/operator/tenants/{tenant}/webhook-secrets → 201, a second active secret shown once
 //	DELETE /api/v1/operator/tenants/{tenant}/webhook-secrets/{id} → 204, retire a secret (not the last)
+//	PUT    /api/v1/operator/tenants/{tenant}/shared-companies/{realm} → 200, let the tenant share a company
+//	GET    /api/v1/operator/dead-letters                     every tenant's dead letters
+//
+// Routing uses http.ServeMux patterns (apijson.Router); errors are the
+// common apijson.Error body.
 package operator

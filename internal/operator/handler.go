@@ -46,6 +46,7 @@ type Handler struct {
 	verifier auth.Verifier
 	log      *slog.Logger
 	dead     DeadLetters
+	router   *apijson.Router
 }
 
 // New returns the operator API. v verifies bearer tokens where no gateway
@@ -54,7 +55,54 @@ func New(s Store, v auth.Verifier, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{store: s, verifier: v, log: log}
+	h := &Handler{store: s, verifier: v, log: log, router: apijson.NewRouter("no such route")}
+	h.routes()
+	return h
+}
+
+func (h *Handler) routes() {
+	const p = "/api/v1/operator"
+	h.router.Handle("GET "+p+"/tenants", func(r *http.Request, _ events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+		return h.list(r.Context())
+	})
+	h.router.Handle("POST "+p+"/tenants", func(r *http.Request, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+		return h.create(r.Context(), ev, caller(r))
+	})
+	h.router.Handle("GET "+p+"/dead-letters", func(r *http.Request, _ events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+		return h.deadLetters(r.Context())
+	})
+	h.tenant("GET "+p+"/tenants/{tenant}", func(r *http.Request, tenant string) events.APIGatewayV2HTTPResponse {
+		return h.get(r.Context(), tenant)
+	})
+	h.tenant("POST "+p+"/tenants/{tenant}/webhook-secrets", func(r *http.Request, tenant string) events.APIGatewayV2HTTPResponse {
+		return h.addSecret(r.Context(), tenant, caller(r))
+	})
+	h.tenant("DELETE "+p+"/tenants/{tenant}/webhook-secrets/{secret}", func(r *http.Request, tenant string) events.APIGatewayV2HTTPResponse {
+		return h.retireSecret(r.Context(), tenant, r.PathValue("secret"), caller(r))
+	})
+	h.tenant("PUT "+p+"/tenants/{tenant}/shared-companies/{realm}", func(r *http.Request, tenant string) events.APIGatewayV2HTTPResponse {
+		return h.allowSharing(r.Context(), tenant, r.PathValue("realm"), caller(r))
+	})
+}
+
+// tenant registers a route on one tenant, refusing a malformed tenant id
+// before fn runs.
+func (h *Handler) tenant(pattern string, fn func(r *http.Request, tenant string) events.APIGatewayV2HTTPResponse) {
+	h.router.Handle(pattern, func(r *http.Request, _ events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+		tenant := r.PathValue("tenant")
+		if !billing.ValidTenant(tenant) {
+			return apijson.Fail(apijson.Bad("tenant must be 1-63 characters of a-z, 0-9, '-' and '_'"))
+		}
+		return fn(r, tenant)
+	})
+}
+
+type claimsKey struct{}
+
+// caller is the operator Handle authenticated.
+func caller(r *http.Request) auth.Claims {
+	c, _ := r.Context().Value(claimsKey{}).(auth.Claims)
+	return c
 }
 
 // Handle serves one request. The caller is authenticated before the path
@@ -70,36 +118,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 		return apijson.Fail(err), nil
 	}
-	if len(req.RawPath) > maxPath || !strings.HasPrefix(req.RawPath, Prefix) {
+	if len(req.RawPath) > maxPath {
 		return notFound(), nil
 	}
-	parts := strings.Split(strings.TrimPrefix(req.RawPath, Prefix), "/")
-	method := req.RequestContext.HTTP.Method
-	switch {
-	case len(parts) == 1 && parts[0] == "tenants" && method == http.MethodGet:
-		return h.list(ctx), nil
-	case len(parts) == 1 && parts[0] == "tenants" && method == http.MethodPost:
-		return h.create(ctx, req, claims), nil
-	case len(parts) == 1 && parts[0] == "dead-letters" && method == http.MethodGet:
-		return h.deadLetters(ctx), nil
-	case len(parts) < 2 || parts[0] != "tenants":
-		return notFound(), nil
-	}
-	tenant := parts[1]
-	if !billing.ValidTenant(tenant) {
-		return apijson.Fail(apijson.Bad("tenant must be 1-63 characters of a-z, 0-9, '-' and '_'")), nil
-	}
-	switch {
-	case len(parts) == 2 && method == http.MethodGet:
-		return h.get(ctx, tenant), nil
-	case len(parts) == 3 && parts[2] == "webhook-secrets" && method == http.MethodPost:
-		return h.addSecret(ctx, tenant, claims), nil
-	case len(parts) == 4 && parts[2] == "webhook-secrets" && method == http.MethodDelete:
-		return h.retireSecret(ctx, tenant, parts[3], claims), nil
-	case len(parts) == 4 && parts[2] == "shared-companies" && method == http.MethodPut:
-		return h.allowSharing(ctx, tenant, parts[3], claims), nil
-	}
-	return notFound(), nil
+	return h.router.Route(context.WithValue(ctx, claimsKey{}, claims), req), nil
 }
 
 func notFound() events.APIGatewayV2HTTPResponse {

@@ -49,30 +49,33 @@ type HandlerDeps struct {
 // Handler serves the OAuth function's routes as API Gateway HTTP API
 // routes: POST /qbo/connect, GET /qbo/callback, GET /qbo/connection and
 // POST /qbo/disconnect.
-type Handler struct{ d HandlerDeps }
+type Handler struct {
+	d      HandlerDeps
+	router *apijson.Router
+}
 
 // NewHandler returns the OAuth function's handler.
 func NewHandler(d HandlerDeps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{d: d}
+	h := &Handler{d: d, router: apijson.NewRouter("no such route")}
+	for pattern, fn := range map[string]func(context.Context, events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse{
+		"GET /qbo/callback":    h.callback,
+		"POST /qbo/connect":    h.connect,
+		"GET /qbo/connection":  h.status,
+		"POST /qbo/disconnect": h.disconnect,
+	} {
+		h.router.Handle(pattern, func(r *http.Request, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+			return fn(r.Context(), ev)
+		})
+	}
+	return h
 }
 
 // Handle routes one request.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	method := req.RequestContext.HTTP.Method
-	switch {
-	case req.RawPath == "/qbo/callback" && method == http.MethodGet:
-		return h.callback(ctx, req), nil
-	case req.RawPath == "/qbo/connect" && method == http.MethodPost:
-		return h.connect(ctx, req), nil
-	case req.RawPath == "/qbo/connection" && method == http.MethodGet:
-		return h.status(ctx, req), nil
-	case req.RawPath == "/qbo/disconnect" && method == http.MethodPost:
-		return h.disconnect(ctx, req), nil
-	}
-	return apijson.Respond(http.StatusNotFound, apijson.Errorf(0, "not_found", "no such route")), nil
+	return h.router.Route(ctx, req), nil
 }
 
 // authorize returns the caller's claims if they administer tenant.
