@@ -24,9 +24,6 @@ func (h *Handler) allowSharing(ctx context.Context, tenant, realm string, by aut
 		return apijson.Fail(apijson.Bad("realm must be a QuickBooks company id (digits)"))
 	}
 	if _, err := h.store.Tenant(ctx, tenant); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound()
-		}
 		return h.fail(ctx, err)
 	}
 	err := h.store.AllowRealmSharing(ctx, realm, tenant)
