@@ -82,9 +82,12 @@ var (
 // needed, so a function never asks SSM for a secret it does not use.
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var c Config
-	var missing []string
+	var missing, malformed []string
 	needs := map[string]bool{}
 	for _, n := range need {
+		if !groups[n] {
+			return c, fmt.Errorf("config: unknown group %q", n)
+		}
 		needs[n] = true
 	}
 	get := func(name string, required bool) string {
@@ -136,18 +139,27 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	c.SealLocalKey, c.AuthLocalKey = get("SEAL_LOCAL_KEY", false), get("AUTH_LOCAL_KEY", false)
 	c.TokenKeyID = get("TOKEN_KEY_ID", needs["seal"] && c.SealLocalKey == "")
 	c.SyncKind = billing.Kind(get("SYNC_KIND", needs["sync"]))
+	// Zero would silently mean the default; a negative rest none at all.
 	if v := get("QBO_THROTTLE_BACKOFF", false); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil {
-			return c, fmt.Errorf("QBO_THROTTLE_BACKOFF: %w", err)
+		if err != nil || d <= 0 {
+			malformed = append(malformed, fmt.Sprintf("QBO_THROTTLE_BACKOFF must be a positive Go duration such as 60s, not %q", v))
 		}
 		c.ThrottleBackoff = d
 	}
-	if len(missing) > 0 {
-		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
+	if needs["sync"] && c.SyncKind != "" && !c.SyncKind.Valid() {
+		malformed = append(malformed, "SYNC_KIND is not a billing kind: "+string(c.SyncKind))
 	}
-	if needs["sync"] && !c.SyncKind.Valid() {
-		return c, errors.New("SYNC_KIND is not a billing kind: " + string(c.SyncKind))
+	var problems []string
+	if len(missing) > 0 {
+		problems = append(problems, "missing environment: "+strings.Join(missing, ", "))
+	}
+	if problems = append(problems, malformed...); len(problems) > 0 {
+		return c, errors.New(strings.Join(problems, "; "))
 	}
 	return c, nil
 }
+
+// groups are the names FromEnv's need accepts.
+var groups = map[string]bool{"table": true, "queues": true, "seal": true, "qbo": true, "state": true,
+	"sync": true, "defer": true, "deadletters": true}
