@@ -71,7 +71,8 @@ func (c *call) reasoned(why string) (kind billing.Kind, id string, d store.Dismi
 	}
 	b.Reason = strings.TrimSpace(b.Reason)
 	if b.Reason == "" || len(b.Reason) > maxReason {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_reason", Message: "say " + why + " (1 to 500 characters)",
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_reason",
+			Message:  "say " + why + " (1 to 500 characters)",
 			Problems: []apijson.Problem{{Field: "reason", Message: "a reason of 1 to 500 characters is required"}}})
 		return kind, id, d, false
 	}
@@ -97,7 +98,8 @@ func (h *Handler) undismiss(c *call) {
 		return
 	}
 	if len(b.Reason) > maxReason {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_reason", Message: "the reason is limited to 500 characters"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_reason",
+			Message: "the reason is limited to 500 characters"})
 		return
 	}
 	err := h.cfg.Store.Undismiss(c.ctx(), c.tenant, kind, id, c.claims.Subject, strings.TrimSpace(b.Reason))
@@ -234,7 +236,8 @@ func (h *Handler) bulk(c *call, steps []step, since time.Time, b bulkRequest, ac
 	if b.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(b.Cursor)
 		if err != nil || json.Unmarshal(raw, &pos) != nil || pos.Step < 0 || pos.Step > len(steps) {
-			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_cursor", Message: "the cursor does not belong to this request"})
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_cursor",
+				Message: "the cursor does not belong to this request"})
 			return
 		}
 	}

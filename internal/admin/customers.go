@@ -65,13 +65,15 @@ const maxSearch = 25
 func (h *Handler) searchCustomers(c *call) {
 	term := strings.TrimSpace(c.r.URL.Query().Get("search"))
 	if term == "" || len(term) > 100 {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "search needs 1 to 100 characters of a customer's name",
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_query",
+			Message:  "search needs 1 to 100 characters of a customer's name",
 			Problems: []apijson.Problem{{Field: "search", Message: "1 to 100 characters"}}})
 		return
 	}
 	client, conn, err := h.qboClient(c.ctx(), c.tenant)
 	if err != nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: connectionProblem(err)})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected",
+			Message: connectionProblem(err)})
 		return
 	}
 	// QBO's LIKE has no escape for % and _; they only widen the match.
@@ -129,7 +131,8 @@ func (h *Handler) connectCustomer(c *call) {
 			return
 		}
 	} else if link.Linked() {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "already_linked", Message: fmt.Sprintf("customer %s is already linked to QuickBooks customer %s; latch it to another one instead", id, link.QBOID)})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "already_linked",
+			Message: fmt.Sprintf("customer %s is already linked to QuickBooks customer %s; latch it to another one instead", id, link.QBOID)})
 		return
 	}
 	cc := store.CustomerConnection{CustomerID: id, Mode: b.Mode, QBOID: b.QBOCustomerID, StartDate: b.StartDate, By: c.claims.Subject}
@@ -172,7 +175,8 @@ func validateConnect(b connectBody) []apijson.Problem {
 func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 	client, conn, err := h.qboClient(c.ctx(), c.tenant)
 	if err != nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: connectionProblem(err)})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected",
+			Message: connectionProblem(err)})
 		return false
 	}
 	found, err := qbo.Read[qbo.Customer](c.ctx(), client, conn.RealmID, qboID)
@@ -203,7 +207,8 @@ func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 		State: store.LinkLinked, QBOID: found.ID, SyncToken: found.SyncToken, Extra: link.Extra, Rev: link.Rev}
 	if _, err := h.cfg.Store.PutLink(c.ctx(), next); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict", Message: "the customer is being synced right now; try again"})
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict",
+				Message: "the customer is being synced right now; try again"})
 			return false
 		}
 		c.fail(h.cfg.Log, err)

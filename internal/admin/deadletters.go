@@ -58,7 +58,8 @@ func viewDeadLetters(l queue.Listing) deadLetterView {
 
 func (h *Handler) deadLetters(c *call) {
 	if h.cfg.DeadLetters == nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the dead-letter queues are not configured"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "the dead-letter queues are not configured"})
 		return
 	}
 	l, err := h.cfg.DeadLetters.List(c.ctx(), c.tenant)
@@ -79,7 +80,8 @@ type redriveView struct {
 // level-triggered, so redriving one that synced meanwhile writes nothing.
 func (h *Handler) redrive(c *call) {
 	if h.cfg.DeadLetters == nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the dead-letter queues are not configured"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "the dead-letter queues are not configured"})
 		return
 	}
 	l, err := h.cfg.DeadLetters.Redrive(c.ctx(), c.tenant)

@@ -137,7 +137,8 @@ func (h *Handler) list(c *call) {
 		lq.Since = t
 	}
 	if len(problems) > 0 {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: problems[0].Message, Problems: problems})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "invalid_query",
+			Message: problems[0].Message, Problems: problems})
 		return
 	}
 	page, next, err := h.cfg.Store.ListEntities(c.ctx(), c.tenant, lq)

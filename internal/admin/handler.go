@@ -130,7 +130,8 @@ func (h *Handler) routes() {
 	h.tenant("GET "+t+"/dead-letters", h.deadLetters)
 	h.tenant("POST "+t+"/dead-letters/redrive", h.redrive)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		apijson.WriteError(w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such admin API route"})
+		apijson.WriteError(w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found",
+			Message: "no such admin API route"})
 	})
 }
 
@@ -156,7 +157,8 @@ func (h *Handler) tenant(pattern string, fn func(*call)) {
 		if err := claims.RequireTenant(tenant); err != nil {
 			h.cfg.Log.WarnContext(r.Context(), "admin call for another tenant refused",
 				"subject", claims.Subject, "token_tenant", claims.Tenant, "path_tenant", tenant)
-			apijson.WriteError(w, &apijson.Error{Status: http.StatusForbidden, Code: "forbidden", Message: "this token does not administer tenant " + tenant})
+			apijson.WriteError(w, &apijson.Error{Status: http.StatusForbidden, Code: "forbidden",
+				Message: "this token does not administer tenant " + tenant})
 			return
 		}
 		fn(&call{w: w, r: r, tenant: tenant, claims: claims})
@@ -166,13 +168,15 @@ func (h *Handler) tenant(pattern string, fn func(*call)) {
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (auth.Claims, bool) {
 	ev, _ := r.Context().Value(eventKey{}).(events.APIGatewayV2HTTPRequest)
 	if h.cfg.Authenticate == nil {
-		apijson.WriteError(w, &apijson.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "admin sign-in is not configured"})
+		apijson.WriteError(w, &apijson.Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+			Message: "admin sign-in is not configured"})
 		return auth.Claims{}, false
 	}
 	claims, err := h.cfg.Authenticate(r.Context(), ev)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="qbosync admin"`)
-		apijson.WriteError(w, &apijson.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "sign in with a valid admin token"})
+		apijson.WriteError(w, &apijson.Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+			Message: "sign in with a valid admin token"})
 		return auth.Claims{}, false
 	}
 	return claims, true
@@ -214,12 +218,15 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 func (c *call) fail(log *slog.Logger, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such entity"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found",
+			Message: "no such entity"})
 	case errors.Is(err, store.ErrBadCursor):
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_cursor", Message: "the cursor does not belong to this list"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_cursor",
+			Message: "the cursor does not belong to this list"})
 	default:
 		log.ErrorContext(c.ctx(), "admin call failed", "tenant", c.tenant, "path", c.r.URL.Path, "err", err)
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "the request failed; try again"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusInternalServerError, Code: "internal",
+			Message: "the request failed; try again"})
 	}
 }
 
@@ -228,7 +235,8 @@ func (c *call) decode(v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && err.Error() != "EOF" {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "invalid JSON body: " + err.Error()})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_request",
+			Message: "invalid JSON body: " + err.Error()})
 		return false
 	}
 	return true
@@ -238,7 +246,8 @@ func (c *call) decode(v any) bool {
 func (c *call) entityRef() (billing.Kind, string, bool) {
 	kind, id := billing.Kind(c.r.PathValue("kind")), c.r.PathValue("id")
 	if !kind.Valid() || id == "" || len(id) > 64 {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such entity"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_found",
+			Message: "no such entity"})
 		return "", "", false
 	}
 	return kind, id, true

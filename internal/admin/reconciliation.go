@@ -19,7 +19,8 @@ type Reconciler interface {
 func (h *Handler) reconciliation(c *call) {
 	r, err := h.cfg.Store.Reconciliation(c.ctx(), c.tenant)
 	if errors.Is(err, store.ErrNotFound) {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_reconciled", Message: "no reconciliation has run for this tenant yet; POST to run one"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusNotFound, Code: "not_reconciled",
+			Message: "no reconciliation has run for this tenant yet; POST to run one"})
 		return
 	}
 	if err != nil {
@@ -34,16 +35,19 @@ func (h *Handler) reconciliation(c *call) {
 // company's schedule like every other call.
 func (h *Handler) reconcileNow(c *call) {
 	if h.cfg.Reconciler == nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "reconciliation is not configured"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "reconciliation is not configured"})
 		return
 	}
 	r, err := h.cfg.Reconciler.Run(c.ctx(), c.tenant)
 	switch {
 	case errors.Is(err, reconcile.ErrBusy):
 		c.w.Header().Set("Retry-After", "60")
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "sync_in_progress", Message: "entities are still queued for sync; reconciliation runs once they are sent"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "sync_in_progress",
+			Message: "entities are still queued for sync; reconciliation runs once they are sent"})
 	case errors.Is(err, reconcile.ErrNotConnected):
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: "connect QuickBooks before reconciling"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected",
+			Message: "connect QuickBooks before reconciling"})
 	case err != nil:
 		h.cfg.Log.WarnContext(c.ctx(), "reconciliation failed", "tenant", c.tenant, "err", err)
 		h.qboFailed(c, err)
@@ -67,7 +71,8 @@ func (h *Handler) pushAgain(c *call) {
 		return
 	}
 	if e.Status != store.StatusDrifted {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "wrong_status", Message: "only a drifted entity can be pushed again"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "wrong_status",
+			Message: "only a drifted entity can be pushed again"})
 		return
 	}
 	l, err := h.cfg.Store.Link(c.ctx(), c.tenant, kind, id)

@@ -160,32 +160,37 @@ func (h *Handler) saveSettings(c *call) {
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
 	if err != nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the settings body is too large"})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Message: "the settings body is too large"})
 		return
 	}
 	next := t.Settings
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&next); err != nil {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "invalid settings: " + err.Error()})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadRequest, Code: "bad_request",
+			Message: "invalid settings: " + err.Error()})
 		return
 	}
 	problems := validateChoices(next)
 	if ledgersChanged(t.Settings, next) {
 		accounts, err := h.accounts(c)
 		if err != nil {
-			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected", Message: "ledgers are checked against QuickBooks: " + connectionProblem(err)})
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "not_connected",
+				Message: "ledgers are checked against QuickBooks: " + connectionProblem(err)})
 			return
 		}
 		problems = append(problems, ValidateLedgers(next, accounts)...)
 	}
 	if len(problems) > 0 {
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusUnprocessableEntity, Code: "invalid_settings", Message: problems[0].Message, Problems: problems})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusUnprocessableEntity, Code: "invalid_settings",
+			Message: problems[0].Message, Problems: problems})
 		return
 	}
 	if err := h.cfg.Store.SaveSettings(c.ctx(), c.tenant, next, t.SettingsRev); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict", Message: "the settings changed while these were being saved; nothing was saved: reload them and save again"})
+			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict",
+				Message: "the settings changed while these were being saved; nothing was saved: reload them and save again"})
 			return
 		}
 		c.fail(h.cfg.Log, err)
@@ -258,8 +263,10 @@ func (h *Handler) qboFailed(c *call, err error) {
 	if errors.As(err, &te) {
 		wait := te.Until.Sub(h.cfg.Now()).Round(time.Second)
 		c.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()))))
-		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "quickbooks_busy", Message: connectionProblem(err)})
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusServiceUnavailable, Code: "quickbooks_busy",
+			Message: connectionProblem(err)})
 		return
 	}
-	apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadGateway, Code: "quickbooks_error", Message: connectionProblem(err)})
+	apijson.WriteError(c.w, &apijson.Error{Status: http.StatusBadGateway, Code: "quickbooks_error",
+		Message: connectionProblem(err)})
 }
