@@ -14,9 +14,9 @@ import (
 )
 
 // TestEveryPortOfTheStackIsLoopbackOnly: every port the dev stack opens
-// (gateway, qbosim, the emulators, and anything else this process or a
-// process it started listens on) answers on 127.0.0.1 and is refused on
-// the machine's other address.
+// (gateway, qbosim, the emulators, the functions under aws-lambda-rie, and
+// anything else this process or a process it started listens on) answers
+// on 127.0.0.1 and is refused on the machine's other address.
 func TestEveryPortOfTheStackIsLoopbackOnly(t *testing.T) {
 	ip, err := localaws.ExternalIP()
 	if errors.Is(err, localaws.ErrNoExternalAddress) {
@@ -25,30 +25,39 @@ func TestEveryPortOfTheStackIsLoopbackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := ForTestWith(t, Options{Emulators: emulators})
-
-	gateway, sim := urlPort(t, s.GatewayURL()), urlPort(t, s.QBOURL())
-	ports := map[int]string{
-		gateway: "gateway", sim: "qbosim",
-		urlPort(t, emulators.DynamoEndpoint): "DynamoDB Local",
-		urlPort(t, emulators.SQSEndpoint):    "SQS emulator",
-	}
-	listening, err := localaws.ListeningPorts(os.Getpid())
-	switch {
-	case err != nil:
-		t.Logf("checking the named ports only: %v", err)
-	case !slices.Contains(listening, gateway) || !slices.Contains(listening, sim):
-		t.Errorf("this process's listeners %v miss the gateway (%d) or qbosim (%d)", listening, gateway, sim)
-	}
-	for _, p := range listening {
-		if _, ok := ports[p]; !ok {
-			ports[p] = "a listener of this process tree"
-		}
-	}
-	for p, name := range ports {
-		if err := localaws.CheckLoopbackOnly(ip, p); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+	for name, runtime := range map[string]string{"in-process": RuntimeInProcess, "rie": RuntimeRIE} {
+		t.Run(name, func(t *testing.T) {
+			s := ForTestWith(t, Options{Emulators: emulators, Runtime: runtime})
+			gateway, sim := urlPort(t, s.GatewayURL()), urlPort(t, s.QBOURL())
+			ports := map[int]string{
+				gateway: "gateway", sim: "qbosim",
+				urlPort(t, emulators.DynamoEndpoint): "DynamoDB Local",
+				urlPort(t, emulators.SQSEndpoint):    "SQS emulator",
+			}
+			if s.rie != nil {
+				for name, f := range s.rie.functions {
+					ports[urlPort(t, f.URL)] = name + " under aws-lambda-rie"
+				}
+			}
+			listening, err := localaws.ListeningPorts(os.Getpid())
+			switch {
+			case err != nil:
+				t.Logf("checking the named ports only: %v", err)
+			case !slices.Contains(listening, gateway) || !slices.Contains(listening, sim):
+				t.Errorf("this process's listeners %v miss the gateway (%d) or qbosim (%d)", listening, gateway, sim)
+			}
+			for _, p := range listening {
+				if _, ok := ports[p]; !ok {
+					ports[p] = "a listener of this process tree"
+				}
+			}
+			for p, name := range ports {
+				if err := localaws.CheckLoopbackOnly(ip, p); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+			t.Logf("%d ports checked", len(ports))
+		})
 	}
 }
 
