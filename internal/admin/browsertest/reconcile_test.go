@@ -87,6 +87,9 @@ func TestAccountantReconcilesInBrowser(t *testing.T) {
 		t.Errorf("drift explained as %q, want reconciliation's cause, not a QuickBooks code", w)
 	}
 	b.click(`#entity-actions button.primary`) // Push billing's version
+	// The push is queued when the page confirms it; draining before that
+	// could find nothing to sync yet.
+	b.waitText("#live", "billing's version is sent again")
 	acme.Drain(t)
 	b.do("open the reconciliation", chromedp.Navigate(e.URL+"/admin#/reconciliation"))
 	b.click("#recon-run")
