@@ -270,7 +270,7 @@ func Admin(d Deps) HTTPHandler {
 			return auth.FromRequest(ctx, req, verifier)
 		},
 		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
-		HTTPClient: client, Reconciler: d.reconciler(client), Log: d.Log, Now: d.Now,
+		HTTPClient: client, Reconciler: d.reconciler(client), Outbound: d.outbound(), Log: d.Log, Now: d.Now,
 	}).Handle
 	return flushing(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if strings.HasPrefix(req.RawPath, operator.Prefix) {

@@ -29,6 +29,7 @@ import (
 	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/config"
 	"github.com/qbosync/qbosync/internal/localaws"
+	"github.com/qbosync/qbosync/internal/outbound"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -88,6 +89,7 @@ type Stack struct {
 	resources localaws.Resources
 	ddb       *dynamodb.Client // uncounted: provisioning, Store
 	sqs       *sqs.Client      // uncounted: Status, Drain
+	outbound  *outbound.Store
 	deps      app.Deps
 	store     *store.Store
 	counts    *counter
@@ -221,6 +223,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		return err
 	}
 	s.store = store.New(s.ddb, s.resources.Table, nil).WithSealer(sealer)
+	s.outbound = outbound.NewStore(s.ddb, s.resources.Table, s.sqs, s.resources.Physical[outboundQueue], nil).WithSealer(sealer)
 	base := s.baseDeps(awsCfg)
 	switch s.opts.Runtime {
 	case RuntimeInProcess:
@@ -423,6 +426,13 @@ func (s *Stack) Deps() app.Deps { return s.deps }
 
 // Store reads and writes the stack's table; its requests are not counted.
 func (s *Stack) Store() *store.Store { return s.store }
+
+// outboundQueue is the logical id of the queue of deliveries to billing.
+const outboundQueue = "OutboundQueue"
+
+// Outbound is the stack's store of events to billing, as the functions
+// record and deliver them.
+func (s *Stack) Outbound() *outbound.Store { return s.outbound }
 
 // Resources names the provisioned table and queues.
 func (s *Stack) Resources() localaws.Resources { return s.resources }
