@@ -253,8 +253,12 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 // reconciler compares billing with QuickBooks through client, the
 // accounting client whose calls share the company's request budget.
 func (d Deps) reconciler(client *http.Client) *reconcile.Reconciler {
-	return &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
+	r := &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
 		HTTPClient: client, Now: d.Now, Log: d.Log}
+	if d.Config.OutboundQueueURL != "" {
+		r.Paid = d.outbound()
+	}
+	return r
 }
 
 // Admin builds the admin function's handler: the operator API under
