@@ -84,6 +84,8 @@ type Config struct {
 	// Outbound holds the endpoint and log of events to billing; nil
 	// answers 503.
 	Outbound Outbound
+	// Importer finds unlinked QuickBooks customers; nil answers 503.
+	Importer Importer
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -134,6 +136,8 @@ func (h *Handler) routes() {
 	h.tenant("POST "+t+"/entities/{kind}/{id}/accept", h.acceptQuickBooks)
 	h.tenant("GET "+t+"/dead-letters", h.deadLetters)
 	h.tenant("POST "+t+"/dead-letters/redrive", h.redrive)
+	h.tenant("GET "+t+"/quickbooks-customers", h.importedCustomers)
+	h.tenant("POST "+t+"/quickbooks-customers/import", h.importCustomers)
 	h.tenant("GET "+t+"/outbound/endpoint", h.outboundEndpoint)
 	h.tenant("PUT "+t+"/outbound/endpoint", h.setOutboundEndpoint)
 	h.tenant("POST "+t+"/outbound/endpoint/secrets", h.addOutboundSecret)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/customerimport"
 	"github.com/qbosync/qbosync/internal/outbound"
 )
 
@@ -38,4 +39,11 @@ func Outbound(d Deps) SQSHandler {
 	}}
 	dl := &outbound.Deliverer{Store: d.outbound(), Client: client, Backoff: b, Now: d.Now, Log: d.Log}
 	return dl.Handle
+}
+
+// importer finds unlinked QuickBooks customers through client, the
+// accounting client whose calls share the company's request budget.
+func (d Deps) importer(client *http.Client) *customerimport.Importer {
+	return &customerimport.Importer{DB: d.DynamoDB, Table: d.Config.Table, Links: d.store(), Tokens: d.connector(),
+		Events: d.outbound(), QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Now: d.Now}
 }

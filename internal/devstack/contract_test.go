@@ -214,6 +214,14 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 	c.call(admin, "POST", base+"/dead-letters/redrive", nil, 200)
 	c.call(admin, "GET", base+"/audit", nil, 200)
 
+	// Customer import: unlinked QuickBooks customers, listed a page at a time.
+	c.call(admin, "GET", base+"/quickbooks-customers", nil, 200)
+	c.call(admin, "POST", base+"/quickbooks-customers/import", nil, 200)
+	c.call(other, "POST", "/api/v1/tenants/unconnected/quickbooks-customers/import", nil, 409)
+	c.call(admin, "GET", base+"/quickbooks-customers?limit=1", nil, 200)
+	c.call(admin, "GET", base+"/quickbooks-customers?limit=0", nil, 400)
+	c.call(admin, "GET", base+"/quickbooks-customers?cursor=bm90LWEtY3Vyc29y", nil, 400)
+
 	// Events to billing: the endpoint, a rotation of its secret, the
 	// delivery log and a redeliver.
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
