@@ -121,31 +121,34 @@ func (d *Deliverer) handle(ctx context.Context, body string) error {
 	if err != nil || !claimed {
 		return err
 	}
-	ans := d.attempt(ctx, m.Tenant, it)
-	return d.finish(ctx, m.Tenant, it, ans)
+	ans, final := d.attempt(ctx, m.Tenant, it)
+	return d.finish(ctx, m.Tenant, it, ans, final)
 }
 
-// attempt posts the event once and reports the receiver's answer.
-func (d *Deliverer) attempt(ctx context.Context, tenant string, it eventItem) Answer {
-	ans := Answer{At: d.now().UTC()}
+// attempt posts the event once and reports the receiver's answer; final
+// when retrying cannot help: the tenant has no endpoint, and an admin
+// redelivers once one is set.
+func (d *Deliverer) attempt(ctx context.Context, tenant string, it eventItem) (ans Answer, final bool) {
+	ans = Answer{At: d.now().UTC()}
 	tg, err := d.Store.target(ctx, tenant)
+	if errors.Is(err, ErrNoEndpoint) {
+		ans.Error = "no endpoint for events to billing is set"
+		return ans, true
+	}
 	if err != nil {
-		ans.Error = err.Error()
-		if !errors.Is(err, ErrNoEndpoint) {
-			ans.Error = "signing secrets could not be read"
-			d.Log.ErrorContext(ctx, "open outbound endpoint", "tenant", tenant, "err", err)
-		}
-		return ans
+		ans.Error = "signing secrets could not be read"
+		d.Log.ErrorContext(ctx, "open outbound endpoint", "tenant", tenant, "err", err)
+		return ans, false
 	}
 	body, err := json.Marshal(Event{ID: it.ID, Type: it.Type, OccurredAt: it.OccurredAt, Data: json.RawMessage(it.Data)})
 	if err != nil {
 		ans.Error = "event could not be encoded"
-		return ans
+		return ans, false
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tg.url, bytes.NewReader(body))
 	if err != nil {
 		ans.Error = "endpoint URL is not usable"
-		return ans
+		return ans, false
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "qbosync")
@@ -154,12 +157,12 @@ func (d *Deliverer) attempt(ctx context.Context, tenant string, it eventItem) An
 	res, err := d.Client.Do(req)
 	if err != nil {
 		ans.Error = transportError(err)
-		return ans
+		return ans, false
 	}
 	defer res.Body.Close()
 	excerpt, _ := io.ReadAll(io.LimitReader(res.Body, answerExcerpt))
 	ans.Status, ans.Body = res.StatusCode, strings.ToValidUTF8(string(excerpt), "")
-	return ans
+	return ans, false
 }
 
 // transportError names why no answer came, without the URL (which may
@@ -193,12 +196,12 @@ func (a Answer) ok() bool { return a.Status >= 200 && a.Status < 300 }
 
 // finish records the attempt and, unless it succeeded or was the last,
 // schedules the next one after the back-off.
-func (d *Deliverer) finish(ctx context.Context, tenant string, it eventItem, ans Answer) error {
+func (d *Deliverer) finish(ctx context.Context, tenant string, it eventItem, ans Answer, final bool) error {
 	attempts := it.Attempts + 1
 	status, next := StatusDelivered, time.Time{}
 	if !ans.ok() {
 		status, next = StatusPending, d.now().Add(d.Backoff.after(attempts))
-		if attempts >= d.Backoff.Attempts {
+		if final || attempts >= d.Backoff.Attempts {
 			status, next = StatusFailed, time.Time{}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -246,5 +247,74 @@ func TestEndpointURLMustBeHTTPS(t *testing.T) {
 		if err := outbound.CheckURL(raw); (err == nil) != ok {
 			t.Errorf("CheckURL(%q) = %v, want ok %v", raw, err, ok)
 		}
+	}
+}
+
+// Without an endpoint nothing is attempted again and again: the delivery
+// fails at once with the reason, and a redeliver after the endpoint is
+// set delivers it.
+func TestDeliveryWithoutEndpointFailsVisibly(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.store(stack.SQS).WithSealer(testSealer(t))
+	if err := s.Record(ctx, paid("acme", "evt_early")); err != nil {
+		t.Fatal(err)
+	}
+	d := deliverer(s, outbound.DefaultBackoff)
+	e.pump(t, d, 10*time.Second, status(t, s, "acme", "evt_early"))
+	got, err := s.Delivery(ctx, "acme", "evt_early")
+	if err != nil || got.Status != outbound.StatusFailed || got.Attempts != 1 || got.Last().Error != "no endpoint for events to billing is set" {
+		t.Fatalf("delivery = %+v, %v; want failed after one attempt, saying no endpoint is set", got, err)
+	}
+	rcv := &receiver{}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	if _, _, err := s.SetEndpoint(ctx, "acme", srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Redeliver(ctx, "acme", "evt_early"); err != nil {
+		t.Fatal(err)
+	}
+	e.pump(t, d, 10*time.Second, status(t, s, "acme", "evt_early"))
+	if got, _ := s.Delivery(ctx, "acme", "evt_early"); got.Status != outbound.StatusDelivered || len(rcv.requests()) != 1 {
+		t.Errorf("after the endpoint is set and redelivered: %+v, %d requests", got, len(rcv.requests()))
+	}
+}
+
+// The log lists the newest first, page by page, and only the tenant's own.
+func TestDeliveryLogPages(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.store(stack.SQS)
+	for _, id := range []string{"evt_a", "evt_b", "evt_c"} {
+		if err := s.Record(ctx, paid("acme", id)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.Record(ctx, paid("globex", "evt_x")); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	cursor, pages := "", 0
+	for {
+		page, next, err := s.Deliveries(ctx, "acme", "", 2, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, d := range page {
+			ids = append(ids, d.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if got := fmt.Sprint(ids); got != "[evt_c evt_b evt_a]" || pages != 2 {
+		t.Errorf("log = %s in %d pages, want [evt_c evt_b evt_a] in 2", got, pages)
+	}
+	if _, _, err := s.Deliveries(ctx, "acme", "", 2, "bm90LWEtY3Vyc29y"); !errors.Is(err, outbound.ErrBadCursor) {
+		t.Errorf("a foreign cursor: %v, want ErrBadCursor", err)
 	}
 }
