@@ -86,8 +86,11 @@ func (im *Importer) now() time.Time {
 // the unlinked ones; billing hears of each once per company.
 func (im *Importer) Import(ctx context.Context, tenant string) (Result, error) {
 	conn, err := im.Tokens.Token(ctx, tenant, false)
-	if err != nil || conn.Status != store.ConnConnected || conn.RealmID == "" {
-		return Result{}, fmt.Errorf("%w: %v", ErrNotConnected, err)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrNotConnected, err)
+	}
+	if conn.Status != store.ConnConnected || conn.RealmID == "" {
+		return Result{}, ErrNotConnected
 	}
 	api := qbo.New(qbo.WithToken(im.HTTPClient, conn.AccessToken), im.QBOBaseURL)
 	found, err := qbo.QueryAll[qbo.Customer](ctx, api, conn.RealmID, "select * from Customer where Active = true orderby Id")

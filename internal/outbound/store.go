@@ -108,6 +108,9 @@ func (s *Store) Record(ctx context.Context, e Event) error {
 		return fmt.Errorf("record outbound event %s: data is not JSON", e.ID)
 	}
 	now := s.now().UTC()
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = now
+	}
 	it := eventItem{
 		PK: tenantPK(e.Tenant), SK: eventSK(e.ID),
 		GSIPK: logPK(e.Tenant), GSISK: now.Format(time.RFC3339Nano) + "#" + e.ID,
