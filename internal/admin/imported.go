@@ -75,8 +75,12 @@ func (h *Handler) importCustomers(c *call) {
 		writeError(c.w, http.StatusConflict, "not_connected", connectionProblem(err))
 		return
 	}
-	if err != nil {
+	if errors.Is(err, customerimport.ErrQuickBooks) {
 		h.qboFailed(c, err)
+		return
+	}
+	if err != nil {
+		c.fail(h.cfg.Log, err)
 		return
 	}
 	if !h.audited(c, store.AuditEntry{Action: "import_quickbooks_customers", Count: res.Found}) {

@@ -63,8 +63,13 @@ type Importer struct {
 	Now        func() time.Time
 }
 
-// ErrNotConnected: the tenant has no working QuickBooks connection.
-var ErrNotConnected = errors.New("not connected to QuickBooks")
+// Errors of an import; callers test them with errors.Is.
+var (
+	// ErrNotConnected: the tenant has no working QuickBooks connection.
+	ErrNotConnected = errors.New("not connected to QuickBooks")
+	// ErrQuickBooks: QuickBooks refused or could not be reached.
+	ErrQuickBooks = errors.New("QuickBooks read failed")
+)
 
 // Result is what one import did.
 type Result struct {
@@ -95,7 +100,7 @@ func (im *Importer) Import(ctx context.Context, tenant string) (Result, error) {
 	api := qbo.New(qbo.WithToken(im.HTTPClient, conn.AccessToken), im.QBOBaseURL)
 	found, err := qbo.QueryAll[qbo.Customer](ctx, api, conn.RealmID, "select * from Customer where Active = true orderby Id")
 	if err != nil {
-		return Result{}, fmt.Errorf("read QuickBooks customers of %s: %w", tenant, err)
+		return Result{}, fmt.Errorf("%w: customers of %s: %w", ErrQuickBooks, tenant, err)
 	}
 	linked, err := im.linked(ctx, tenant)
 	if err != nil {
