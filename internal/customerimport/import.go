@@ -106,7 +106,7 @@ func (im *Importer) Import(ctx context.Context, tenant string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	kept, err := im.keptIDs(ctx, tenant)
+	kept, err := im.kept(ctx, tenant)
 	if err != nil {
 		return Result{}, err
 	}
@@ -116,10 +116,12 @@ func (im *Importer) Import(ctx context.Context, tenant string) (Result, error) {
 			continue
 		}
 		res.Unlinked++
-		if kept[c.ID] {
+		// Ids repeat across companies: kept from another one is new here.
+		if realm, ok := kept[c.ID]; ok && realm == conn.RealmID {
 			delete(kept, c.ID)
 			continue
 		}
+		delete(kept, c.ID)
 		// Recorded before it is kept: what is kept was sent to billing.
 		cand := candidate(c, conn.RealmID, res.At)
 		if err := im.Events.Record(ctx, foundEvent(tenant, cand)); err != nil {

@@ -53,8 +53,9 @@ func (im *Importer) Forget(ctx context.Context, tenant, qboID string) error {
 	return nil
 }
 
-func (im *Importer) keptIDs(ctx context.Context, tenant string) (map[string]bool, error) {
-	out := map[string]bool{}
+// kept maps each kept customer's QuickBooks id to its company.
+func (im *Importer) kept(ctx context.Context, tenant string) (map[string]string, error) {
+	out := map[string]string{}
 	cursor := ""
 	for {
 		page, next, err := im.List(ctx, tenant, 500, cursor)
@@ -62,7 +63,7 @@ func (im *Importer) keptIDs(ctx context.Context, tenant string) (map[string]bool
 			return nil, err
 		}
 		for _, c := range page {
-			out[c.QBOID] = true
+			out[c.QBOID] = c.RealmID
 		}
 		if next == "" {
 			return out, nil
