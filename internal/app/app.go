@@ -238,6 +238,7 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 	rd, tr := d.readiness()
 	rcClient, rcTr := d.accountingClient()
 	rc := d.reconciler(rcClient)
+	im := d.importer(rcClient)
 	s := scheduler.New(d.store(), d.connector(), d.publisher(), rd, d.Now, d.Log)
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer tr.Flush(context.WithoutCancel(ctx))
@@ -246,6 +247,8 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 		// A reconciliation that failed is logged per tenant and tried
 		// again next hour; it must not make the token pass look failed.
 		_ = rc.RunAll(ctx)
+		// Likewise the customer import of tenants connected since the last pass.
+		_ = im.RunDue(ctx, d.store(), d.Log)
 		return err
 	}
 }
@@ -253,8 +256,12 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 // reconciler compares billing with QuickBooks through client, the
 // accounting client whose calls share the company's request budget.
 func (d Deps) reconciler(client *http.Client) *reconcile.Reconciler {
-	return &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
+	r := &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
 		HTTPClient: client, Now: d.Now, Log: d.Log}
+	if d.Config.OutboundQueueURL != "" {
+		r.Paid = d.outbound()
+	}
+	return r
 }
 
 // Admin builds the admin function's handler: the operator API under
@@ -270,7 +277,8 @@ func Admin(d Deps) HTTPHandler {
 			return auth.FromRequest(ctx, req, verifier)
 		},
 		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
-		HTTPClient: client, Reconciler: d.reconciler(client), Log: d.Log, Now: d.Now,
+		HTTPClient: client, Reconciler: d.reconciler(client), Outbound: d.outbound(), Importer: d.importer(client),
+		Log: d.Log, Now: d.Now,
 	}).Handle
 	return flushing(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if strings.HasPrefix(req.RawPath, operator.Prefix) {

@@ -47,6 +47,7 @@ func functionEnv(t *testing.T, url string) {
 	for _, k := range billing.Kinds {
 		t.Setenv(config.QueueEnv(k), url+"/000000000000/"+string(k)+".fifo")
 	}
+	t.Setenv("OUTBOUND_QUEUE_URL", url+"/000000000000/outbound")
 	t.Setenv("QBO_API_BASE", "https://sandbox-quickbooks.api.intuit.com")
 	t.Setenv("QBO_AUTH_URL", "https://appcenter.intuit.com/connect/oauth2")
 	t.Setenv("QBO_TOKEN_URL", "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")

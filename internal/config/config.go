@@ -18,6 +18,9 @@ type Config struct {
 	// DeferQueueURL is the standard queue that parks syncs until they are
 	// due (DEFER_QUEUE_URL).
 	DeferQueueURL string
+	// OutboundQueueURL is the standard queue that schedules deliveries of
+	// events to the tenants' billing systems (OUTBOUND_QUEUE_URL).
+	OutboundQueueURL string
 	// DLQURLs are the kinds' dead-letter queues (DLQ_URL_<KIND>) and
 	// DeferDLQURL the defer queue's (DEFER_DLQ_URL): the admin function
 	// counts, lists and redrives what they hold.
@@ -48,6 +51,9 @@ type Config struct {
 	// ThrottleBackoff is how long a realm rests after Intuit throttles it
 	// (QBO_THROTTLE_BACKOFF, a Go duration; default 60s, Intuit's advice).
 	ThrottleBackoff time.Duration
+	// OutboundRetryFirst is the wait after a delivery's first failed
+	// attempt (OUTBOUND_RETRY_FIRST, a Go duration; default 30s).
+	OutboundRetryFirst time.Duration
 }
 
 // Lookup is os.LookupEnv's signature.
@@ -68,17 +74,18 @@ func DLQEnv(kind billing.Kind) string {
 var (
 	Webhook   = []string{"table", "queues", "seal"}
 	OAuth     = []string{"table", "queues", "seal", "qbo", "state"}
-	Scheduler = []string{"table", "queues", "seal", "qbo"}
-	Admin     = []string{"table", "queues", "seal", "qbo", "deadletters"}
-	Sync      = []string{"table", "queues", "seal", "qbo", "sync", "defer"}
+	Scheduler = []string{"table", "queues", "seal", "qbo", "outbound"}
+	Admin     = []string{"table", "queues", "seal", "qbo", "deadletters", "outbound"}
+	Sync      = []string{"table", "queues", "seal", "qbo", "sync", "defer", "outbound"}
 	Resume    = []string{"queues", "defer"}
+	Outbound  = []string{"table", "seal", "outbound"}
 )
 
 // FromEnv reads the configuration. need names the groups the caller
 // requires: "table", "queues", "seal" (TOKEN_KEY_ID or SEAL_LOCAL_KEY),
 // "qbo" (Intuit's endpoints and client), "state" (the OAuth state key),
-// "sync", "defer" (the defer queue), "deadletters" (every dead-letter
-// queue). Intuit's and the state key's settings are read only when
+// "sync", "defer" (the defer queue), "outbound" (the outbound queue),
+// "deadletters" (every dead-letter queue). Intuit's and the state key's settings are read only when
 // needed, so a function never asks SSM for a secret it does not use.
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var c Config
@@ -117,6 +124,7 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		}
 	}
 	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["defer"])
+	c.OutboundQueueURL = get("OUTBOUND_QUEUE_URL", needs["outbound"])
 	c.DLQURLs = map[billing.Kind]string{}
 	for _, k := range billing.Kinds {
 		if u := get(DLQEnv(k), needs["deadletters"]); u != "" {
@@ -147,6 +155,13 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		}
 		c.ThrottleBackoff = d
 	}
+	if v := get("OUTBOUND_RETRY_FIRST", false); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			malformed = append(malformed, fmt.Sprintf("OUTBOUND_RETRY_FIRST must be a positive Go duration such as 30s, not %q", v))
+		}
+		c.OutboundRetryFirst = d
+	}
 	if needs["sync"] && c.SyncKind != "" && !c.SyncKind.Valid() {
 		malformed = append(malformed, "SYNC_KIND is not a billing kind: "+string(c.SyncKind))
 	}
@@ -162,4 +177,4 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 
 // groups are the names FromEnv's need accepts.
 var groups = map[string]bool{"table": true, "queues": true, "seal": true, "qbo": true, "state": true,
-	"sync": true, "defer": true, "deadletters": true}
+	"sync": true, "defer": true, "deadletters": true, "outbound": true}

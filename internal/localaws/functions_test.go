@@ -154,6 +154,7 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		"SchedulerFunction": config.Scheduler,
 		"AdminFunction":     config.Admin,
 		"ResumeFunction":    config.Resume,
+		"OutboundFunction":  config.Outbound,
 	}
 	for _, id := range syncFunctions() {
 		needs[id] = config.Sync
@@ -223,9 +224,13 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	adminStatements := append(slices.Clone(tokens), deadLetterQueues...)
 	adminStatements = append(adminStatements, "DeferDLQ")
 	sort.Strings(adminStatements)
+	withOutbound := append(slices.Clone(allQueues), "OutboundQueue")
+	sort.Strings(withOutbound)
+	syncSends := append(slices.Clone(withDefer), "OutboundQueue")
+	sort.Strings(syncSends)
 	sendsAndTokens := map[string][]string{
 		"DynamoDBCrudPolicy":   {TableLogicalID},
-		"SQSSendMessagePolicy": allQueues,
+		"SQSSendMessagePolicy": withOutbound,
 		"Statement":            tokens,
 	}
 	want := map[string]map[string][]string{
@@ -241,15 +246,18 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		// The admin function also reads and redrives the dead-letter queues.
 		"AdminFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
-			"SQSSendMessagePolicy": allQueues,
+			"SQSSendMessagePolicy": withOutbound,
 			"Statement":            adminStatements,
 		},
 		// The resume function only moves parked syncs between queues.
 		"ResumeFunction": {"SQSSendMessagePolicy": withDefer},
+		// The outbound function opens the endpoints' signing secrets and
+		// parks each next attempt on its own queue.
+		"OutboundFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": {"OutboundQueue"}, "Statement": {"TokenKey"}},
 	}
 	// Sync functions also park syncs that must wait.
 	for _, id := range syncFunctions() {
-		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": withDefer, "Statement": tokens}
+		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": syncSends, "Statement": tokens}
 	}
 	got := map[string]map[string][]string{}
 	for id, f := range repoFunctions(t) {

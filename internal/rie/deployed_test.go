@@ -139,6 +139,33 @@ func TestBootstrapsUnderLambdaEmulator(t *testing.T) {
 		t.Errorf("dead letters = %+v, want the one redriven", letters)
 	}
 
+	// A customer only QuickBooks has: the admin function imports it and
+	// records the event, the outbound function delivers it signed.
+	got := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	t.Cleanup(receiver.Close)
+	var endpoint struct{ Secret struct{ Value string } }
+	d.http(ctx, "AdminFunction", http.MethodPut, "/api/v1/tenants/"+tenant+"/outbound/endpoint", "", adminClaims(),
+		`{"url":"`+receiver.URL+`/events"}`, http.StatusOK, &endpoint)
+	qboOnly := d.createQBOCustomer(ctx, realm, "Only In QuickBooks Ltd")
+	d.http(ctx, "AdminFunction", http.MethodPost, "/api/v1/tenants/"+tenant+"/quickbooks-customers/import", "", adminClaims(), "", http.StatusOK, nil)
+	d.deliverQueue(ctx, d.res.Physical["OutboundQueue"], "OutboundFunction")
+	select {
+	case r := <-got:
+		body := <-bodies
+		if err := billing.VerifySignature(r.Header.Get(billing.SignatureHeader), body, [][]byte{[]byte(endpoint.Secret.Value)}, time.Now()); err != nil ||
+			!strings.Contains(string(body), `"qbo_customer_id":"`+qboOnly+`"`) || r.Header.Get("Idempotency-Key") == "" {
+			t.Errorf("delivered %s with signature %q: want customer %s found, signed with the endpoint's secret", body, r.Header.Get(billing.SignatureHeader), qboOnly)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the outbound function delivered nothing to the receiver")
+	}
+
 	// The sync's metrics, as CloudWatch reads them from its log.
 	checkMetrics(t, d.functions["SyncCustomerFunction"])
 

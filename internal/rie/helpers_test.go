@@ -131,8 +131,15 @@ func (d *deployed) connect(ctx context.Context) string {
 // deletes those the function did not report as failed.
 func (d *deployed) deliver(ctx context.Context, kind billing.Kind) {
 	d.t.Helper()
-	queue := d.res.Queues[kind]
-	fn := d.functions[localaws.SyncFunctionLogicalID(kind)]
+	d.deliverQueue(ctx, d.res.Queues[kind], localaws.SyncFunctionLogicalID(kind))
+}
+
+// deliverQueue hands queue's messages to function id, as Lambda's SQS
+// event source does.
+func (d *deployed) deliverQueue(ctx context.Context, queue, id string) {
+	d.t.Helper()
+	kind := id
+	fn := d.functions[id]
 	out, err := d.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl: aws.String(queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 2,
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
@@ -142,7 +149,7 @@ func (d *deployed) deliver(ctx context.Context, kind billing.Kind) {
 		d.t.Fatal(err)
 	}
 	if len(out.Messages) == 0 {
-		d.t.Fatalf("%s queue is empty: the webhook queued nothing", kind)
+		d.t.Fatalf("%s's queue is empty: nothing was queued", kind)
 	}
 	var ev events.SQSEvent
 	for _, m := range out.Messages {
@@ -160,10 +167,10 @@ func (d *deployed) deliver(ctx context.Context, kind billing.Kind) {
 	}
 	var resp events.SQSEventResponse
 	if err := fn.Invoke(ctx, ev, &resp); err != nil {
-		d.t.Fatalf("sync %s: %v\n%s", kind, err, tail(fn))
+		d.t.Fatalf("%s: %v\n%s", kind, err, tail(fn))
 	}
 	if len(resp.BatchItemFailures) > 0 {
-		d.t.Fatalf("sync %s reported failures %v\n%s", kind, resp.BatchItemFailures, tail(fn))
+		d.t.Fatalf("%s reported failures %v\n%s", kind, resp.BatchItemFailures, tail(fn))
 	}
 	for _, m := range out.Messages {
 		if _, err := d.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queue), ReceiptHandle: m.ReceiptHandle}); err != nil {
@@ -271,4 +278,33 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// createQBOCustomer makes a customer in the company through the
+// Accounting API, as an accountant would, and returns its id.
+func (d *deployed) createQBOCustomer(ctx context.Context, realm, name string) string {
+	d.t.Helper()
+	conn, err := d.store.Connection(ctx, tenant)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	u := fmt.Sprintf("%s/v3/company/%s/customer?minorversion=75", d.simURL, realm)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(`{"DisplayName":"`+name+`"}`))
+	req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Customer struct {
+			ID string `json:"Id"`
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		d.t.Fatalf("create QuickBooks customer %s: %d %v", name, resp.StatusCode, err)
+	}
+	return out.Customer.ID
 }
