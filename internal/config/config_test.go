@@ -21,6 +21,7 @@ func deployed() map[string]string {
 		"TABLE_NAME":              "qbosync",
 		"DEFER_QUEUE_URL":         "https://sqs/defer",
 		"DEFER_DLQ_URL":           "https://sqs/defer-dlq",
+		"OUTBOUND_QUEUE_URL":      "https://sqs/outbound",
 		"QBO_API_BASE":            "https://quickbooks.api.intuit.com",
 		"QBO_AUTH_URL":            "https://appcenter.intuit.com/connect/oauth2",
 		"QBO_TOKEN_URL":           "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
@@ -94,6 +95,7 @@ func TestEachFunctionRequiresOnlyWhatItReads(t *testing.T) {
 		"scheduler": {Scheduler, []string{"STATE_KEY_PARAM", "SYNC_KIND"}},
 		"admin":     {Admin, []string{"STATE_KEY_PARAM", "SYNC_KIND", "DEFER_QUEUE_URL"}},
 		"resume":    {Resume, []string{"TABLE_NAME", "TOKEN_KEY_ID", "QBO_CLIENT_ID", "SYNC_KIND"}},
+		"outbound":  {Outbound, []string{"QBO_CLIENT_ID", "STATE_KEY_PARAM", "SYNC_KIND", "DEFER_QUEUE_URL"}},
 	} {
 		m := map[string]string{}
 		for k, v := range full {
