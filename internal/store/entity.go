@@ -113,14 +113,6 @@ func (s *Store) Entity(ctx context.Context, tenant string, kind billing.Kind, id
 	return it.state(tenant), nil
 }
 
-// StatusUpdate is the outcome of one sync attempt of a snapshot version.
-type StatusUpdate struct {
-	Status    Status
-	Version   int64 // the snapshot version the outcome is about
-	Warning   *Warning
-	WaitingOn string
-}
-
 // SetStatus records u unless a newer snapshot arrived meanwhile (ErrStale):
 // the newer version's own message will set its status. The attempt is
 // kept in the entity's history and the tenant's counters move with it.

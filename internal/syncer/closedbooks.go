@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // createInOpenPeriod handles QBO's refusal of a new document dated inside
@@ -32,7 +32,7 @@ func createInOpenPeriod[T qbo.Entity](ctx context.Context, r *run, v T, reqID st
 	}
 	open := day.AddDate(0, 0, 1).Format(time.DateOnly)
 	orig := txnDate(v)
-	if r.tenant.Settings.ClosedBooks == store.ClosedHold {
+	if r.tenant.Settings.ClosedBooks == record.ClosedHold {
 		return zero, &PermanentError{Reason: fmt.Sprintf("Dated %s, inside QuickBooks' closed period (books closed through %s); held as the settings ask. Reopen the period or change the setting, then resend.", orig, closed)}
 	}
 	moved, err := create(ctx, withTxnDate(v, open), reqID+"o")

@@ -5,7 +5,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // creditDoc is what a credit, a charge reversal or a write-off books: a
@@ -80,7 +80,7 @@ func mapApplication(d creditDoc, creditMemoID string) (qbo.Payment, error) {
 }
 
 // syncCreditDoc converges the CreditMemo and its application payment.
-func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error) {
+func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (record.Link, error) {
 	main := billing.Ref{Kind: d.kind, ID: d.id}
 	app := billing.Ref{Kind: d.kind, ID: d.id + "#application"}
 	findMemo := func(ctx context.Context) (qbo.CreditMemo, bool, error) {
@@ -95,10 +95,10 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 		// Release the invoices first: QBO refuses to void a credit memo
 		// that is still applied.
 		if _, err := voidLinked(ctx, r, app, findApp); err != nil {
-			return store.Link{}, err
+			return record.Link{}, err
 		}
 		if err := r.releaseMemo(ctx, main); err != nil {
-			return store.Link{}, err
+			return record.Link{}, err
 		}
 		l, err := voidLinked(ctx, r, main, findMemo)
 		if err != nil {
@@ -108,7 +108,7 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	link, err := upsert(ctx, r, target[qbo.CreditMemo]{key: main, payload: memo, find: findMemo})
 	if err != nil {
@@ -126,7 +126,7 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 	return link, err
 }
 
-func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (store.Link, error) {
+func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (record.Link, error) {
 	d := r.creditDocOf(c.ID, c.CustomerID, c.IssuedOn, c.Currency, c.Applications)
 	d.rate = c.ExchangeRate
 	for _, l := range c.Lines {
@@ -142,10 +142,10 @@ func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (store.Link, er
 	return r.syncCreditDoc(ctx, d)
 }
 
-func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal) (store.Link, error) {
+func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal) (record.Link, error) {
 	item, err := r.reversedItem(ctx, c)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	d := r.creditDocOf(c.ID, c.CustomerID, c.ReversedOn, c.Currency, []billing.Application{{InvoiceID: c.InvoiceID, Amount: c.Amount}})
 	d.rate = c.ExchangeRate
@@ -153,7 +153,7 @@ func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal)
 	return r.syncCreditDoc(ctx, d)
 }
 
-func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (store.Link, error) {
+func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (record.Link, error) {
 	d := r.creditDocOf(w.ID, w.CustomerID, w.WrittenOffOn, w.Currency, []billing.Application{{InvoiceID: w.InvoiceID, Amount: w.Amount}})
 	d.rate = w.ExchangeRate
 	d.lines = []creditLine{{description: orDefault(w.Reason, "Bad debt write-off"), amount: w.Amount, itemID: r.tenant.Settings.BadDebtItemID}}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // findMarked returns the object stmt finds whose note (as note reads it)
@@ -30,9 +30,9 @@ func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt string, want mar
 // voidLinked voids the QBO transaction linked under key, once. A document
 // voided before it reached QBO needs nothing there. Journal entries cannot
 // be voided in QBO; they are deleted.
-func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (store.Link, error) {
+func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (record.Link, error) {
 	link, err := r.linkOf(ctx, key)
-	if err == nil && !link.Linked() && link.State == store.LinkCreating && link.RequestID != "" {
+	if err == nil && !link.Linked() && link.State == record.LinkCreating && link.RequestID != "" {
 		link, err = latchLostCreate(ctx, r, link, find)
 	}
 	if err != nil || !link.Linked() || link.Voided {
@@ -83,7 +83,7 @@ func alreadyVoided[T qbo.Entity](ctx context.Context, r *run, id string) bool {
 // latchLostCreate links an intent whose create may have committed in QBO
 // with its answer lost: the object, found by its natural key, must be
 // voided too, or it would outlive billing's void.
-func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link store.Link, find func(context.Context) (T, bool, error)) (store.Link, error) {
+func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link record.Link, find func(context.Context) (T, bool, error)) (record.Link, error) {
 	found, ok, err := find(ctx)
 	if err != nil {
 		return link, fmt.Errorf("look for an earlier create: %w", err)
@@ -91,7 +91,7 @@ func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link store.Link,
 	if !ok {
 		return link, nil
 	}
-	link.State, link.SentHash = store.LinkLinked, ""
+	link.State, link.SentHash = record.LinkLinked, ""
 	link.QBOID, link.SyncToken = identOf(found)
 	return r.putLink(ctx, link)
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -52,15 +52,15 @@ func decodeFile[T any](t *testing.T, kind billing.Kind, name string) T {
 	return ent.(T)
 }
 
-var usSettings = store.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: store.TaxUSOverride}
+var usSettings = record.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: record.TaxUSOverride}
 
 func TestMapInvoice(t *testing.T) {
-	vat := store.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: store.TaxCodes,
+	vat := record.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: record.TaxCodes,
 		TaxCodes: map[string]string{"VAT20": "3", "ZERO": "5"}}
 	tests := []struct {
 		name     string
 		in       string
-		settings store.Settings
+		settings record.Settings
 		refs     invoiceRefs
 	}{
 		{"invoice_us_override", "invoice_us_override.in.json", usSettings,
@@ -85,12 +85,12 @@ func TestMapInvoiceRefusals(t *testing.T) {
 	v := decodeFile[*billing.Invoice](t, billing.KindInvoice, "invoice_tax_codes.in.json")
 	tests := []struct {
 		name     string
-		settings store.Settings
+		settings record.Settings
 		want     string
 	}{
-		{"unmapped tax code", store.Settings{TaxMode: store.TaxCodes, TaxCodes: map[string]string{"VAT20": "3"}},
+		{"unmapped tax code", record.Settings{TaxMode: record.TaxCodes, TaxCodes: map[string]string{"VAT20": "3"}},
 			`line 2: billing tax code "ZERO" has no QuickBooks tax code in the tax-code map; add it in settings, then resend`},
-		{"tax without a tax mode", store.Settings{TaxMode: store.TaxNone},
+		{"tax without a tax mode", record.Settings{TaxMode: record.TaxNone},
 			"the invoice has tax but the tax mode is none; choose a tax mode in settings, then resend"},
 	}
 	for _, tc := range tests {

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/queue"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
 )
 
@@ -45,7 +45,7 @@ type decision struct {
 	rest bool
 	// warning is shown on the entity; for a wait it says that the sync is
 	// retried automatically.
-	warning *store.Warning
+	warning *record.Warning
 	// scheduled: the wait is the company's budget or rest, not a failure;
 	// it does not count as an attempt.
 	scheduled bool
@@ -97,7 +97,7 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 		// Scheduling, not failure: the company's budget or rest decides.
 		return decision{action: wait, until: te.Until, scheduled: true}
 	case errors.As(err, &pe):
-		return decision{action: warn, warning: &store.Warning{Message: pe.Reason}}
+		return decision{action: warn, warning: &record.Warning{Message: pe.Reason}}
 	case errors.As(err, &qe) && qe.Throttled():
 		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests, scheduled: true}
 	case errors.As(err, &qe) && (qe.Stale() || overApplied(qe)):
@@ -111,7 +111,7 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 		return decision{action: warn, warning: faultWarning(qe, false)}
 	case errors.As(err, &ue):
 		return transient(attempt, now, ue.Error(), nil)
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, record.ErrConflict):
 		return decision{action: wait, until: now.Add(conflictPause)}
 	}
 	return decision{action: requeue}
@@ -119,11 +119,11 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 
 // transient waits out a failure that the same request may not meet again,
 // showing it on the entity once it has lasted showAfter attempts.
-func transient(attempt int, now time.Time, what string, w *store.Warning) decision {
+func transient(attempt int, now time.Time, what string, w *record.Warning) decision {
 	d := decision{action: wait, until: now.Add(backoff(attempt))}
 	if attempt >= showAfter {
 		if w == nil {
-			w = &store.Warning{Retryable: true}
+			w = &record.Warning{Retryable: true}
 		}
 		w.Message = fmt.Sprintf("%s; tried %d times, retried automatically at %s", strings.TrimSuffix(what, "."),
 			attempt, d.until.UTC().Format("15:04:05 UTC"))
@@ -133,8 +133,8 @@ func transient(attempt int, now time.Time, what string, w *store.Warning) decisi
 }
 
 // faultWarning is what the entity shows of QuickBooks' fault.
-func faultWarning(qe *qbo.Error, retryable bool) *store.Warning {
-	return &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
+func faultWarning(qe *qbo.Error, retryable bool) *record.Warning {
+	return &record.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
 		IntuitTID: qe.IntuitTID, Retryable: retryable}
 }
 
@@ -160,13 +160,13 @@ func overApplied(qe *qbo.Error) bool {
 }
 
 // failed acts on a classified failure of m's sync.
-func (e *Engine) failed(ctx context.Context, st store.EntityState, m queue.Message, realm string, err error) error {
+func (e *Engine) failed(ctx context.Context, st record.EntityState, m change.Message, realm string, err error) error {
 	log := e.log(m)
 	d := classify(err, m.Attempt+1, e.cfg.Now(), e.cfg.ThrottleBackoff)
 	switch d.action {
 	case warn:
 		log.WarnContext(ctx, "entity not synced", "code", d.warning.Code, "intuit_tid", d.warning.IntuitTID, "err", err)
-		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: d.warning})
+		return e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusWarning, Warning: d.warning})
 	case wait:
 		if d.rest && realm != "" {
 			if terr := e.cfg.Store.ThrottleRealm(ctx, realm, d.until); terr != nil {
@@ -174,7 +174,7 @@ func (e *Engine) failed(ctx context.Context, st store.EntityState, m queue.Messa
 			}
 		}
 		if d.warning != nil {
-			if serr := e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried, Warning: d.warning}); serr != nil {
+			if serr := e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusNotTried, Warning: d.warning}); serr != nil {
 				return serr
 			}
 		}

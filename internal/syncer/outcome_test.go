@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
 )
 
@@ -54,7 +54,7 @@ var classifyCases = []classifyCase{
 	{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
 	{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
 	{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
-	{"link written concurrently", fmt.Errorf("save link: %w", store.ErrConflict), 1, wait, time.Second, false, ""},
+	{"link written concurrently", fmt.Errorf("save link: %w", record.ErrConflict), 1, wait, time.Second, false, ""},
 	{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
 }
 
