@@ -18,6 +18,9 @@ type (
 	Settings           = record.Settings
 	CustomerConnection = record.CustomerConnection
 	Dependent          = record.Dependent
+
+	UnchangedError       = record.UnchangedError
+	VersionConflictError = record.VersionConflictError
 )
 
 // Sentinel errors; callers test them with errors.Is.
