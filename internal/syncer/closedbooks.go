@@ -18,7 +18,7 @@ import (
 func createInOpenPeriod[T qbo.Entity](ctx context.Context, r *run, v T, reqID string,
 	create func(context.Context, T, string) (T, error)) (T, error) {
 	var zero T
-	prefs, err := r.qbo.Preferences(ctx, r.conn.RealmID)
+	prefs, err := qbo.ReadPreferences(ctx, r.qbo, r.conn.RealmID)
 	if err != nil {
 		return zero, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/change"
+	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 )
 
@@ -63,6 +64,13 @@ type Publisher interface {
 // the HTTP client's admission records itself).
 type Realms interface {
 	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
+}
+
+// QBO answers the engine's Accounting API calls: a *qbo.Client over HTTP
+// when deployed, an in-memory company in unit tests. Every operation of
+// package qbo takes it.
+type QBO interface {
+	Do(ctx context.Context, r qbo.Request) (qbo.Envelope, error)
 }
 
 // Store is everything the engine persists.

@@ -33,6 +33,9 @@ type Config struct {
 	Now        func() time.Time
 	// QBOOptions are passed to every QBO client (observers in benchmarks).
 	QBOOptions []qbo.Option
+	// QBO, when set, answers QuickBooks calls instead of an HTTP client
+	// (given the access token of the connection in use).
+	QBO func(accessToken string) QBO
 	// ThrottleBackoff is the realm's rest after a 429; 0 means 60 s.
 	ThrottleBackoff time.Duration
 }
@@ -161,6 +164,9 @@ func (e *Engine) wake(ctx context.Context, st record.EntityState) error {
 }
 
 // client returns a QBO client that sends conn's access token.
-func (e *Engine) client(conn record.Connection) *qbo.Client {
+func (e *Engine) client(conn record.Connection) QBO {
+	if e.cfg.QBO != nil {
+		return e.cfg.QBO(conn.AccessToken)
+	}
 	return qbo.New(qbo.WithToken(e.cfg.HTTPClient, conn.AccessToken), e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
 }

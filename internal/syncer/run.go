@@ -16,7 +16,7 @@ type run struct {
 	st     record.EntityState
 	tenant record.Tenant
 	conn   record.Connection
-	qbo    *qbo.Client
+	qbo    QBO
 	// parents holds the links of the entity's references, once linked.
 	parents map[billing.Ref]record.Link
 	// flag is a note for admins on an entity that synced, but not as sent
