@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 )
 
@@ -119,28 +118,20 @@ func TestMapCustomer(t *testing.T) {
 }
 
 func TestMapProduct(t *testing.T) {
-	p := &billing.Product{ID: "prod_1", Name: "Basic plan", SKU: "BASIC", Description: "Monthly", Active: true}
+	p := &billing.Product{ID: "prod_1", Name: "Basic plan: monthly", SKU: "BASIC", Description: "Monthly", Active: true}
 	tests := []struct {
-		name       string
-		deleted    bool
-		active     bool
-		wantActive bool
+		name    string
+		deleted bool
+		active  bool
 	}{
-		{"active", false, true, true},
-		{"archived in billing", false, false, false},
-		{"deleted", true, true, false},
+		{"product_active", false, true},
+		{"product_archived", false, false},
+		{"product_deleted", true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Active = tc.active
-			got := mapProduct(p, "41", tc.deleted)
-			want := qbo.Item{Name: "Basic plan", Type: "Service", IncomeAccountRef: &qbo.Ref{Value: "41"},
-				Description: "Monthly", Sku: "BASIC", Active: qbo.Bool(tc.wantActive)}
-			gb, _ := json.Marshal(got)
-			wb, _ := json.Marshal(want)
-			if !bytes.Equal(gb, wb) {
-				t.Errorf("mapProduct = %s\nwant %s", gb, wb)
-			}
+			golden(t, tc.name, mapProduct(p, "41", tc.deleted))
 		})
 	}
 }
