@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 )
 
 // maxRequestID is Intuit's limit on requestid outside batches.
@@ -145,28 +146,17 @@ func post(ctx context.Context, d Doer, realmID, op, name string, body any,
 		Params: params, Body: b, ContentType: "application/json", RequestID: requestID})
 }
 
-// identity reads Id and SyncToken from any entity value by its JSON form,
-// so entity types need no accessor methods.
-func identity(op string, v any) (id, syncToken string, err error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", "", invalid(op, "encode: %v", err)
-	}
-	var r struct {
-		ID        string `json:"Id"`
-		SyncToken string `json:"SyncToken"`
-	}
-	if string(b) == "null" {
+// identity reads Id and SyncToken of v; a nil entity is refused.
+func identity(op string, v Entity) (id, syncToken string, err error) {
+	if rv := reflect.ValueOf(v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return "", "", invalid(op, "nil entity")
 	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return "", "", invalid(op, "entity is not a JSON object")
-	}
-	return r.ID, r.SyncToken, nil
+	id, syncToken = v.Identity()
+	return id, syncToken, nil
 }
 
 // requireIdentity is identity for calls that need both values.
-func requireIdentity(op string, v any) (id, syncToken string, err error) {
+func requireIdentity(op string, v Entity) (id, syncToken string, err error) {
 	if id, syncToken, err = identity(op, v); err == nil && (id == "" || syncToken == "") {
 		err = invalid(op, "Id and SyncToken are required")
 	}

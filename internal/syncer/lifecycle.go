@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -42,7 +41,11 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	token := link.SyncToken
 	var voided T
 	for attempt := 0; ; attempt++ {
-		voided, err = voidOrDelete(ctx, r, withIdent[T](link.QBOID, token), reqID+strings.Repeat("r", attempt))
+		var target T
+		if target, err = qbo.WithIdentity(target, link.QBOID, token, true); err != nil {
+			return link, err
+		}
+		voided, err = voidOrDelete(ctx, r, target, reqID+strings.Repeat("r", attempt))
 		if !qbo.IsStale(err) || attempt >= staleRetries {
 			break
 		}
@@ -50,7 +53,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 		if rerr != nil {
 			return link, rerr
 		}
-		_, token = identOf(cur)
+		_, token = cur.Identity()
 	}
 	if qbo.IsValidation(err) && alreadyVoided[T](ctx, r, link.QBOID) {
 		// An earlier void committed but its answer was lost.
@@ -59,7 +62,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	if err != nil {
 		return link, err
 	}
-	_, link.SyncToken = identOf(voided)
+	_, link.SyncToken = voided.Identity()
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
 	return r.putLink(ctx, link)
 }
@@ -74,10 +77,11 @@ func alreadyVoided[T qbo.Entity](ctx context.Context, r *run, id string) bool {
 	if err != nil {
 		return false
 	}
-	var total struct{ TotalAmt json.Number }
-	b, _ := json.Marshal(cur)
-	_ = json.Unmarshal(b, &total)
-	return total.TotalAmt == "" || strings.Trim(string(total.TotalAmt), "0.") == ""
+	t, ok := any(cur).(qbo.Totaled)
+	if !ok {
+		return false // no total to read: only QBO's refusal speaks
+	}
+	return t.Total() == "" || strings.Trim(string(t.Total()), "0.") == ""
 }
 
 // latchLostCreate links an intent whose create may have committed in QBO
@@ -92,7 +96,7 @@ func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link record.Link
 		return link, nil
 	}
 	link.State, link.SentHash = record.LinkLinked, ""
-	link.QBOID, link.SyncToken = identOf(found)
+	link.QBOID, link.SyncToken = found.Identity()
 	return r.putLink(ctx, link)
 }
 
@@ -101,31 +105,4 @@ func voidOrDelete[T qbo.Entity](ctx context.Context, r *run, v T, reqID string) 
 		return qbo.Void(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	}
 	return v, qbo.Delete(ctx, r.qbo, r.conn.RealmID, v, reqID)
-}
-
-// identity is the part of every QBO entity the engine tracks.
-type identity struct {
-	ID        string `json:"Id,omitempty"`
-	SyncToken string `json:"SyncToken,omitempty"`
-	Sparse    bool   `json:"sparse,omitempty"`
-}
-
-// identOf reads Id and SyncToken of any QBO entity.
-func identOf[T qbo.Entity](v T) (id, syncToken string) {
-	var i identity
-	b, _ := json.Marshal(v) // QBO entities always encode
-	_ = json.Unmarshal(b, &i)
-	return i.ID, i.SyncToken
-}
-
-// withIdent returns v as a sparse update of object id at syncToken, so the
-// fields the engine does not map are left alone in QBO.
-func withIdent[T qbo.Entity](id, syncToken string, v ...T) T {
-	var out T
-	if len(v) > 0 {
-		out = v[0]
-	}
-	b, _ := json.Marshal(identity{ID: id, SyncToken: syncToken, Sparse: true})
-	_ = json.Unmarshal(b, &out) // sets just these three fields
-	return out
 }

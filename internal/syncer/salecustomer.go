@@ -35,7 +35,7 @@ func (r *run) saleCustomer(ctx context.Context, s *billing.Sale) (string, error)
 		}
 		if ok {
 			l.State, l.RealmID, l.SentHash = record.LinkLinked, r.conn.RealmID, ""
-			l.QBOID, l.SyncToken = identOf(found)
+			l.QBOID, l.SyncToken = found.Identity()
 			if l, err = r.putLink(ctx, l); err != nil {
 				return "", err
 			}

@@ -96,7 +96,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 			return link, fmt.Errorf("look for an earlier create: %w", err)
 		}
 		if ok {
-			id, token := identOf(found)
+			id, token := found.Identity()
 			link.State, link.QBOID, link.SyncToken, link.SentHash = record.LinkLinked, id, token, ""
 			delete(link.Extra, intentHashKey)
 			markSettle(&link, t)
@@ -141,7 +141,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 		}
 		return link, err
 	}
-	id, token := identOf(created)
+	id, token := created.Identity()
 	link.State, link.QBOID, link.SyncToken, link.SentHash = record.LinkLinked, id, token, hash
 	if resume && link.Extra[intentHashKey] != hash {
 		// The intent is an earlier attempt's with another payload (an
@@ -208,7 +208,10 @@ func settle[T qbo.Entity](ctx context.Context, r *run, link record.Link, t targe
 // when QBO reports a stale SyncToken (someone edited it in QuickBooks).
 func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t target[T], hash string) (record.Link, error) {
 	reqID := requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "update", fmt.Sprint(link.Rev))
-	v := withIdent(link.QBOID, link.SyncToken, t.payload)
+	v, err := qbo.WithIdentity(t.payload, link.QBOID, link.SyncToken, true)
+	if err != nil {
+		return link, err
+	}
 	updated, err := qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	var qe *qbo.Error
 	// Payments applied to a document change its SyncToken too, so a busy
@@ -218,8 +221,10 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 		if rerr != nil {
 			return link, rerr
 		}
-		_, token := identOf(cur)
-		v = withIdent(link.QBOID, token, t.payload)
+		_, token := cur.Identity()
+		if v, err = qbo.WithIdentity(t.payload, link.QBOID, token, true); err != nil {
+			return link, err
+		}
 		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+strings.Repeat("r", attempt))
 	}
 	if errors.As(err, &qe) && qe.PeriodClosed() {
@@ -229,7 +234,7 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 	if err != nil {
 		return link, err
 	}
-	_, link.SyncToken = identOf(updated)
+	_, link.SyncToken = updated.Identity()
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
 	return r.putLink(ctx, link)
 }
