@@ -79,9 +79,6 @@ func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 	}
 	r, err := e.newRun(ctx, st)
 	if err != nil {
-		if parked, perr := e.notConnected(ctx, st, err); parked {
-			return perr
-		}
 		return e.failed(ctx, st, m, "", err)
 	}
 	out, err := r.sync(ctx)
@@ -89,22 +86,6 @@ func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 		return e.failed(ctx, st, m, r.conn.RealmID, err)
 	}
 	return e.record(ctx, log, st, out)
-}
-
-// notConnected parks the entity until a connection exists (connecting
-// requeues every parked entity) and reports whether err was that.
-func (e *Engine) notConnected(ctx context.Context, st record.EntityState, err error) (bool, error) {
-	var msg string
-	switch {
-	case errors.Is(err, record.ErrNotConnected):
-		msg = "QuickBooks is not connected. Connect a QuickBooks company; queued entities sync then."
-	case errors.Is(err, record.ErrReconnect):
-		msg = "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."
-	default:
-		return false, nil
-	}
-	return true, e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusNotTried,
-		Warning: &record.Warning{Message: msg, Retryable: true}})
 }
 
 func (e *Engine) log(m change.Message) *slog.Logger {

@@ -29,10 +29,13 @@ const (
 	// warn: QuickBooks refused the entity or it cannot be mapped; it
 	// shows the reason until an admin fixes it and resends.
 	warn
+	// park: the tenant has no working QuickBooks connection; the entity
+	// shows why and is queued again when an admin connects.
+	park
 )
 
 func (a action) String() string {
-	return [...]string{"requeue", "wait", "warn"}[a]
+	return [...]string{"requeue", "wait", "warn", "park"}[a]
 }
 
 // decision is the classification of one failure.
@@ -85,36 +88,102 @@ func backoff(n int) time.Duration {
 
 // classify decides what becomes of a sync that failed with err on its
 // attempt-th try (1-based). It is the one place that maps QuickBooks
-// faults, throttling and our own errors to retry, wait or warn; the
-// table in docs/mapping.md is checked against it.
+// faults (by their qbo.Class), throttling, the connection's state and our
+// own errors to retry, wait, warn or park; the table in docs/mapping.md is
+// checked against it. remedyFor and refusedOrUnsent, below, are the
+// decisions taken inside an attempt.
 func classify(err error, attempt int, now time.Time, rest time.Duration) decision {
 	var te *throttle.Error
-	var qe *qbo.Error
 	var pe *PermanentError
 	var ue *unavailableError
+	var oe *overAppliedError
 	switch {
+	case errors.Is(err, record.ErrNotConnected):
+		return decision{action: park, warning: &record.Warning{Retryable: true,
+			Message: "QuickBooks is not connected. Connect a QuickBooks company; queued entities sync then."}}
+	case errors.Is(err, record.ErrReconnect):
+		return decision{action: park, warning: &record.Warning{Retryable: true,
+			Message: "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."}}
 	case errors.As(err, &te):
 		// Scheduling, not failure: the company's budget or rest decides.
 		return decision{action: wait, until: te.Until, scheduled: true}
 	case errors.As(err, &pe):
 		return decision{action: warn, warning: &record.Warning{Message: pe.Reason}}
-	case errors.As(err, &qe) && qe.Throttled():
-		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests, scheduled: true}
-	case errors.As(err, &qe) && (qe.Stale() || overApplied(qe)):
-		// Another change is in flight on the same document (a SyncToken
-		// race, or billing freeing a balance through another entity that
-		// has not synced yet): soon, and visible meanwhile.
-		return decision{action: wait, until: now.Add(min(backoff(attempt), concurrentMax)), warning: faultWarning(qe, true)}
-	case errors.As(err, &qe) && (qe.Temporary() || qe.AuthFailed()):
-		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
-	case errors.As(err, &qe):
-		return decision{action: warn, warning: faultWarning(qe, false)}
+	case errors.As(err, &oe):
+		// Another change frees the balance soon: wait as for a SyncToken race.
+		return concurrent(oe.fault, attempt, now)
 	case errors.As(err, &ue):
 		return transient(attempt, now, ue.Error(), nil)
 	case errors.Is(err, record.ErrConflict):
 		return decision{action: wait, until: now.Add(conflictPause)}
 	}
-	return decision{action: requeue}
+	var qe *qbo.Error
+	if !errors.As(err, &qe) {
+		return decision{action: requeue}
+	}
+	switch qe.Class() {
+	case qbo.ClassThrottled:
+		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests, scheduled: true}
+	case qbo.ClassStale:
+		return concurrent(qe, attempt, now)
+	case qbo.ClassUnavailable, qbo.ClassAuth:
+		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
+	}
+	return decision{action: warn, warning: faultWarning(qe, false)}
+}
+
+// concurrent waits for another change in flight on the same document (a
+// SyncToken race, or billing freeing a balance through another entity
+// that has not synced yet): soon, and visible meanwhile.
+func concurrent(qe *qbo.Error, attempt int, now time.Time) decision {
+	return decision{action: wait, until: now.Add(min(backoff(attempt), concurrentMax)), warning: faultWarning(qe, true)}
+}
+
+// remedy is what an attempt tries at once after a failed write, before
+// the failure is classified.
+type remedy int
+
+const (
+	noRemedy remedy = iota
+	// refreshToken: QuickBooks refused the access token (expired or
+	// revoked early); refresh it once and write again.
+	refreshToken
+	// releaseApplications: QuickBooks' automation may hold the balance
+	// with an application of its own; undo those and write once more.
+	releaseApplications
+)
+
+func remedyFor(err error) remedy {
+	var oe *overAppliedError
+	var qe *qbo.Error
+	switch {
+	case errors.As(err, &oe):
+		return releaseApplications
+	case errors.As(err, &qe) && qe.Class() == qbo.ClassAuth:
+		return refreshToken
+	}
+	return noRemedy
+}
+
+// refusedOrUnsent reports a create that certainly created nothing:
+// QuickBooks answered with a refusal, the mapping refused it, or the
+// company's schedule kept it from being sent. The next attempt may then
+// use a new requestid and need not look the object up first.
+func refusedOrUnsent(err error) bool {
+	var qe *qbo.Error
+	var pe *PermanentError
+	var te *throttle.Error
+	if errors.As(err, &te) || errors.As(err, &pe) {
+		return true
+	}
+	if !errors.As(err, &qe) {
+		return false
+	}
+	switch qe.Class() {
+	case qbo.ClassValidation, qbo.ClassStale, qbo.ClassOther:
+		return true
+	}
+	return false
 }
 
 // transient waits out a failure that the same request may not meet again,
@@ -149,21 +218,13 @@ type unavailableError struct {
 func (e *unavailableError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *unavailableError) Unwrap() error { return e.err }
 
-// overApplied reports QBO's refusal to apply more than a document's open
-// balance, or to lower a document's total below what is applied to it.
-// Billing is consistent, so either QuickBooks' automation applied money
-// billing did not, or another change that frees the balance (a payment's
-// or credit's update, on another queue) has not synced yet.
-func overApplied(qe *qbo.Error) bool {
-	return qe.Code == "6000" && (strings.Contains(qe.Detail, "more than its open balance") ||
-		strings.Contains(qe.Detail, "cannot be less than the amount already applied"))
-}
-
 // failed acts on a classified failure of m's sync.
 func (e *Engine) failed(ctx context.Context, st record.EntityState, m change.Message, realm string, err error) error {
 	log := e.log(m)
 	d := classify(err, m.Attempt+1, e.cfg.Now(), e.cfg.ThrottleBackoff)
 	switch d.action {
+	case park:
+		return e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusNotTried, Warning: d.warning})
 	case warn:
 		log.WarnContext(ctx, "entity not synced", "code", d.warning.Code, "intuit_tid", d.warning.IntuitTID, "err", err)
 		return e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusWarning, Warning: d.warning})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 )
 
@@ -31,7 +30,7 @@ func (e *Engine) newRun(ctx context.Context, st record.EntityState) (*run, error
 	}
 	conn, err := e.cfg.Tokens.Token(ctx, st.Tenant, false)
 	if errors.Is(err, record.ErrNotConnected) || errors.Is(err, record.ErrReconnect) {
-		return nil, err
+		return nil, err // parked by classify
 	}
 	if err != nil {
 		return nil, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
@@ -77,19 +76,14 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		}
 	}
 	link, err := r.write(ctx, ent)
-	var qe *qbo.Error
-	if errors.As(err, &qe) && qe.AuthFailed() {
-		// The access token was refused (expired or revoked early):
-		// refresh once and try again.
+	if remedyFor(err) == refreshToken {
 		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
 			return outcome{}, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
 		}
 		r.qbo = r.e.client(r.conn)
 		link, err = r.write(ctx, ent)
 	}
-	if errors.As(err, &qe) && overApplied(qe) {
-		// QuickBooks' automation may hold the balance with an
-		// application of its own: undo those and try once more.
+	if remedyFor(err) == releaseApplications {
 		if serr := r.releaseAutomaticApplications(ctx, ent); serr != nil {
 			return outcome{}, serr
 		}
@@ -136,7 +130,8 @@ func (r *run) write(ctx context.Context, ent billing.Entity) (record.Link, error
 	if err := r.ensureDefaults(ctx); err != nil {
 		return record.Link{}, err
 	}
-	return r.syncKind(ctx, ent)
+	link, err := r.syncKind(ctx, ent)
+	return link, r.explain(ctx, ent, err)
 }
 
 // waitFor returns the first reference that has not linked yet, as

@@ -12,7 +12,6 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
-	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // target describes how one kind's QBO object is written.
@@ -128,12 +127,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 		created, err = createInOpenPeriod(ctx, r, t.payload, link.RequestID, create)
 	}
 	if err != nil {
-		var pe *PermanentError
-		var te *throttle.Error
-		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) || errors.As(err, &te) {
-			// QBO answered and created nothing, or the company's schedule
-			// kept the create from being sent: the next attempt may use a
-			// new requestid and need not look the object up first.
+		if refusedOrUnsent(err) {
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
 				return link, perr

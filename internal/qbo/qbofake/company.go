@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -128,6 +129,7 @@ func (c *Company) edit(name, id string, fn func(map[string]any)) error {
 	fn(o)
 	o["SyncToken"] = bump(o["SyncToken"])
 	total(name, o)
+	c.rebalance()
 	return nil
 }
 
@@ -144,7 +146,9 @@ func (c *Company) Add(v qbo.Entity) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return c.insert(v.EntityName(), o)["Id"].(string), nil
+	id := c.insert(v.EntityName(), o)["Id"].(string)
+	c.rebalance()
+	return id, nil
 }
 
 // All returns the stored objects of T, in Id order.
@@ -226,6 +230,9 @@ func (c *Company) answer(r qbo.Request) (int, []byte) {
 		}
 	}
 	status, env := c.apply(r)
+	if status == http.StatusOK {
+		c.rebalance()
+	}
 	if status == http.StatusOK && r.RequestID != "" {
 		c.replies[r.RequestID] = env
 	}
@@ -272,7 +279,20 @@ func (c *Company) create(name string, o object) (int, qbo.Envelope) {
 				"The name supplied already exists. : Another customer, vendor or employee is already using this name.")
 		}
 	}
+	if name == "Payment" {
+		if inv := c.overApplies(o); inv != "" {
+			return overApplied(inv)
+		}
+	}
 	return envelope(name, c.insert(name, o))
+}
+
+// overApplied is QuickBooks' refusal of an application above an
+// invoice's open balance. The engine must recognise it from the amounts,
+// so its words differ from QuickBooks' own.
+func overApplied(invoice string) (int, qbo.Envelope) {
+	return faultAnswer("ValidationFault", "6000", "A business validation error has occurred while processing your request",
+		"Business Validation Error: the amount received exceeds what is open on invoice "+invoice+".")
 }
 
 func (c *Company) insert(name string, o object) object {
@@ -317,7 +337,7 @@ func (c *Company) update(name string, o object) (int, qbo.Envelope) {
 	}
 	next := object{}
 	if o["sparse"] == true {
-		next = cur
+		maps.Copy(next, cur)
 	}
 	for k, v := range o {
 		if k != "sparse" {
@@ -326,6 +346,9 @@ func (c *Company) update(name string, o object) (int, qbo.Envelope) {
 	}
 	next["SyncToken"] = bump(cur["SyncToken"])
 	total(name, next)
+	if inv := c.overApplies(next); name == "Payment" && inv != "" {
+		return overApplied(inv)
+	}
 	c.objects[name][id] = next
 	return envelope(name, next)
 }
