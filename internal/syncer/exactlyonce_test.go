@@ -96,6 +96,13 @@ func TestExactlyOnceAtEveryCrashPoint(t *testing.T) {
 				w.books.Fail("create Invoice", qbofake.AnswerLost)
 			},
 			check: oneInvoice("52.92")},
+		{name: "invoice: the invocation is cut short while the create is in flight", kind: billing.KindInvoice, id: "inv_1",
+			setup: func(w *world) {
+				withCustomer(w)
+				w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, invoiceJSON(1, 1))
+				w.books.Fail("create Invoice", qbofake.Canceled)
+			},
+			check: oneInvoice("52.92")},
 		{name: "invoice: created, then the link write fails", kind: billing.KindInvoice, id: "inv_1",
 			setup: func(w *world) {
 				withCustomer(w)
@@ -153,6 +160,9 @@ func TestExactlyOnceAtEveryCrashPoint(t *testing.T) {
 			} else {
 				if st.Status == record.StatusSynced {
 					t.Fatal("the failed attempt marked the entity synced")
+				}
+				if st.Warning != nil && st.Warning.Message == "" {
+					t.Errorf("the failed attempt shows a warning without a reason: %+v", st.Warning)
 				}
 				if tt.between != nil {
 					tt.between(w)

@@ -45,6 +45,9 @@ const (
 	Unsent Stage = iota
 	// AnswerLost: QuickBooks applies the call, its answer is lost.
 	AnswerLost
+	// Canceled: QuickBooks applies the call, and the caller's context is
+	// canceled before the answer is read (the invocation is cut short).
+	Canceled
 )
 
 type fault struct {
@@ -196,7 +199,10 @@ func (c *Company) Do(_ context.Context, r qbo.Request) (qbo.Envelope, error) {
 	c.runHooks(r.Op)
 	status, body := c.answer(r)
 	env, err := qbo.Parse(r.Op, status, body)
-	if failing {
+	switch {
+	case failing && stage == Canceled:
+		return nil, &qbo.Error{Op: r.Op, Err: context.Canceled}
+	case failing:
 		return nil, &qbo.Error{Op: r.Op, Err: ErrAnswerLost}
 	}
 	return env, err
