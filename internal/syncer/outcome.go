@@ -128,6 +128,17 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 		return concurrent(qe, attempt, now)
 	case qbo.ClassUnavailable, qbo.ClassAuth:
 		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
+	case qbo.ClassOther:
+		switch {
+		case errors.Is(qe, context.Canceled):
+			// The invocation was cut short with the request in flight:
+			// it may have run. The queue delivers again, and a create's
+			// intent is resolved by its lookup.
+			return decision{action: requeue}
+		case errors.Is(qe, qbo.ErrMalformedResponse):
+			// QuickBooks answered, unreadably: the write may have run.
+			return transient(attempt, now, fmt.Sprintf("QuickBooks' answer could not be read (%s)", qe.Error()), faultWarning(qe, true))
+		}
 	}
 	return decision{action: warn, warning: faultWarning(qe, false)}
 }
@@ -180,8 +191,12 @@ func refusedOrUnsent(err error) bool {
 		return false
 	}
 	switch qe.Class() {
-	case qbo.ClassValidation, qbo.ClassStale, qbo.ClassOther:
+	case qbo.ClassValidation, qbo.ClassStale:
 		return true
+	case qbo.ClassOther:
+		// Only a request never built was never sent; a canceled or
+		// unreadable one may have run.
+		return errors.Is(qe, qbo.ErrInvalidRequest)
 	}
 	return false
 }
@@ -203,7 +218,11 @@ func transient(attempt int, now time.Time, what string, w *record.Warning) decis
 
 // faultWarning is what the entity shows of QuickBooks' fault.
 func faultWarning(qe *qbo.Error, retryable bool) *record.Warning {
-	return &record.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
+	msg := qe.Message
+	if msg == "" {
+		msg = qe.Error() // no Fault: the failure itself is the reason
+	}
+	return &record.Warning{Code: qe.Code, Message: msg, Detail: qe.Detail, Element: qe.Element,
 		IntuitTID: qe.IntuitTID, Retryable: retryable}
 }
 

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -59,6 +60,9 @@ var classifyCases = []classifyCase{
 	{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
 	{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
 	{"link written concurrently", fmt.Errorf("save link: %w", record.ErrConflict), 1, wait, time.Second, false, ""},
+	{"invocation cut short", &qbo.Error{Op: "create Invoice", Err: context.Canceled}, 1, requeue, 0, false, ""},
+	{"unreadable answer", &qbo.Error{Op: "create Invoice", Err: fmt.Errorf("%w: unexpected end of JSON input", qbo.ErrMalformedResponse)}, 3, wait, 8 * time.Second, false, "could not be read"},
+	{"request not built", &qbo.Error{Op: "create Invoice", Err: fmt.Errorf("%w: requestid longer than 50 characters", qbo.ErrInvalidRequest)}, 1, warn, 0, false, "requestid longer"},
 	{"not connected", fmt.Errorf("token: %w", record.ErrNotConnected), 1, park, 0, false, "not connected"},
 	{"reconnect needed", record.ErrReconnect, 1, park, 0, false, "needs to be reconnected"},
 	{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
@@ -109,6 +113,9 @@ func TestRemedies(t *testing.T) {
 		{"429", fault(429, "3001", "ThrottleExceeded", ""), noRemedy, false},
 		{"503", fault(503, "", "Service Unavailable", ""), noRemedy, false},
 		{"no answer", netErr, noRemedy, false},
+		{"canceled in flight", &qbo.Error{Op: "create Invoice", Err: context.Canceled}, noRemedy, false},
+		{"unreadable answer", &qbo.Error{Op: "create Invoice", Err: qbo.ErrMalformedResponse}, noRemedy, false},
+		{"request not built", &qbo.Error{Op: "create Invoice", Err: qbo.ErrInvalidRequest}, noRemedy, true},
 		{"DynamoDB down", errors.New("dynamodb: RequestError"), noRemedy, false},
 	}
 	for _, tt := range tests {
