@@ -89,7 +89,7 @@ type Class int
 
 // Classes of failure.
 const (
-	ClassOther       Class = iota // our own request could not be built or read
+	ClassOther       Class = iota // not built, canceled, or the answer unreadable
 	ClassThrottled                // 429 or ThrottleExceeded
 	ClassAuth                     // the access token was refused
 	ClassStale                    // a SyncToken conflict

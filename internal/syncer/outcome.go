@@ -97,6 +97,7 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 	var pe *PermanentError
 	var ue *unavailableError
 	var oe *overAppliedError
+	var une *unexplainedError
 	switch {
 	case errors.Is(err, record.ErrNotConnected):
 		return decision{action: park, warning: &record.Warning{Retryable: true,
@@ -112,6 +113,8 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 	case errors.As(err, &oe):
 		// Another change frees the balance soon: wait as for a SyncToken race.
 		return concurrent(oe.fault, attempt, now)
+	case errors.As(err, &une):
+		return decision{action: warn, warning: faultWarning(une.fault, false)}
 	case errors.As(err, &ue):
 		return transient(attempt, now, ue.Error(), nil)
 	case errors.Is(err, record.ErrConflict):
@@ -162,14 +165,20 @@ const (
 	// releaseApplications: QuickBooks' automation may hold the balance
 	// with an application of its own; undo those and write once more.
 	releaseApplications
+	// writeAgain: a refusal the balances no longer explain; write once
+	// more as it is.
+	writeAgain
 )
 
 func remedyFor(err error) remedy {
 	var oe *overAppliedError
+	var une *unexplainedError
 	var qe *qbo.Error
 	switch {
 	case errors.As(err, &oe):
 		return releaseApplications
+	case errors.As(err, &une):
+		return writeAgain
 	case errors.As(err, &qe) && qe.Class() == qbo.ClassAuth:
 		return refreshToken
 	}

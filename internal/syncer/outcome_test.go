@@ -56,6 +56,7 @@ var classifyCases = []classifyCase{
 	{"over-applied", &overAppliedError{businessFault}, 1, wait, 2 * time.Second, false, "business validation"},
 	{"over-applied, long", &overAppliedError{businessFault}, 9, wait, 30 * time.Second, false, "business validation"},
 	{"other business rule", businessFault, 1, warn, 0, false, "Select a bank account"},
+	{"business rule the balances do not explain", &unexplainedError{businessFault}, 1, warn, 0, false, "Select a bank account"},
 	{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
 	{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
 	{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
@@ -106,6 +107,7 @@ func TestRemedies(t *testing.T) {
 	}{
 		{"token refused", fault(401, "3200", "AuthenticationFailed", ""), refreshToken, false},
 		{"over-applied", &overAppliedError{businessFault}, releaseApplications, true},
+		{"refused, balances since freed", &unexplainedError{businessFault}, writeAgain, true},
 		{"validation", fault(400, "6240", "Duplicate Name Exists Error", ""), noRemedy, true},
 		{"stale", fault(400, "5010", "Stale Object Error", "stale object"), noRemedy, true},
 		{"mapping", &PermanentError{Reason: "bad"}, noRemedy, true},

@@ -27,6 +27,17 @@ type overAppliedError struct {
 func (e *overAppliedError) Error() string { return "over-applied: " + e.fault.Error() }
 func (e *overAppliedError) Unwrap() error { return e.fault }
 
+// unexplainedError: QuickBooks refused with a business rule a write that
+// applies money, and the balances read just after do not show an
+// over-application. Another sync may have freed them in between, so the
+// write is tried once more; a second such refusal is shown as it is.
+type unexplainedError struct {
+	fault *qbo.Error
+}
+
+func (e *unexplainedError) Error() string { return e.fault.Error() }
+func (e *unexplainedError) Unwrap() error { return e.fault }
+
 // explain turns a business-rule refusal of ent's write into an
 // *overAppliedError when the documents' amounts in QuickBooks show an
 // over-application; any other error is returned as it is.
@@ -39,10 +50,23 @@ func (r *run) explain(ctx context.Context, ent billing.Entity, err error) error 
 	if rerr != nil {
 		return fmt.Errorf("read the balances behind %w: %w", err, rerr)
 	}
-	if over {
+	switch {
+	case over:
 		return &overAppliedError{qe}
+	case appliesMoney(ent):
+		return &unexplainedError{qe}
 	}
 	return err
+}
+
+// appliesMoney reports the entities whose writes apply money to documents
+// or change a document money is applied to.
+func appliesMoney(ent billing.Entity) bool {
+	switch ent.(type) {
+	case *billing.Payment, *billing.Credit, *billing.ChargeReversal, *billing.WriteOff, *billing.Invoice:
+		return true
+	}
+	return false
 }
 
 // overApplied compares what ent applies with the documents' open amounts

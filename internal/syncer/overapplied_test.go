@@ -76,3 +76,32 @@ func TestOverApplicationByBillingWaits(t *testing.T) {
 		t.Errorf("%d payments created, want only pay_0's", n)
 	}
 }
+
+// The balance is freed between QuickBooks' refusal and the engine's read
+// of it (the other payment is removed by its own sync meanwhile): the
+// amounts no longer explain the refusal, so the payment is written once
+// more in the same attempt, and syncs.
+func TestOverApplicationFreedMeanwhileIsWrittenAgain(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	other, err := w.books.Add(qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_0]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.books.RemoveAfter("create Payment", "Payment", other)
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusSynced {
+		t.Fatalf("status %s %+v, want synced", st.Status, st.Warning)
+	}
+	pays, _ := qbofake.All[qbo.Payment](w.books)
+	if len(pays) != 1 || pays[0].TotalAmt != "52.92" || pays[0].PrivateNote != "[billing acme/payment pay_1]" {
+		t.Errorf("payments = %+v, want billing's pay_1 alone", pays)
+	}
+}

@@ -76,16 +76,12 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		}
 	}
 	link, err := r.write(ctx, ent)
-	if remedyFor(err) == refreshToken {
-		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
-			return outcome{}, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
-		}
-		r.qbo = r.e.client(r.conn)
-		link, err = r.write(ctx, ent)
-	}
-	if remedyFor(err) == releaseApplications {
-		if serr := r.releaseAutomaticApplications(ctx, ent); serr != nil {
-			return outcome{}, serr
+	// Each remedy is tried at most once per attempt.
+	tried := map[remedy]bool{}
+	for rem := remedyFor(err); rem != noRemedy && !tried[rem]; rem = remedyFor(err) {
+		tried[rem] = true
+		if rerr := r.apply(ctx, rem, ent); rerr != nil {
+			return outcome{}, rerr
 		}
 		link, err = r.write(ctx, ent)
 	}
@@ -101,6 +97,21 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		out.update.Warning = &record.Warning{Message: r.flag, Notice: true}
 	}
 	return out, nil
+}
+
+// apply carries out a remedy before the write is tried again.
+func (r *run) apply(ctx context.Context, rem remedy, ent billing.Entity) error {
+	switch rem {
+	case refreshToken:
+		conn, err := r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true)
+		if err != nil {
+			return &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
+		}
+		r.conn, r.qbo = conn, r.e.client(conn)
+	case releaseApplications:
+		return r.releaseAutomaticApplications(ctx, ent)
+	}
+	return nil
 }
 
 // checkCurrency refuses a transaction whose currency is not its

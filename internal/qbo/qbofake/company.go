@@ -57,7 +57,8 @@ type fault struct {
 
 type hook struct {
 	op, name, id string
-	fn           func(map[string]any)
+	fn           func(map[string]any) // nil: remove the object
+	after        bool
 }
 
 // Company is one QuickBooks company. It is safe for concurrent use.
@@ -99,7 +100,15 @@ func (c *Company) Fail(op string, stage Stage) {
 func (c *Company) EditBefore(op, name, id string, fn func(members map[string]any)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.hooks = append(c.hooks, hook{op, name, id, fn})
+	c.hooks = append(c.hooks, hook{op: op, name: name, id: id, fn: fn})
+}
+
+// RemoveAfter removes object name/id just after the next call named op
+// is answered: another sync deleting it in between the engine's calls.
+func (c *Company) RemoveAfter(op, name, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hooks = append(c.hooks, hook{op: op, name: name, id: id, after: true})
 }
 
 // Calls returns the calls received so far.
@@ -196,8 +205,9 @@ func (c *Company) Do(_ context.Context, r qbo.Request) (qbo.Envelope, error) {
 	if failing && stage == Unsent {
 		return nil, &qbo.Error{Op: r.Op, Err: ErrAnswerLost}
 	}
-	c.runHooks(r.Op)
+	c.runHooks(r.Op, false)
 	status, body := c.answer(r)
+	c.runHooks(r.Op, true)
 	env, err := qbo.Parse(r.Op, status, body)
 	switch {
 	case failing && stage == Canceled:
@@ -218,13 +228,19 @@ func (c *Company) takeFault(op string) (Stage, bool) {
 	return 0, false
 }
 
-func (c *Company) runHooks(op string) {
+func (c *Company) runHooks(op string, after bool) {
 	for i, h := range c.hooks {
-		if h.op == op {
-			c.hooks = slices.Delete(c.hooks, i, i+1)
-			_ = c.edit(h.name, h.id, h.fn) // an edit of a missing object is no edit
+		if h.op != op || h.after != after {
+			continue
+		}
+		c.hooks = slices.Delete(c.hooks, i, i+1)
+		if h.fn == nil {
+			delete(c.objects[h.name], h.id)
+			c.rebalance()
 			return
 		}
+		_ = c.edit(h.name, h.id, h.fn) // an edit of a missing object is no edit
+		return
 	}
 }
 

@@ -28,7 +28,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RealmRest", realmRest},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.test(t, newStore(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each case has a store of its own
+			tt.test(t, newStore(t))
+		})
 	}
 }
 
