@@ -8,6 +8,7 @@ package record
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/billing"
@@ -210,4 +211,14 @@ type Dependent struct {
 	Kind       billing.Kind
 	ID         string
 	CustomerID string
+}
+
+// RealmTakenError: the QuickBooks company is synced by another tenant,
+// and no operator allowed this tenant to share it.
+type RealmTakenError struct {
+	Realm, Owner string
+}
+
+func (e *RealmTakenError) Error() string {
+	return fmt.Sprintf("company %s is synced by another tenant", e.Realm)
 }

@@ -20,6 +20,7 @@ type (
 	Dependent          = record.Dependent
 
 	UnchangedError       = record.UnchangedError
+	RealmTakenError      = record.RealmTakenError
 	VersionConflictError = record.VersionConflictError
 )
 

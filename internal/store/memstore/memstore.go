@@ -3,7 +3,8 @@
 // wins, a status is recorded only for the version it describes, a link is
 // written only at the revision it was read at, settings only at theirs,
 // and every read is scoped by tenant. Package storetest checks both stores
-// against the same contract. It keeps no counters, history or audit.
+// against the same contract. It keeps no counters, history, audit or
+// shared companies, and does not seal secrets.
 package memstore
 
 import (
@@ -40,6 +41,8 @@ type Store struct {
 	events    map[key]time.Time                // tenant, "", event id → expiry
 	customers map[key]record.CustomerConnection
 	rests     map[string]time.Time
+	conns     map[string]record.Connection // tenant → connection
+	owners    map[string]string            // realm → owning tenant
 }
 
 // New returns an empty store reading the time from now (nil: time.Now).
@@ -49,7 +52,8 @@ func New(now func() time.Time) *Store {
 	}
 	return &Store{now: now, tenants: map[string]*tenant{}, entities: map[key]record.EntityState{},
 		links: map[key]record.Link{}, deps: map[key]map[key]record.Dependent{},
-		events: map[key]time.Time{}, customers: map[key]record.CustomerConnection{}, rests: map[string]time.Time{}}
+		events: map[key]time.Time{}, customers: map[key]record.CustomerConnection{}, rests: map[string]time.Time{},
+		conns: map[string]record.Connection{}, owners: map[string]string{}}
 }
 
 // CreateTenant stores t; record.ErrConflict if it exists. Its webhook

@@ -26,6 +26,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"EventsSeenUntilTheyExpire", eventsSeenUntilTheyExpire},
 		{"CustomerConnections", customerConnections},
 		{"RealmRest", realmRest},
+		{"ConnectionAtItsRevision", connectionAtItsRevision},
+		{"CompanyHasOneOwner", companyHasOneOwner},
+		{"WalkVisitsOneStatus", walkVisitsOneStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,5 +283,100 @@ func realmRest(t *testing.T, s Store) {
 	}
 	if got, _ := s.RealmThrottledUntil(ctx, "9131"); !got.IsZero() {
 		t.Errorf("another realm rests until %v", got)
+	}
+}
+
+func connectionAtItsRevision(t *testing.T, s Store) {
+	if _, err := s.ConnectionStatus(ctx, "acme"); !errors.Is(err, record.ErrNotFound) {
+		t.Fatalf("never connected: err = %v, want ErrNotFound", err)
+	}
+	if err := s.SetConnectionWarning(ctx, "acme", &record.Warning{Message: "x"}); !errors.Is(err, record.ErrNotFound) {
+		t.Errorf("warning on no connection: err = %v, want ErrNotFound", err)
+	}
+	c := record.Connection{Tenant: "acme", RealmID: "9130", AccessToken: "at-1", RefreshToken: "rt-1",
+		Status: record.ConnConnected, RefreshExpiresAt: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)}
+	saved, err := s.SaveConnection(ctx, c)
+	if err != nil || saved.Rev != 1 {
+		t.Fatalf("first save: rev %d, %v; want rev 1", saved.Rev, err)
+	}
+	if _, err := s.SaveConnection(ctx, c); !errors.Is(err, record.ErrConflict) {
+		t.Errorf("a second first save: err = %v, want ErrConflict", err)
+	}
+	w := &record.Warning{Code: "refresh_expiring", Message: "Reconnect within 13 days."}
+	if err := s.SetConnectionWarning(ctx, "acme", w); err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.Connection(ctx, "acme")
+	if err != nil || full.AccessToken != "at-1" || full.RefreshToken != "rt-1" || full.Rev != 1 ||
+		full.Warning == nil || *full.Warning != *w || !full.RefreshExpiresAt.Equal(c.RefreshExpiresAt) {
+		t.Errorf("connection = %+v, %v; want the tokens, rev 1 (a warning moves no revision) and the warning", full, err)
+	}
+	status, _ := s.ConnectionStatus(ctx, "acme")
+	if status.AccessToken != "" || status.RefreshToken != "" || status.RealmID != "9130" || status.Warning == nil {
+		t.Errorf("status = %+v, want realm and warning without tokens", status)
+	}
+	full.AccessToken = "at-2"
+	if saved, err = s.SaveConnection(ctx, full); err != nil || saved.Rev != 2 {
+		t.Errorf("save at rev 1: rev %d, %v; want rev 2", saved.Rev, err)
+	}
+	if _, err := s.SaveConnection(ctx, full); !errors.Is(err, record.ErrConflict) {
+		t.Errorf("save at a passed revision: err = %v, want ErrConflict", err)
+	}
+	if err := s.SetConnectionWarning(ctx, "acme", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Connection(ctx, "acme"); c.Warning != nil || c.AccessToken != "at-2" {
+		t.Errorf("after clearing: %+v, want no warning and the new token", c)
+	}
+	if _, err := s.Connection(ctx, "other"); !errors.Is(err, record.ErrNotFound) {
+		t.Errorf("another tenant's connection: err = %v, want ErrNotFound", err)
+	}
+}
+
+func companyHasOneOwner(t *testing.T, s Store) {
+	for _, tenant := range []string{"acme", "acme"} {
+		if err := s.ClaimRealm(ctx, "9130", tenant); err != nil {
+			t.Fatalf("claim by %s: %v", tenant, err)
+		}
+	}
+	var taken *record.RealmTakenError
+	if err := s.ClaimRealm(ctx, "9130", "globex"); !errors.As(err, &taken) || taken.Owner != "acme" || taken.Realm != "9130" {
+		t.Errorf("claim by another tenant: err = %v, want *RealmTakenError naming acme", err)
+	}
+	if err := s.ClaimRealm(ctx, "9131", "globex"); err != nil {
+		t.Errorf("another company: %v", err)
+	}
+	for _, id := range []string{"globex", "acme"} {
+		if err := s.CreateTenant(ctx, record.Tenant{ID: id, Name: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ids, err := s.TenantIDs(ctx); err != nil || !slices.Equal(ids, []string{"acme", "globex"}) {
+		t.Errorf("tenant ids = %v, %v; want [acme globex]", ids, err)
+	}
+}
+
+func walkVisitsOneStatus(t *testing.T, s Store) {
+	for _, id := range []string{"inv_1", "inv_2", "inv_3"} {
+		sn := snap("acme", 1, `{"id":"`+id+`"}`)
+		sn.ID = id
+		mustPut(t, s, sn)
+	}
+	other := snap("other", 1, `{}`)
+	mustPut(t, s, other)
+	if err := s.SetStatus(ctx, "acme", billing.KindInvoice, "inv_2", record.StatusUpdate{Status: record.StatusSynced, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	err := s.WalkStatus(ctx, "acme", record.StatusNotTried, func(e record.EntityState) error {
+		if len(e.Data) != 0 || e.Version != 1 || e.CustomerID != "cus_1" {
+			t.Errorf("walked %+v, want version and customer without the snapshot", e)
+		}
+		seen = append(seen, e.ID)
+		return nil
+	})
+	slices.Sort(seen)
+	if err != nil || !slices.Equal(seen, []string{"inv_1", "inv_3"}) {
+		t.Errorf("walked %v, %v; want inv_1 and inv_3 (not the synced one, not another tenant's)", seen, err)
 	}
 }

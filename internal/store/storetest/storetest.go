@@ -40,4 +40,12 @@ type Store interface {
 
 	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
 	RealmThrottledUntil(ctx context.Context, realm string) (time.Time, error)
+
+	SaveConnection(ctx context.Context, c record.Connection) (record.Connection, error)
+	Connection(ctx context.Context, tenant string) (record.Connection, error)
+	ConnectionStatus(ctx context.Context, tenant string) (record.Connection, error)
+	SetConnectionWarning(ctx context.Context, tenant string, w *record.Warning) error
+	TenantIDs(ctx context.Context) ([]string, error)
+	ClaimRealm(ctx context.Context, realm, tenant string) error
+	WalkStatus(ctx context.Context, tenant string, st record.Status, fn func(record.EntityState) error) error
 }
