@@ -48,6 +48,7 @@ func storedConnection(t testing.TB, s *devstack.Stack, tenant string) store.Conn
 // for company B, presented with company A's realmId, is refused; the
 // tenant's connection to A is untouched and keeps syncing.
 func TestCallbackRefusesGrantIssuedForAnotherCompany(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Acme Corp", "ap@acme.example"))
@@ -83,6 +84,7 @@ func TestCallbackRefusesGrantIssuedForAnotherCompany(t *testing.T) {
 // TestCallbackStateWorksOnce: a state that completed a connect cannot
 // complete another, even with a fresh code.
 func TestCallbackStateWorksOnce(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	ctx := context.Background()
@@ -115,6 +117,7 @@ func TestCallbackStateWorksOnce(t *testing.T) {
 // TestCompanyBelongsToOneTenant: a second tenant choosing a company that
 // another tenant syncs to is refused with 409 and stays unconnected.
 func TestCompanyBelongsToOneTenant(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	acme := newTenant(t, s, "acme")
 	ctx := context.Background()
@@ -137,6 +140,7 @@ func TestCompanyBelongsToOneTenant(t *testing.T) {
 // TestOperatorAllowsSharingACompany: only an operator's explicit decision
 // lets a second tenant connect a company another tenant syncs to.
 func TestOperatorAllowsSharingACompany(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	acme := newTenant(t, s, "acme")
 	ctx := context.Background()
@@ -166,6 +170,7 @@ func TestOperatorAllowsSharingACompany(t *testing.T) {
 // companies were claimed is claimed for its tenant by the hourly pass, so
 // another tenant cannot take it afterwards.
 func TestSchedulerClaimsCompaniesConnectedEarlier(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	acme := newTenant(t, s, "acme")
 	ctx := context.Background()

@@ -88,6 +88,7 @@ func advanceIntuitClock(t testing.TB, s *devstack.Stack, d time.Duration) {
 // Intuit rotates the refresh token. Exactly one refreshes at Intuit; the
 // others use what it saved; Intuit never answers invalid_grant.
 func TestConcurrentRefreshesRefreshOnce(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	old := expireAccessToken(t, s, "acme")
@@ -151,6 +152,7 @@ func TestConcurrentRefreshesRefreshOnce(t *testing.T) {
 // refresh token Intuit answers a refresh with the same value; the
 // connection stores it, stays connected and the new access token works.
 func TestRefreshWithinADayKeepsRefreshToken(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	old := expireAccessToken(t, s, "acme")
@@ -211,6 +213,7 @@ func revokeAtIntuit(t testing.TB, s *devstack.Stack, token string) {
 // queued, and a reconnect to the same company sends them without
 // duplicates.
 func TestInvalidGrantPausesUntilReconnect(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Acme Corp", "ap@acme.example"))
@@ -261,6 +264,7 @@ func TestInvalidGrantPausesUntilReconnect(t *testing.T) {
 // Intuit's consent screen changes nothing unless the admin asked for a
 // reset; with one, everything goes to the new company.
 func TestReconnectToAnotherCompanyNeedsReset(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Acme Corp", "ap@acme.example"))

@@ -20,6 +20,7 @@ func euroCustomer(id string) map[string]any {
 // and payment are booked in EUR at billing's exchange rates, so the home
 // currency amounts are billing's too.
 func TestMulticurrencyBooksForeignCurrencyWithItsRate(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "fx")
 	e.control(http.MethodPatch, "preferences", map[string]any{"multicurrency": true})
 	e.mustPost(http.StatusAccepted, "customer.created", euroCustomer("cus_eu"))
@@ -55,6 +56,7 @@ func TestMulticurrencyBooksForeignCurrencyWithItsRate(t *testing.T) {
 // multicurrency a EUR customer is not booked as a USD one: it gets a
 // warning saying why.
 func TestForeignCurrencyInSingleCurrencyCompanyIsAWarning(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "fx")
 	e.mustPost(http.StatusAccepted, "customer.created", euroCustomer("cus_eu"))
 	e.drain()

@@ -25,6 +25,7 @@ func linkOf(t testing.TB, s *devstack.Stack, tenant string, kind billing.Kind, i
 // Lost create responses make the sync look objects up by marker; neither
 // tenant latches onto, or rewrites, the other's customer or invoice.
 func TestSharedCompanyNeverCrossesTenants(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := fastStack(t)
 	acme := newTenant(t, s, "acme")
 	ctx := context.Background()
@@ -81,6 +82,7 @@ func TestSharedCompanyNeverCrossesTenants(t *testing.T) {
 // same name and e-mail get two QBO customers; deleting one leaves the
 // other's QBO customer active.
 func TestSameNameAndEmailCustomersStayApart(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "twins")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Twin Traders", "ap@twins.example"))
 	e.drain()
@@ -102,6 +104,7 @@ func TestSameNameAndEmailCustomersStayApart(t *testing.T) {
 // cannot latch a billing customer onto the QBO customer another billing
 // customer already mirrors.
 func TestLatchRefusesQBOCustomerOfAnotherBillingCustomer(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "First Ltd", "ap@first.example"))
@@ -122,6 +125,7 @@ func TestLatchRefusesQBOCustomerOfAnotherBillingCustomer(t *testing.T) {
 // warning naming the cycle instead of waiting forever; breaking the cycle
 // in billing syncs both.
 func TestParentCycleIsWarned(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "acme")
 	withParent := func(id string, version int, parent string) map[string]any {
 		c := customer(id, version, "Customer "+id, id+"@acme.example")
@@ -152,6 +156,7 @@ func TestParentCycleIsWarned(t *testing.T) {
 // as "Name (billing id)" is updated under that name, keeps its notice,
 // and does not fall into a duplicate-name warning.
 func TestRenamedCustomerKeepsItsNameOnUpdate(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Same Name", "one@example.com"))

@@ -13,6 +13,7 @@ import (
 // the resync of a deleted customer and a deleted product must find those
 // records under the new name, not create second ones.
 func TestDeletedRecordsReLatchUnderDeletedName(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_old", "Old plan"))

@@ -21,6 +21,7 @@ func disconnect(t testing.TB, s *devstack.Stack, tenant string, body map[string]
 // links; after links were forgotten (two confirmed steps) the resync
 // re-latches to the objects QuickBooks holds. Nothing exists twice.
 func TestDisconnectReconnectWithoutDuplicates(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	// Parents sync before the invoice is posted, so the invoice does not

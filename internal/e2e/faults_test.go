@@ -45,6 +45,7 @@ func fastStack(t *testing.T) *devstack.Stack {
 // 5xx, timeouts, a 429 and expired tokens all end in exactly one QBO object
 // per billing entity (QBO's requestid and the intent + natural-key lookup).
 func TestRetriesNeverDuplicate(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, fastStack(t), "faulty")
 	e.fault(map[string]any{"entity": "Customer", "operation": "create", "drop_response": true})
 	e.fault(map[string]any{"entity": "Invoice", "operation": "create", "drop_response": true})
@@ -92,6 +93,7 @@ func TestRetriesNeverDuplicate(t *testing.T) {
 // TestValidationFaultBecomesWarning: QBO's refusal is recorded in its own
 // words and not retried blindly; fixing the cause and resending syncs it.
 func TestValidationFaultBecomesWarning(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "strict")
 	// Custom transaction numbers with the duplicate check: a number QBO
 	// already has is refused (6140).
@@ -123,6 +125,7 @@ func TestValidationFaultBecomesWarning(t *testing.T) {
 // TestClosedBooksPostInOpenPeriod: a new invoice dated in QuickBooks'
 // closed period is posted on the first open day and flagged.
 func TestClosedBooksPostInOpenPeriod(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "closed")
 	e.control(http.MethodPatch, "preferences", map[string]any{"books_closed_date": "2026-11-30"})
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Late Co", "l@example.com"))
@@ -141,6 +144,7 @@ func TestClosedBooksPostInOpenPeriod(t *testing.T) {
 // TestDuplicateNameDisambiguates: a QBO name already used by someone else
 // (6240) does not block the customer: it gets "Name (billing id)".
 func TestDuplicateNameDisambiguates(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "names")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Same Name", "one@example.com"))
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_2", 1, "Same Name", "two@example.com"))
@@ -162,6 +166,7 @@ func TestDuplicateNameDisambiguates(t *testing.T) {
 // TestCurrencyMismatchIsAWarning: a transaction in another currency than
 // its customer's is not sent; the warning says why.
 func TestCurrencyMismatchIsAWarning(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "fx")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Dollar Co", "d@example.com"))
 	inv := invoice("inv_1", 1, "cus_1", "FX-1", "posted", line{id: "l1", qty: "1", unit: 1000})

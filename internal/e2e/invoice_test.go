@@ -54,6 +54,7 @@ func qtyInt(q string) int64 {
 // a draft and a void — and checks QuickBooks: the invoice's lines, totals
 // and DocNumber, and that nothing exists twice.
 func TestInvoiceEndToEnd(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "acme")
 
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_basic", "Basic plan"))

@@ -23,6 +23,7 @@ const (
 // that is not yet valid, from another issuer, for another audience, or
 // whose signature is re-encoded, opens nothing.
 func TestAdminAPIRefusesTokensOutsideTheirClaims(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	newTenant(t, s, "acme")
 	key, err := hex.DecodeString(s.Deps().Config.AuthLocalKey)

@@ -50,6 +50,7 @@ func (e *tenantEnv) ledger() simLedger {
 // amount_due, the customer's open A/R equals billing's, cash moved by
 // payments minus refunds, and the books balance.
 func TestLedgerEndToEnd(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "ledger")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Ledger Customer", "l@example.com"))
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Plan"))
@@ -118,6 +119,7 @@ func TestLedgerEndToEnd(t *testing.T) {
 // applies a customer's open credit to a new invoice on its own; billing
 // did not, so the sync undoes it.
 func TestAutoApplyIsUndone(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "auto")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Auto Co", "a@example.com"))
 	e.mustPost(http.StatusAccepted, "credit.created", map[string]any{"id": "cr_1", "version": 1, "customer_id": "cus_1",

@@ -42,6 +42,7 @@ func entityNotice(t testing.TB, s *devstack.Stack, tenant string, kind billing.K
 // name because QuickBooks already has the name is synced with a notice
 // naming both customers, counted on the overview.
 func TestRenamedCustomerIsANotice(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Same Name", "one@example.com"))
@@ -61,6 +62,7 @@ func TestRenamedCustomerIsANotice(t *testing.T) {
 // TestRedatedDocumentIsANotice: an invoice re-dated out of QuickBooks'
 // closed period is a notice, counted on the overview.
 func TestRedatedDocumentIsANotice(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	e := newTenant(t, s, "acme")
 	e.control(http.MethodPatch, "preferences", map[string]any{"books_closed_date": "2026-11-30"})

@@ -14,6 +14,7 @@ import (
 // tenant (its secret shown once), rotates the webhook secret with two
 // active at once, and retires the old one; the webhook follows.
 func TestOperatorProvisionsTenantsAndRotatesSecrets(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	op := s.OperatorToken()
 	base := s.GatewayURL() + "/api/v1/operator/tenants"
@@ -80,6 +81,7 @@ func TestOperatorProvisionsTenantsAndRotatesSecrets(t *testing.T) {
 // TestOperatorInputLimits: the operator API answers clear 4xx errors to
 // malformed input, and refuses anyone but operators.
 func TestOperatorInputLimits(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	if err := s.CreateTenant(context.Background(), "acme", "whsec_acme"); err != nil {
 		t.Fatal(err)

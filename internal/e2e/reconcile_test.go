@@ -145,6 +145,7 @@ func sameLines(t *testing.T, what string, got, want []string) {
 // reports exactly those drifts and the receivables they broke, marks the
 // entities drifted, and finds nothing on the untouched tenant.
 func TestReconciliationFindsAnAccountantsChanges(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	books, quiet := newTenant(t, s, "books"), newTenant(t, s, "quiet")
 	books.history()

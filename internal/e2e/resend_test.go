@@ -15,6 +15,7 @@ import (
 // version with other content is refused with 409 version_conflict naming
 // the field, since it cannot say which of the two is billing's truth.
 func TestSameVersionResentIsIdempotent(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "resend")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Ada Lovelace", "ada@example.com"))
 	inv := invoice("inv_1", 1, "cus_1", "INV-1", "posted", line{id: "l1", qty: "1", unit: 500})

@@ -74,6 +74,7 @@ func cashOf(l simLedger) map[string]string {
 // ledger with billing's lines, discount and tax, and a refund of the sale
 // is a refund receipt paid from the refund ledger; voids take both back.
 func TestSaleWithoutQuickBooksCustomer(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "sales")
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Plan"))
 	who := map[string]any{"display_name": "Dana Whitfield", "email": "dana@whitfield.example"}
@@ -148,6 +149,7 @@ func TestSaleWithoutQuickBooksCustomer(t *testing.T) {
 // never by taking a customer another billing customer is linked to, and
 // nothing is created. The customer's later event updates that customer.
 func TestSaleMatchesQuickBooksCustomerByEmail(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "salematch")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_other", 1, "Whitfield Holdings", "dana@whitfield.example"))
 	e.drain()
@@ -184,6 +186,7 @@ func TestSaleMatchesQuickBooksCustomerByEmail(t *testing.T) {
 
 // A sale of a billing customer not yet sent waits for it, like an invoice.
 func TestSaleWaitsForItsBillingCustomer(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "salewait")
 	e.mustPost(http.StatusAccepted, "sale.created", sale("sale_1", 1, "cus_1", nil, line{id: "l1", qty: "1", unit: 1000}))
 	e.drain()
@@ -203,6 +206,7 @@ func TestSaleWaitsForItsBillingCustomer(t *testing.T) {
 // Answers lost after QuickBooks committed the inline customer, the sales
 // receipt and the refund receipt still end in one of each.
 func TestSaleRetriesNeverDuplicate(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, fastStack(t), "salefaults")
 	for _, entity := range []string{"Customer", "SalesReceipt", "RefundReceipt"} {
 		e.fault(map[string]any{"entity": entity, "operation": "create", "drop_response": true})

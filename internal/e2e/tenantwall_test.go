@@ -18,6 +18,7 @@ import (
 // and forged variants of the token. Every attempt is refused and beta is
 // unchanged.
 func TestTenantTokensStayInTheirTenant(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	s := newStack(t, devstack.Options{})
 	newTenant(t, s, "acme")
 	beta := newTenant(t, s, "beta")

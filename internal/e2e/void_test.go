@@ -14,6 +14,7 @@ import (
 // never come back: a refund's void converges its payment, and a payment
 // whose sync woke the refund again made the two loop forever.
 func TestVoidsOfDocumentsThatNeverReachedQuickBooks(t *testing.T) {
+	t.Parallel() // its own stack: table, queues, company
 	e := newTenant(t, newStack(t, devstack.Options{}), "voids")
 	e.mustPost(http.StatusAccepted, "product.created", product("prod_1", "Plan"))
 	inv := invoice("inv_1", 1, "cus_1", "V-1", "posted", line{id: "l1", product: "prod_1", qty: "1", unit: 5000})

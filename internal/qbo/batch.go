@@ -43,12 +43,12 @@ func (c *Client) Batch(ctx context.Context, realmID string, items []BatchItem, r
 	if err != nil {
 		return nil, invalid("batch", "encode: %v", err)
 	}
-	env, err := c.do(ctx, request{op: "batch", method: http.MethodPost, realmID: realmID, path: "batch",
-		body: body, contentType: "application/json", requestID: requestID})
+	env, err := c.Do(ctx, Request{Op: "batch", Method: http.MethodPost, RealmID: realmID, Path: "batch",
+		Body: body, ContentType: "application/json", RequestID: requestID})
 	if err != nil {
 		return nil, err
 	}
-	var raw []envelope
+	var raw []Envelope
 	if err := env.decode("batch", "BatchItemResponse", &raw); err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func batchBody(items []BatchItem) []map[string]any {
 	return body
 }
 
-func batchResult(item envelope, ops map[string]batchOp) BatchResult {
+func batchResult(item Envelope, ops map[string]batchOp) BatchResult {
 	var r BatchResult
 	if raw, ok := item.field("bId"); ok {
 		_ = json.Unmarshal(raw, &r.BID) // a missing bId stays empty
@@ -165,7 +165,7 @@ func BatchQuery[T Entity](r BatchResult) ([]T, error) {
 	if r.Err != nil {
 		return nil, r.Err
 	}
-	var qr envelope
+	var qr Envelope
 	if r.Name != "QueryResponse" || json.Unmarshal(r.Raw, &qr) != nil {
 		return nil, malformed("batch (bId "+r.BID+")", http.StatusOK, "", "holds %s, not a QueryResponse", r.Name)
 	}

@@ -31,7 +31,7 @@ func (c Changes) Len() int {
 func (c *Client) CDC(ctx context.Context, realmID string, entities []string, since time.Time) (Changes, error) {
 	params := url.Values{"entities": {strings.Join(entities, ",")},
 		"changedSince": {since.UTC().Format(time.RFC3339)}}
-	env, err := c.do(ctx, request{op: "cdc", method: http.MethodGet, realmID: realmID, path: "cdc", params: params})
+	env, err := c.Do(ctx, Request{Op: "cdc", Method: http.MethodGet, RealmID: realmID, Path: "cdc", Params: params})
 	if err != nil {
 		return nil, err
 	}

@@ -89,49 +89,56 @@ func WithToken(hc *http.Client, accessToken string) *http.Client {
 		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken}), Base: base}}
 }
 
-// request is one call to send.
-type request struct {
-	op          string
-	method      string
-	realmID     string
-	path        string // below /v3/company/{realmId}/, already escaped
-	params      url.Values
-	body        []byte
-	contentType string
-	requestID   string
+// Request is one Accounting API call.
+type Request struct {
+	Op          string // "create Invoice", "query Customer": names the call in errors
+	Method      string
+	RealmID     string
+	Path        string // below /v3/company/{realmId}/, already escaped
+	Params      url.Values
+	Body        []byte
+	ContentType string
+	RequestID   string
 }
 
-// envelope is a response's top-level object: {"Invoice": {...}, "time": ...}.
-type envelope map[string]json.RawMessage
+// Doer sends one request and returns the answer's top-level object, or
+// an *Error. *Client sends it over HTTP; every operation of this package
+// takes a Doer, so a test can answer in memory.
+type Doer interface {
+	Do(ctx context.Context, r Request) (Envelope, error)
+}
 
-// do sends r once and returns the response object, or an *Error.
-func (c *Client) do(ctx context.Context, r request) (envelope, error) {
-	if r.realmID == "" {
-		return nil, invalid(r.op, "empty realm id")
+// Envelope is a response's top-level object: {"Invoice": {...}, "time": ...}.
+type Envelope map[string]json.RawMessage
+
+// Do sends r once and returns the response object, or an *Error.
+func (c *Client) Do(ctx context.Context, r Request) (Envelope, error) {
+	if r.RealmID == "" {
+		return nil, invalid(r.Op, "empty realm id")
 	}
 	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), body)
+	req, err := http.NewRequestWithContext(ctx, r.Method, c.url(r), body)
 	if err != nil {
-		return nil, invalid(r.op, "%v", err)
+		return nil, invalid(r.Op, "%v", err)
 	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", r.contentType)
+	if r.Body != nil {
+		req.Header.Set("Content-Type", r.ContentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		e := &Error{Op: r.op, Err: err}
+		e := &Error{Op: r.Op, Err: err}
 		c.report(ctx, r, 0, "", time.Since(start), e)
 		return nil, e
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
 	tid := resp.Header.Get("intuit_tid")
-	env, e := parse(r.op, resp.StatusCode, tid, data, err)
+	env, e := parse(r.Op, resp.StatusCode, tid, data, err)
 	c.report(ctx, r, resp.StatusCode, tid, time.Since(start), e)
 	if e != nil {
 		return nil, e
@@ -139,16 +146,16 @@ func (c *Client) do(ctx context.Context, r request) (envelope, error) {
 	return env, nil
 }
 
-// parse turns a response into its envelope or an *Error; a Fault inside a
+// parse turns a response into its Envelope or an *Error; a Fault inside a
 // 2xx response is an error too.
-func parse(op string, status int, tid string, body []byte, readErr error) (envelope, *Error) {
+func parse(op string, status int, tid string, body []byte, readErr error) (Envelope, *Error) {
 	if readErr != nil {
 		return nil, &Error{Status: status, IntuitTID: tid, Op: op, Err: fmt.Errorf("read response: %w", readErr)}
 	}
 	if status < 200 || status > 299 {
 		return nil, httpError(op, status, tid, body)
 	}
-	env := envelope{}
+	env := Envelope{}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return env, nil
 	}
@@ -172,7 +179,7 @@ func parse(op string, status int, tid string, body []byte, readErr error) (envel
 
 // field returns the member named name, matched case-insensitively as
 // encoding/json does.
-func (env envelope) field(name string) (json.RawMessage, bool) {
+func (env Envelope) field(name string) (json.RawMessage, bool) {
 	if raw, ok := env[name]; ok {
 		return raw, true
 	}
@@ -185,7 +192,7 @@ func (env envelope) field(name string) (json.RawMessage, bool) {
 }
 
 // decode unmarshals member name into v.
-func (env envelope) decode(op, name string, v any) error {
+func (env Envelope) decode(op, name string, v any) error {
 	raw, ok := env.field(name)
 	if !ok {
 		return malformed(op, http.StatusOK, "", "no %s in response", name)
@@ -196,27 +203,38 @@ func (env envelope) decode(op, name string, v any) error {
 	return nil
 }
 
-func (c *Client) url(r request) string {
+func (c *Client) url(r Request) string {
 	q := url.Values{}
-	for k, v := range r.params {
+	for k, v := range r.Params {
 		q[k] = v
 	}
 	q.Set("minorversion", c.minor)
-	if r.requestID != "" {
-		q.Set("requestid", r.requestID)
+	if r.RequestID != "" {
+		q.Set("requestid", r.RequestID)
 	}
-	return c.base + "/v3/company/" + url.PathEscape(r.realmID) + "/" + r.path + "?" + q.Encode()
+	return c.base + "/v3/company/" + url.PathEscape(r.RealmID) + "/" + r.Path + "?" + q.Encode()
 }
 
-func (c *Client) report(ctx context.Context, r request, status int, tid string, d time.Duration, e *Error) {
+func (c *Client) report(ctx context.Context, r Request, status int, tid string, d time.Duration, e *Error) {
 	if c.observer != nil {
-		c.observer(r.op, status, d)
+		c.observer(r.Op, status, d)
 	}
 	if c.hook != nil {
-		call := Call{Op: r.op, RealmID: r.realmID, RequestID: r.requestID, Status: status, IntuitTID: tid, Duration: d}
+		call := Call{Op: r.Op, RealmID: r.RealmID, RequestID: r.RequestID, Status: status, IntuitTID: tid, Duration: d}
 		if e != nil {
 			call.Err = e
 		}
 		c.hook(ctx, call)
 	}
+}
+
+// Parse turns an Accounting API answer (status and body) into its
+// envelope or an *Error, as Do does: an in-memory company answers with
+// Intuit's bodies and its faults read exactly as real ones.
+func Parse(op string, status int, body []byte) (Envelope, error) {
+	env, e := parse(op, status, "", body, nil)
+	if e != nil {
+		return nil, e
+	}
+	return env, nil
 }

@@ -12,6 +12,20 @@ import (
 // take the value type (Create[Invoice], not Create[*Invoice]).
 type Entity interface {
 	EntityName() string
+	// Identity returns the object's Id and SyncToken, "" before it exists.
+	Identity() (id, syncToken string)
+}
+
+// WithIdentity returns v naming object id at syncToken; sparse makes an
+// update leave what v omits alone in QBO. Every entity type of this
+// package has a settable identity; a type without one is refused.
+func WithIdentity[T Entity](v T, id, syncToken string, sparse bool) (T, error) {
+	s, ok := any(&v).(Identifiable)
+	if !ok {
+		return v, invalid("identify "+entityName[T](), "%T has no settable identity", v)
+	}
+	s.SetIdentity(id, syncToken, sparse)
+	return v, nil
 }
 
 // entityName returns T's name without needing a value, also when T is a

@@ -82,41 +82,47 @@ func malformed(op string, status int, tid, format string, args ...any) *Error {
 	return &Error{Status: status, IntuitTID: tid, Op: op, Message: fmt.Sprintf(format, args...), Err: ErrMalformedResponse}
 }
 
-// class is how a caller should react to an error.
-type class int
+// Class is what kind of failure an error is, as QuickBooks reported it;
+// what to do about it is the caller's decision (the sync engine's
+// classify).
+type Class int
 
+// Classes of failure.
 const (
-	classOther class = iota
-	classThrottled
-	classAuth
-	classStale
-	classValidation
-	classUnavailable
+	ClassOther       Class = iota // not built, canceled, or the answer unreadable
+	ClassThrottled                // 429 or ThrottleExceeded
+	ClassAuth                     // the access token was refused
+	ClassStale                    // a SyncToken conflict
+	ClassValidation               // refused by QuickBooks' rules; unchanged, never accepted
+	ClassUnavailable              // 5xx, timeouts, no answer: the request may or may not have run
 )
 
-func (e *Error) class() class {
+// Class returns the error's class.
+func (e *Error) Class() Class { return e.class() }
+
+func (e *Error) class() Class {
 	if e.Err != nil && len(e.Faults) == 0 && e.Code == "" {
 		if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, ErrMalformedResponse) ||
 			errors.Is(e.Err, ErrInvalidRequest) {
-			return classOther
+			return ClassOther
 		}
-		return classUnavailable // the request may or may not have reached QBO
+		return ClassUnavailable // the request may or may not have reached QBO
 	}
 	switch {
 	case e.Status == 429 || e.any(func(f Fault) bool {
 		return codeNum(f.Code) == 3001 || contains(f, "ThrottleExceeded")
 	}):
-		return classThrottled
+		return ClassThrottled
 	case e.Status == 401 || e.anyCode(3200):
-		return classAuth
+		return ClassAuth
 	case e.any(isStale):
-		return classStale
+		return ClassStale
 	case e.any(isValidation) || e.Status < 500 && strings.EqualFold(e.FaultType, "ValidationFault"):
-		return classValidation
+		return ClassValidation
 	case e.Status >= 500 || e.Status == 408:
-		return classUnavailable
+		return ClassUnavailable
 	}
-	return classOther
+	return ClassOther
 }
 
 // isStale is a SyncToken conflict. QBO also reports other conditions,
@@ -133,26 +139,26 @@ func isValidation(f Fault) bool {
 
 // Throttled reports QBO's rate limit: HTTP 429 or ThrottleExceeded (3001),
 // which QBO also sends with 403 and as XML. Back off at least a minute.
-func (e *Error) Throttled() bool { return e.class() == classThrottled }
+func (e *Error) Throttled() bool { return e.class() == ClassThrottled }
 
 // AuthFailed reports a rejected access token (401, 3200): refresh it once
 // and retry.
-func (e *Error) AuthFailed() bool { return e.class() == classAuth }
+func (e *Error) AuthFailed() bool { return e.class() == ClassAuth }
 
 // Stale reports a SyncToken conflict (5010 Stale Object Error): re-read the
 // entity, re-apply the change and retry.
-func (e *Error) Stale() bool { return e.class() == classStale }
+func (e *Error) Stale() bool { return e.class() == ClassStale }
 
 // Temporary reports a failure that the same request (same requestid) may
 // not meet again: throttling, 5xx, timeouts and network errors.
 func (e *Error) Temporary() bool {
 	c := e.class()
-	return c == classThrottled || c == classUnavailable
+	return c == ClassThrottled || c == ClassUnavailable
 }
 
 // Validation reports a fault in the request or against QBO's business
 // rules (2xxx, 4xxx, 6xxx, 610). Never retry it unchanged.
-func (e *Error) Validation() bool { return e.class() == classValidation }
+func (e *Error) Validation() bool { return e.class() == ClassValidation }
 
 // DuplicateName reports 6240: the name is used by another customer,
 // vendor or employee, possibly an inactive one.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 )
 
 // maxRequestID is Intuit's limit on requestid outside batches.
@@ -13,7 +14,7 @@ const maxRequestID = 50
 // Create posts v as a new object and returns QBO's copy. v must not carry
 // an Id: QBO would treat the post as an update. requestID makes retries of
 // the same create safe; derive it from the write, not from the attempt.
-func Create[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) (T, error) {
+func Create[T Entity](ctx context.Context, d Doer, realmID string, v T, requestID string) (T, error) {
 	name := entityName[T]()
 	op := "create " + name
 	var zero T
@@ -24,19 +25,19 @@ func Create[T Entity](ctx context.Context, c *Client, realmID string, v T, reque
 	if id != "" {
 		return zero, invalid(op, "Id %q is set; use Update", id)
 	}
-	return write[T](ctx, c, realmID, op, name, v, nil, requestID)
+	return write[T](ctx, d, realmID, op, name, v, nil, requestID)
 }
 
 // Read returns the object with the given Id.
-func Read[T Entity](ctx context.Context, c *Client, realmID, id string) (T, error) {
+func Read[T Entity](ctx context.Context, d Doer, realmID, id string) (T, error) {
 	name := entityName[T]()
 	op := "read " + name
 	var v T
 	if id == "" {
 		return v, invalid(op, "empty id")
 	}
-	env, err := c.do(ctx, request{op: op, method: http.MethodGet, realmID: realmID,
-		path: segment(name) + "/" + url.PathEscape(id)})
+	env, err := d.Do(ctx, Request{Op: op, Method: http.MethodGet, RealmID: realmID,
+		Path: segment(name) + "/" + url.PathEscape(id)})
 	if err != nil {
 		return v, err
 	}
@@ -47,14 +48,14 @@ func Read[T Entity](ctx context.Context, c *Client, realmID, id string) (T, erro
 // Update posts v over the existing object: a full update that clears
 // omitted writable fields, or a sparse one when v has Sparse set. v must
 // carry Id and the current SyncToken; a stale token fails with Stale.
-func Update[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) (T, error) {
+func Update[T Entity](ctx context.Context, d Doer, realmID string, v T, requestID string) (T, error) {
 	name := entityName[T]()
 	op := "update " + name
 	var zero T
 	if _, _, err := requireIdentity(op, v); err != nil {
 		return zero, err
 	}
-	return write[T](ctx, c, realmID, op, name, v, nil, requestID)
+	return write[T](ctx, d, realmID, op, name, v, nil, requestID)
 }
 
 // voidStyle is how QBO voids each entity: most take operation=void, a
@@ -70,7 +71,7 @@ var voidStyle = map[string]url.Values{
 // Void voids the transaction v names by Id and SyncToken: QBO keeps it
 // with zero amounts. Invoice, CreditMemo, SalesReceipt, RefundReceipt and
 // Payment can be voided.
-func Void[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) (T, error) {
+func Void[T Entity](ctx context.Context, d Doer, realmID string, v T, requestID string) (T, error) {
 	name := entityName[T]()
 	op := "void " + name
 	var zero T
@@ -83,7 +84,7 @@ func Void[T Entity](ctx context.Context, c *Client, realmID string, v T, request
 		return zero, err
 	}
 	body := ref{ID: id, SyncToken: token, Sparse: name == "Payment"}
-	return write[T](ctx, c, realmID, op, name, body, params, requestID)
+	return write[T](ctx, d, realmID, op, name, body, params, requestID)
 }
 
 // notDeletable are name-list entities: QBO only deactivates them.
@@ -95,7 +96,7 @@ var notDeletable = map[string]bool{
 // Delete deletes the transaction v names by Id and SyncToken. Name-list
 // entities (Customer, Item, Account, ...) cannot be deleted; update them
 // with Active set to false instead.
-func Delete[T Entity](ctx context.Context, c *Client, realmID string, v T, requestID string) error {
+func Delete[T Entity](ctx context.Context, d Doer, realmID string, v T, requestID string) error {
 	name := entityName[T]()
 	op := "delete " + name
 	if notDeletable[name] {
@@ -106,7 +107,7 @@ func Delete[T Entity](ctx context.Context, c *Client, realmID string, v T, reque
 		return err
 	}
 	// QBO answers with a stub whose status is "Deleted"; nothing to decode.
-	_, err = c.post(ctx, realmID, op, name, ref{ID: id, SyncToken: token},
+	_, err = post(ctx, d, realmID, op, name, ref{ID: id, SyncToken: token},
 		url.Values{"operation": {"delete"}}, requestID)
 	return err
 }
@@ -120,10 +121,10 @@ type ref struct {
 
 // write posts body to the entity's resource and decodes the entity QBO
 // returns.
-func write[T Entity](ctx context.Context, c *Client, realmID, op, name string, body any,
+func write[T Entity](ctx context.Context, d Doer, realmID, op, name string, body any,
 	params url.Values, requestID string) (T, error) {
 	var out T
-	env, err := c.post(ctx, realmID, op, name, body, params, requestID)
+	env, err := post(ctx, d, realmID, op, name, body, params, requestID)
 	if err != nil {
 		return out, err
 	}
@@ -132,8 +133,8 @@ func write[T Entity](ctx context.Context, c *Client, realmID, op, name string, b
 }
 
 // post sends body as JSON to the entity's resource.
-func (c *Client) post(ctx context.Context, realmID, op, name string, body any,
-	params url.Values, requestID string) (envelope, error) {
+func post(ctx context.Context, d Doer, realmID, op, name string, body any,
+	params url.Values, requestID string) (Envelope, error) {
 	if len(requestID) > maxRequestID {
 		return nil, invalid(op, "requestid longer than %d characters", maxRequestID)
 	}
@@ -141,32 +142,21 @@ func (c *Client) post(ctx context.Context, realmID, op, name string, body any,
 	if err != nil {
 		return nil, invalid(op, "encode: %v", err)
 	}
-	return c.do(ctx, request{op: op, method: http.MethodPost, realmID: realmID, path: segment(name),
-		params: params, body: b, contentType: "application/json", requestID: requestID})
+	return d.Do(ctx, Request{Op: op, Method: http.MethodPost, RealmID: realmID, Path: segment(name),
+		Params: params, Body: b, ContentType: "application/json", RequestID: requestID})
 }
 
-// identity reads Id and SyncToken from any entity value by its JSON form,
-// so entity types need no accessor methods.
-func identity(op string, v any) (id, syncToken string, err error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", "", invalid(op, "encode: %v", err)
-	}
-	var r struct {
-		ID        string `json:"Id"`
-		SyncToken string `json:"SyncToken"`
-	}
-	if string(b) == "null" {
+// identity reads Id and SyncToken of v; a nil entity is refused.
+func identity(op string, v Entity) (id, syncToken string, err error) {
+	if rv := reflect.ValueOf(v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return "", "", invalid(op, "nil entity")
 	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return "", "", invalid(op, "entity is not a JSON object")
-	}
-	return r.ID, r.SyncToken, nil
+	id, syncToken = v.Identity()
+	return id, syncToken, nil
 }
 
 // requireIdentity is identity for calls that need both values.
-func requireIdentity(op string, v any) (id, syncToken string, err error) {
+func requireIdentity(op string, v Entity) (id, syncToken string, err error) {
 	if id, syncToken, err = identity(op, v); err == nil && (id == "" || syncToken == "") {
 		err = invalid(op, "Id and SyncToken are required")
 	}

@@ -18,9 +18,9 @@ const MaxResults = 1000
 // rows unless the statement has MAXRESULTS; QueryAll reads every page.
 // Inactive name-list objects are only returned when the statement asks for
 // them (Active = false, or Active IN (true, false)).
-func Query[T Entity](ctx context.Context, c *Client, realmID, stmt string) ([]T, error) {
+func Query[T Entity](ctx context.Context, d Doer, realmID, stmt string) ([]T, error) {
 	name := entityName[T]()
-	qr, err := c.query(ctx, realmID, "query "+name, stmt)
+	qr, err := query(ctx, d, realmID, "query "+name, stmt)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func Query[T Entity](ctx context.Context, c *Client, realmID, stmt string) ([]T,
 // QueryAll runs stmt page by page (STARTPOSITION, MAXRESULTS 1000) until a
 // short page. stmt must not page itself; give it an ORDERBY so that pages
 // do not shift while they are read.
-func QueryAll[T Entity](ctx context.Context, c *Client, realmID, stmt string) ([]T, error) {
+func QueryAll[T Entity](ctx context.Context, d Doer, realmID, stmt string) ([]T, error) {
 	name := entityName[T]()
 	upper := strings.ToUpper(withoutLiterals(stmt))
 	if strings.Contains(upper, "STARTPOSITION") || strings.Contains(upper, "MAXRESULTS") {
@@ -44,7 +44,7 @@ func QueryAll[T Entity](ctx context.Context, c *Client, realmID, stmt string) ([
 	}
 	var all []T
 	for start := 1; ; start += MaxResults {
-		page, err := Query[T](ctx, c, realmID, fmt.Sprintf("%s STARTPOSITION %d MAXRESULTS %d", stmt, start, MaxResults))
+		page, err := Query[T](ctx, d, realmID, fmt.Sprintf("%s STARTPOSITION %d MAXRESULTS %d", stmt, start, MaxResults))
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +57,7 @@ func QueryAll[T Entity](ctx context.Context, c *Client, realmID, stmt string) ([
 
 // Count runs a "SELECT COUNT(*) FROM ..." statement and returns totalCount.
 func (c *Client) Count(ctx context.Context, realmID, stmt string) (int, error) {
-	qr, err := c.query(ctx, realmID, "count", stmt)
+	qr, err := query(ctx, c, realmID, "count", stmt)
 	if err != nil {
 		return 0, err
 	}
@@ -73,13 +73,13 @@ func (c *Client) Count(ctx context.Context, realmID, stmt string) (int, error) {
 // query posts stmt as the body (Content-Type application/text), so the
 // statement is never URL-encoded, and returns the QueryResponse object.
 // An empty result is {"QueryResponse":{}}.
-func (c *Client) query(ctx context.Context, realmID, op, stmt string) (envelope, error) {
-	env, err := c.do(ctx, request{op: op, method: http.MethodPost, realmID: realmID, path: "query",
-		body: []byte(stmt), contentType: "application/text"})
+func query(ctx context.Context, d Doer, realmID, op, stmt string) (Envelope, error) {
+	env, err := d.Do(ctx, Request{Op: op, Method: http.MethodPost, RealmID: realmID, Path: "query",
+		Body: []byte(stmt), ContentType: "application/text"})
 	if err != nil {
 		return nil, err
 	}
-	var qr envelope
+	var qr Envelope
 	if err := env.decode(op, "QueryResponse", &qr); err != nil {
 		return nil, err
 	}
@@ -88,8 +88,13 @@ func (c *Client) query(ctx context.Context, realmID, op, stmt string) (envelope,
 
 // Preferences returns the company's preferences.
 func (c *Client) Preferences(ctx context.Context, realmID string) (Preferences, error) {
+	return ReadPreferences(ctx, c, realmID)
+}
+
+// ReadPreferences returns the company's preferences.
+func ReadPreferences(ctx context.Context, d Doer, realmID string) (Preferences, error) {
 	var p Preferences
-	env, err := c.do(ctx, request{op: "read Preferences", method: http.MethodGet, realmID: realmID, path: "preferences"})
+	env, err := d.Do(ctx, Request{Op: "read Preferences", Method: http.MethodGet, RealmID: realmID, Path: "preferences"})
 	if err == nil {
 		err = env.decode("read Preferences", "Preferences", &p)
 	}
@@ -99,8 +104,8 @@ func (c *Client) Preferences(ctx context.Context, realmID string) (Preferences, 
 // CompanyInfo returns the company's description.
 func (c *Client) CompanyInfo(ctx context.Context, realmID string) (CompanyInfo, error) {
 	var ci CompanyInfo
-	env, err := c.do(ctx, request{op: "read CompanyInfo", method: http.MethodGet, realmID: realmID,
-		path: "companyinfo/" + url.PathEscape(realmID)})
+	env, err := c.Do(ctx, Request{Op: "read CompanyInfo", Method: http.MethodGet, RealmID: realmID,
+		Path: "companyinfo/" + url.PathEscape(realmID)})
 	if err == nil {
 		err = env.decode("read CompanyInfo", "CompanyInfo", &ci)
 	}

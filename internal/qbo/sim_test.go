@@ -37,7 +37,7 @@ func simControl(t *testing.T, url, realm, path string, body any) {
 	}
 }
 
-// An expired token answers 401 in the gateway's lower-case envelope; the
+// An expired token answers 401 in the gateway's lower-case Envelope; the
 // client reads its code and detail and reports AuthFailed, not a
 // validation fault.
 func TestSimExpiredTokenIsAuthFailed(t *testing.T) {

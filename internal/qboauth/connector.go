@@ -2,7 +2,6 @@ package qboauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
@@ -22,12 +22,12 @@ const Scope = "com.intuit.quickbooks.accounting"
 // so a sync never starts with a token that dies mid-batch.
 const refreshMargin = 5 * time.Minute
 
-// ErrNotConnected: the tenant has no usable QBO connection.
-var ErrNotConnected = errors.New("quickbooks not connected")
-
-// ErrReconnect: Intuit refused the refresh token (invalid_grant); only an
-// admin's reconnect can restore the connection.
-var ErrReconnect = errors.New("quickbooks connection needs reconnecting")
+// The connection's errors are package record's, so the sync engine tests
+// them without depending on this package.
+var (
+	ErrNotConnected = record.ErrNotConnected
+	ErrReconnect    = record.ErrReconnect
+)
 
 // Store is the persistence the connector needs (store.Store).
 type Store interface {

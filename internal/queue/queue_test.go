@@ -26,6 +26,7 @@ var stack *localaws.Stack
 func TestMain(m *testing.M) { localaws.Main(m, &stack) }
 
 func TestPublishGroupsAndDeduplicates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, _, res := stack.ForTest(t)
 	p := queue.NewPublisher(stack.SQS, res.Queues, "", nil)
@@ -81,6 +82,7 @@ func TestPublishGroupsAndDeduplicates(t *testing.T) {
 }
 
 func TestFIFOHandlerStopsAtFirstFailure(t *testing.T) {
+	t.Parallel()
 	var handled []string
 	fn := func(_ context.Context, m queue.Message) error {
 		handled = append(handled, m.ID)
@@ -116,6 +118,7 @@ func TestFIFOHandlerStopsAtFirstFailure(t *testing.T) {
 // resumer sends it back to its kind's queue as a new message once due (a
 // wait longer than SQS's delay is deferred again).
 func TestDeferParksAndResumeRequeues(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, _, res := stack.ForTest(t)
 	deferURL := res.Physical["DeferQueue"]
@@ -199,6 +202,7 @@ func depth(t *testing.T, url string) int {
 // Message groups run concurrently and only the failed group stops: another
 // customer's messages in the same batch are handled and deleted.
 func TestFIFOHandlerKeepsOrderPerGroup(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	handled := map[string][]string{}
 	fn := func(_ context.Context, m queue.Message) error {

@@ -33,6 +33,9 @@ type txn struct {
 	Line            []qbo.Line  `json:"Line"`
 }
 
+// Identity returns the transaction's Id and SyncToken.
+func (t txn) Identity() (id, syncToken string) { return t.ID, t.SyncToken }
+
 type invoiceRow struct{ txn }
 type paymentRow struct{ txn }
 type creditMemoRow struct{ txn }

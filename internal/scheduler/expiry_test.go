@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/store/memstore"
 )
 
 func TestExpiryWarning(t *testing.T) {
@@ -46,32 +46,32 @@ func codeOf(w *store.Warning) string {
 	return w.Code
 }
 
-// fakes for one scheduler pass over one connected tenant.
-type fakeStore struct {
-	conn    store.Connection
-	warning *store.Warning
-	set     int
+// countingStore is the in-memory store, held to the DynamoDB store's
+// contract, counting the connection-warning writes.
+type countingStore struct {
+	*memstore.Store
+	set int
 }
 
-func (f *fakeStore) TenantIDs(context.Context) ([]string, error)      { return []string{"acme"}, nil }
-func (f *fakeStore) ClaimRealm(context.Context, string, string) error { return nil }
-func (f *fakeStore) ConnectionStatus(context.Context, string) (store.Connection, error) {
-	c := f.conn
-	c.Warning = f.warning
-	return c, nil
-}
-func (f *fakeStore) SetConnectionWarning(_ context.Context, _ string, w *store.Warning) error {
-	f.warning, f.set = w, f.set+1
-	return nil
-}
-func (f *fakeStore) WalkStatus(context.Context, string, store.Status, func(store.EntityState) error) error {
-	return nil
+func (c *countingStore) SetConnectionWarning(ctx context.Context, tenant string, w *store.Warning) error {
+	c.set++
+	return c.Store.SetConnectionWarning(ctx, tenant, w)
 }
 
-type fakeTokens struct{ s *fakeStore }
+// warning is the connection's warning as stored.
+func (c *countingStore) warning(t *testing.T) *store.Warning {
+	t.Helper()
+	conn, err := c.ConnectionStatus(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn.Warning
+}
 
-func (f fakeTokens) Token(context.Context, string, bool) (store.Connection, error) {
-	return f.s.ConnectionStatus(context.Background(), "acme")
+type storeTokens struct{ s *countingStore }
+
+func (f storeTokens) Token(ctx context.Context, tenant string, _ bool) (store.Connection, error) {
+	return f.s.Connection(ctx, tenant)
 }
 
 type fakeQueue struct{}
@@ -86,33 +86,43 @@ func (f *fakeChecker) Check(context.Context, store.Connection) (store.Readiness,
 }
 
 func TestPassWarnsAheadAndClears(t *testing.T) {
+	ctx := context.Background()
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	st := &fakeStore{conn: store.Connection{Tenant: "acme", Status: store.ConnConnected,
-		AccessExpiresAt: now.Add(2 * time.Hour), RefreshExpiresAt: now.Add(100 * 24 * time.Hour),
-		RefreshHardExpiresAt: now.Add(20 * 24 * time.Hour)}}
-	ready := &fakeChecker{}
-	s := New(st, fakeTokens{st}, fakeQueue{}, ready, func() time.Time { return now }, slog.New(slog.DiscardHandler))
-	if _, err := s.Run(context.Background()); err != nil {
+	st := &countingStore{Store: memstore.New(func() time.Time { return now })}
+	if err := st.CreateTenant(ctx, store.Tenant{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	if codeOf(st.warning) != qboauth.WarnHardExpiry || ready.checked != 1 {
-		t.Fatalf("first pass: warning %q, readiness checks %d; want the hard-expiry warning and one check", codeOf(st.warning), ready.checked)
+	conn, err := st.SaveConnection(ctx, store.Connection{Tenant: "acme", RealmID: "9130", Status: store.ConnConnected,
+		AccessExpiresAt: now.Add(2 * time.Hour), RefreshExpiresAt: now.Add(100 * 24 * time.Hour),
+		RefreshHardExpiresAt: now.Add(20 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.Run(context.Background()); err != nil || st.set != 1 {
+	ready := &fakeChecker{}
+	s := New(st, storeTokens{st}, fakeQueue{}, ready, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	if _, err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if codeOf(st.warning(t)) != qboauth.WarnHardExpiry || ready.checked != 1 {
+		t.Fatalf("first pass: warning %q, readiness checks %d; want the hard-expiry warning and one check", codeOf(st.warning(t)), ready.checked)
+	}
+	if _, err := s.Run(ctx); err != nil || st.set != 1 {
 		t.Fatalf("second pass rewrote an unchanged warning (%d writes, %v)", st.set, err)
 	}
 	// A reconnect starts a new five-year term: the warning goes away.
-	st.conn.RefreshHardExpiresAt = now.Add(5 * 365 * 24 * time.Hour)
-	if _, err := s.Run(context.Background()); err != nil || st.warning != nil {
-		t.Fatalf("after reconnect: warning %v (%v), want none", st.warning, err)
+	conn, _ = st.Connection(ctx, "acme")
+	conn.RefreshHardExpiresAt = now.Add(5 * 365 * 24 * time.Hour)
+	if _, err := st.SaveConnection(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Run(ctx); err != nil || st.warning(t) != nil {
+		t.Fatalf("after reconnect: warning %v (%v), want none", st.warning(t), err)
 	}
 	// Warnings the scheduler did not set stay.
-	st.warning = &store.Warning{Code: "something_else", Message: "x"}
-	if _, err := s.Run(context.Background()); err != nil || codeOf(st.warning) != "something_else" {
-		t.Fatalf("another warning was cleared: %v", st.warning)
+	if err := st.Store.SetConnectionWarning(ctx, "acme", &store.Warning{Code: "something_else", Message: "x"}); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func (f *fakeStore) Link(context.Context, string, billing.Kind, string) (store.Link, error) {
-	return store.Link{}, store.ErrNotFound
+	if _, err := s.Run(ctx); err != nil || codeOf(st.warning(t)) != "something_else" {
+		t.Fatalf("another warning was cleared: %v", st.warning(t))
+	}
 }

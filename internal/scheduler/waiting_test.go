@@ -9,33 +9,8 @@ import (
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/store/memstore"
 )
-
-type waitingStore struct {
-	fakeStore
-	waiting []store.EntityState
-	links   map[string]store.Link
-}
-
-func (w *waitingStore) WalkStatus(_ context.Context, _ string, st store.Status, fn func(store.EntityState) error) error {
-	if st != store.StatusWaiting {
-		return nil
-	}
-	for _, e := range w.waiting {
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *waitingStore) Link(_ context.Context, _ string, kind billing.Kind, id string) (store.Link, error) {
-	l, ok := w.links[string(kind)+"/"+id]
-	if !ok {
-		return store.Link{}, store.ErrNotFound
-	}
-	return l, nil
-}
 
 type recordingQueue struct{ sent []queue.Message }
 
@@ -45,33 +20,50 @@ func (r *recordingQueue) Publish(_ context.Context, m queue.Message) error {
 }
 
 func TestStrandedWaitersAreWoken(t *testing.T) {
+	ctx := context.Background()
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	old, recent := now.Add(-time.Hour), now.Add(-time.Minute)
-	waiter := func(id, on string, at time.Time) store.EntityState {
-		return store.EntityState{Snapshot: store.Snapshot{Kind: billing.KindInvoice, ID: id, Version: 2},
-			Status: store.StatusWaiting, WaitingOn: on, UpdatedAt: at}
+	clock := old // the store's clock, moved as the history is written
+	st := &countingStore{Store: memstore.New(func() time.Time { return clock })}
+	if err := st.CreateTenant(ctx, store.Tenant{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
 	}
-	st := &waitingStore{
-		waiting: []store.EntityState{
-			waiter("inv_stranded", "customer/cus_linked", old),
-			waiter("inv_parent_unlinked", "customer/cus_creating", old),
-			waiter("inv_parent_missing", "customer/cus_none", old),
-			waiter("inv_just_waiting", "customer/cus_linked", recent),
-			waiter("inv_other_realm", "customer/cus_elsewhere", old),
-			waiter("inv_parent_just_linked", "customer/cus_fresh", old),
-		},
-		links: map[string]store.Link{
-			"customer/cus_linked":    {State: store.LinkLinked, QBOID: "1", RealmID: "r1", UpdatedAt: old},
-			"customer/cus_creating":  {State: store.LinkCreating, RealmID: "r1", UpdatedAt: old},
-			"customer/cus_elsewhere": {State: store.LinkLinked, QBOID: "2", RealmID: "r0", UpdatedAt: old},
-			"customer/cus_fresh":     {State: store.LinkLinked, QBOID: "3", RealmID: "r1", UpdatedAt: recent},
-		},
+	if _, err := st.SaveConnection(ctx, store.Connection{Tenant: "acme", RealmID: "r1", Status: store.ConnConnected,
+		AccessExpiresAt: now.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
 	}
-	st.conn = store.Connection{Tenant: "acme", RealmID: "r1", Status: store.ConnConnected,
-		AccessExpiresAt: now.Add(2 * time.Hour)}
+	waiter := func(id, on string, at time.Time) {
+		clock = at
+		err := st.PutSnapshot(ctx, store.Snapshot{Tenant: "acme", Kind: billing.KindInvoice, ID: id, Version: 2,
+			CustomerID: "cus_1", Data: []byte(`{}`), ReceivedAt: at})
+		if err == nil {
+			err = st.SetStatus(ctx, "acme", billing.KindInvoice, id, store.StatusUpdate{Status: store.StatusWaiting, Version: 2, WaitingOn: on})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(id string, state store.LinkState, qboID, realm string, at time.Time) {
+		clock = at
+		if _, err := st.PutLink(ctx, store.Link{Tenant: "acme", Kind: billing.KindCustomer, ID: id, RealmID: realm,
+			State: state, QBOID: qboID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waiter("inv_stranded", "customer/cus_linked", old)
+	waiter("inv_parent_unlinked", "customer/cus_creating", old)
+	waiter("inv_parent_missing", "customer/cus_none", old)
+	waiter("inv_just_waiting", "customer/cus_linked", recent)
+	waiter("inv_other_realm", "customer/cus_elsewhere", old)
+	waiter("inv_parent_just_linked", "customer/cus_fresh", old)
+	link("cus_linked", store.LinkLinked, "1", "r1", old)
+	link("cus_creating", store.LinkCreating, "", "r1", old)
+	link("cus_elsewhere", store.LinkLinked, "2", "r0", old)
+	link("cus_fresh", store.LinkLinked, "3", "r1", recent)
+
 	q := &recordingQueue{}
-	s := New(st, fakeTokens{&st.fakeStore}, q, nil, func() time.Time { return now }, slog.New(slog.DiscardHandler))
-	res, err := s.Run(context.Background())
+	s := New(st, storeTokens{st}, q, nil, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	res, err := s.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,16 +16,6 @@ import (
 // connect.
 var ErrStateUsed = errors.New("state already used")
 
-// RealmTakenError: the QuickBooks company is synced by another tenant,
-// and no operator allowed this tenant to share it.
-type RealmTakenError struct {
-	Realm, Owner string
-}
-
-func (e *RealmTakenError) Error() string {
-	return fmt.Sprintf("company %s is synced by another tenant", e.Realm)
-}
-
 type stateItem struct {
 	PK        string `dynamodbav:"pk"`
 	SK        string `dynamodbav:"sk"`

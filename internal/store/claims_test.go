@@ -14,6 +14,7 @@ import (
 // TestConcurrentClaimsLeaveOneOwner: tenants claiming one company at the
 // same moment get exactly one owner; the others are told it is taken.
 func TestConcurrentClaimsLeaveOneOwner(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	const n = 8
@@ -44,6 +45,7 @@ func TestConcurrentClaimsLeaveOneOwner(t *testing.T) {
 
 // TestStateIsSpentOnce: a state's nonce is accepted once, whoever asks.
 func TestStateIsSpentOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	exp := time.Now().Add(15 * time.Minute)

@@ -22,16 +22,6 @@ var Statuses = []Status{
 	StatusDismissed, StatusNotConnected, StatusSkipped, StatusDrifted,
 }
 
-// Unsynced reports whether st means the entity's newest version is not in
-// QuickBooks yet and nobody decided to leave it out.
-func (st Status) Unsynced() bool {
-	switch st {
-	case StatusNotTried, StatusWaiting, StatusWarning, StatusNotConnected:
-		return true
-	}
-	return false
-}
-
 // counterShards spreads a kind's counters over several items, so a burst
 // of status changes (a backfill) does not queue every write behind one item.
 const counterShards = 8

@@ -53,6 +53,7 @@ func mustStatus(t *testing.T, s *store.Store, tenant string, kind billing.Kind, 
 }
 
 func TestCountsFollowStatusChanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newClockedStore(t)
 	mustPut(t, s, entity("acme", billing.KindCustomer, "cus_1", 1))
@@ -101,6 +102,7 @@ func TestCountsFollowStatusChanges(t *testing.T) {
 // Concurrent webhooks and syncs on the same entities must leave counters
 // equal to what the status index holds.
 func TestCountsExactUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newClockedStore(t)
 	const entities, writers = 6, 8
@@ -151,6 +153,7 @@ func TestCountsExactUnderConcurrency(t *testing.T) {
 }
 
 func TestOldestUnsyncedKeepsItsClock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newClockedStore(t)
 	start := clk.now()
@@ -185,6 +188,7 @@ func TestOldestUnsyncedKeepsItsClock(t *testing.T) {
 }
 
 func TestListEntitiesPagesTopDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newClockedStore(t)
 	// Arrival order is bottom-up; the list must still start with customers.
@@ -232,6 +236,7 @@ func TestListEntitiesPagesTopDown(t *testing.T) {
 }
 
 func TestDismissUndismissRequeue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clk := newClockedStore(t)
 	mustPut(t, s, entity("acme", billing.KindInvoice, "inv_1", 1))
@@ -289,6 +294,7 @@ func TestDismissUndismissRequeue(t *testing.T) {
 }
 
 func TestCustomerConnection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newClockedStore(t)
 	if _, err := s.CustomerConnection(ctx, "acme", "cus_1"); !errors.Is(err, store.ErrNotFound) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 type entityItem struct {
@@ -75,7 +76,7 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 			return change{}, ErrStale
 		}
 		if cur != nil && cur.Version == snap.Version {
-			return change{}, sameVersion(cur, snap.Data)
+			return change{}, record.SameVersion(cur.state(snap.Tenant), snap.Data)
 		}
 		c := change{status: StatusNotTried, names: map[string]string{"#action": "action", "#data": "data"},
 			remove: []string{"warning", "waiting_on", "dismissal"}}
@@ -111,14 +112,6 @@ func (s *Store) Entity(ctx context.Context, tenant string, kind billing.Kind, id
 		return EntityState{}, err
 	}
 	return it.state(tenant), nil
-}
-
-// StatusUpdate is the outcome of one sync attempt of a snapshot version.
-type StatusUpdate struct {
-	Status    Status
-	Version   int64 // the snapshot version the outcome is about
-	Warning   *Warning
-	WaitingOn string
 }
 
 // SetStatus records u unless a newer snapshot arrived meanwhile (ErrStale):

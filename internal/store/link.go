@@ -77,13 +77,6 @@ type depItem struct {
 	CustomerID string       `dynamodbav:"customer_id,omitempty"`
 }
 
-// Dependent is an entity waiting for a parent to link.
-type Dependent struct {
-	Kind       billing.Kind
-	ID         string
-	CustomerID string
-}
-
 func depPrefix(kind billing.Kind, id string) string { return "D#" + string(kind) + "#" + id + "#" }
 
 // AddDependent records that child waits for parent to link.

@@ -14,6 +14,7 @@ import (
 // burst allows, each grant holds its own slot, and a released grant's
 // unsent requests are admitted again.
 func TestAdmitSharesOneScheduleBetweenFunctions(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	p := throttle.DefaultPolicy()

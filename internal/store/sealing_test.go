@@ -80,6 +80,7 @@ func contains(items []map[string]types.AttributeValue, needle string) bool {
 }
 
 func TestSecretsAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, scan := newRawStore(t)
 	const whsec, access, refresh = "whsec-plain-4711", "access-plain-4712", "refresh-plain-4713"
@@ -110,6 +111,7 @@ func TestSecretsAreSealedAtRest(t *testing.T) {
 }
 
 func TestSealedValuesAreBoundToTheirTenant(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, _, res := stack.ForTest(t)
 	sl := testSealer(t)
@@ -148,6 +150,7 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 }
 
 func TestWebhookSecretRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	if err := s.CreateTenant(ctx, store.Tenant{ID: "acme", WebhookSecrets: []string{"old"}}); err != nil {
@@ -185,8 +188,10 @@ func TestWebhookSecretRotation(t *testing.T) {
 }
 
 func TestRefreshLeaseHasOneHolder(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s, clk := newClockedStore(t)
+	s = s.WithSealer(testSealer(t))
 	if _, err := s.SaveConnection(ctx, store.Connection{Tenant: "acme", RealmID: "r1", Status: store.ConnConnected}); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +240,7 @@ func TestRefreshLeaseHasOneHolder(t *testing.T) {
 	if ok, _ := s.AcquireRefreshLease(ctx, "acme", "y", time.Millisecond); !ok {
 		t.Error("lease not free after its owner released it")
 	}
-	time.Sleep(5 * time.Millisecond)
+	clk.add(5 * time.Millisecond)
 	if ok, _ := s.AcquireRefreshLease(ctx, "acme", "x", time.Minute); !ok {
 		t.Error("expired lease not taken over")
 	}

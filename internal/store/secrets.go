@@ -28,12 +28,6 @@ var ErrTooMany = errors.New("too many active webhook secrets")
 // fail; add its successor first.
 var ErrLastSecret = errors.New("the last active webhook secret cannot be retired")
 
-// SecretInfo describes a webhook secret without its value.
-type SecretInfo struct {
-	ID        string
-	CreatedAt time.Time
-}
-
 type secretItem struct {
 	ID        string    `dynamodbav:"id"`
 	Sealed    []byte    `dynamodbav:"sealed"`

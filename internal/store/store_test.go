@@ -31,6 +31,7 @@ func snap(tenant string, version int64) store.Snapshot {
 }
 
 func TestSnapshotKeepsHighestVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	if err := s.PutSnapshot(ctx, snap("acme", 2)); err != nil {
@@ -62,6 +63,7 @@ func TestSnapshotKeepsHighestVersion(t *testing.T) {
 }
 
 func TestStatusOnlyForCurrentVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	if err := s.PutSnapshot(ctx, snap("acme", 1)); err != nil {
@@ -92,6 +94,7 @@ func TestStatusOnlyForCurrentVersion(t *testing.T) {
 }
 
 func TestLinkConditionalWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	l := store.Link{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_1", RealmID: "r1", State: store.LinkCreating, RequestID: "abc"}
@@ -113,6 +116,7 @@ func TestLinkConditionalWrite(t *testing.T) {
 }
 
 func TestDependents(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	parent := billing.Ref{Kind: billing.KindCustomer, ID: "cus_1"}
@@ -138,6 +142,7 @@ func TestDependents(t *testing.T) {
 }
 
 func TestTenantsEventsConnections(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	if err := s.CreateTenant(ctx, store.Tenant{ID: "acme", Name: "Acme", WebhookSecrets: []string{"s1", "s2"}}); err != nil {

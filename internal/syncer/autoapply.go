@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/queue"
 )
 
 // QuickBooks' automation preferences (Automatically apply credits /
@@ -99,7 +99,7 @@ func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id, qboID, syncTo
 	if err != nil {
 		return err
 	}
-	return r.e.Handle(ctx, queue.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
+	return r.e.Handle(ctx, change.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
 		CustomerID: st.CustomerID, Reason: "auto-apply"})
 }
 

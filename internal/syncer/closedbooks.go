@@ -2,12 +2,11 @@ package syncer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // createInOpenPeriod handles QBO's refusal of a new document dated inside
@@ -18,7 +17,7 @@ import (
 func createInOpenPeriod[T qbo.Entity](ctx context.Context, r *run, v T, reqID string,
 	create func(context.Context, T, string) (T, error)) (T, error) {
 	var zero T
-	prefs, err := r.qbo.Preferences(ctx, r.conn.RealmID)
+	prefs, err := qbo.ReadPreferences(ctx, r.qbo, r.conn.RealmID)
 	if err != nil {
 		return zero, err
 	}
@@ -31,28 +30,19 @@ func createInOpenPeriod[T qbo.Entity](ctx context.Context, r *run, v T, reqID st
 		return zero, fmt.Errorf("read closing date %q: %w", closed, err)
 	}
 	open := day.AddDate(0, 0, 1).Format(time.DateOnly)
-	orig := txnDate(v)
-	if r.tenant.Settings.ClosedBooks == store.ClosedHold {
+	dated, ok := any(&v).(qbo.Dated)
+	if !ok {
+		return zero, &PermanentError{Reason: "QuickBooks refused the object as inside a closed period, but it carries no date to move"}
+	}
+	orig := dated.Date()
+	if r.tenant.Settings.ClosedBooks == record.ClosedHold {
 		return zero, &PermanentError{Reason: fmt.Sprintf("Dated %s, inside QuickBooks' closed period (books closed through %s); held as the settings ask. Reopen the period or change the setting, then resend.", orig, closed)}
 	}
-	moved, err := create(ctx, withTxnDate(v, open), reqID+"o")
+	dated.SetDate(open)
+	moved, err := create(ctx, v, reqID+"o")
 	if err != nil {
 		return zero, err
 	}
 	r.flag = fmt.Sprintf("Dated %s, inside QuickBooks' closed period (books closed through %s): posted on %s, the first open day.", orig, closed, open)
 	return moved, nil
-}
-
-func txnDate[T qbo.Entity](v T) string {
-	var d struct{ TxnDate string }
-	b, _ := json.Marshal(v)
-	_ = json.Unmarshal(b, &d)
-	return d.TxnDate
-}
-
-// withTxnDate returns v dated date.
-func withTxnDate[T qbo.Entity](v T, date string) T {
-	b, _ := json.Marshal(struct{ TxnDate string }{date})
-	_ = json.Unmarshal(b, &v)
-	return v
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // creditDoc is what a credit, a charge reversal or a write-off books: a
@@ -80,7 +80,7 @@ func mapApplication(d creditDoc, creditMemoID string) (qbo.Payment, error) {
 }
 
 // syncCreditDoc converges the CreditMemo and its application payment.
-func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error) {
+func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (record.Link, error) {
 	main := billing.Ref{Kind: d.kind, ID: d.id}
 	app := billing.Ref{Kind: d.kind, ID: d.id + "#application"}
 	findMemo := func(ctx context.Context) (qbo.CreditMemo, bool, error) {
@@ -95,10 +95,10 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 		// Release the invoices first: QBO refuses to void a credit memo
 		// that is still applied.
 		if _, err := voidLinked(ctx, r, app, findApp); err != nil {
-			return store.Link{}, err
+			return record.Link{}, err
 		}
 		if err := r.releaseMemo(ctx, main); err != nil {
-			return store.Link{}, err
+			return record.Link{}, err
 		}
 		l, err := voidLinked(ctx, r, main, findMemo)
 		if err != nil {
@@ -108,7 +108,7 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	link, err := upsert(ctx, r, target[qbo.CreditMemo]{key: main, payload: memo, find: findMemo})
 	if err != nil {
@@ -126,45 +126,69 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (store.Link, error
 	return link, err
 }
 
-func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (store.Link, error) {
-	d := r.creditDocOf(c.ID, c.CustomerID, c.IssuedOn, c.Currency, c.Applications)
+func (r *run) syncCredit(ctx context.Context, c *billing.Credit) (record.Link, error) {
+	return r.syncCreditDoc(ctx, creditOf(r.st.Tenant, c, r.tenant.Settings, r.qboID))
+}
+
+func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal) (record.Link, error) {
+	item, err := r.reversedItem(ctx, c)
+	if err != nil {
+		return record.Link{}, err
+	}
+	return r.syncCreditDoc(ctx, chargeReversalOf(r.st.Tenant, c, item, r.qboID))
+}
+
+func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (record.Link, error) {
+	return r.syncCreditDoc(ctx, writeOffOf(r.st.Tenant, w, r.tenant.Settings, r.qboID))
+}
+
+// qboIDs names the QBO id of a linked parent ("" when not linked).
+type qboIDs func(kind billing.Kind, id string) string
+
+// creditOf is what a credit note books: its lines (or one line of its
+// amount), applied as billing applied it.
+func creditOf(tenant string, c *billing.Credit, s record.Settings, ids qboIDs) creditDoc {
+	d := newCreditDoc(tenant, billing.KindCredit, c.ID, c.CustomerID, c.IssuedOn, c.Currency, c.Applications, ids)
 	d.rate = c.ExchangeRate
 	for _, l := range c.Lines {
-		item := r.tenant.Settings.DefaultItemID
+		item := s.DefaultItemID
 		if l.ProductID != "" {
-			item = r.qboID(billing.KindProduct, l.ProductID)
+			item = ids(billing.KindProduct, l.ProductID)
 		}
 		d.lines = append(d.lines, creditLine{description: l.Description, amount: l.Amount, itemID: item})
 	}
 	if len(c.Lines) == 0 {
-		d.lines = []creditLine{{description: orDefault(c.Reason, "Credit"), amount: c.Amount, itemID: r.tenant.Settings.DefaultItemID}}
+		d.lines = []creditLine{{description: orDefault(c.Reason, "Credit"), amount: c.Amount, itemID: s.DefaultItemID}}
 	}
-	return r.syncCreditDoc(ctx, d)
+	return d
 }
 
-func (r *run) syncChargeReversal(ctx context.Context, c *billing.ChargeReversal) (store.Link, error) {
-	item, err := r.reversedItem(ctx, c)
-	if err != nil {
-		return store.Link{}, err
-	}
-	d := r.creditDocOf(c.ID, c.CustomerID, c.ReversedOn, c.Currency, []billing.Application{{InvoiceID: c.InvoiceID, Amount: c.Amount}})
+// chargeReversalOf credits the reversed amount against item (the reversed
+// line's) and applies it to the invoice.
+func chargeReversalOf(tenant string, c *billing.ChargeReversal, item string, ids qboIDs) creditDoc {
+	d := newCreditDoc(tenant, billing.KindChargeReversal, c.ID, c.CustomerID, c.ReversedOn, c.Currency,
+		[]billing.Application{{InvoiceID: c.InvoiceID, Amount: c.Amount}}, ids)
 	d.rate = c.ExchangeRate
 	d.lines = []creditLine{{description: orDefault(c.Reason, "Charge reversal"), amount: c.Amount, itemID: item}}
-	return r.syncCreditDoc(ctx, d)
+	return d
 }
 
-func (r *run) syncWriteOff(ctx context.Context, w *billing.WriteOff) (store.Link, error) {
-	d := r.creditDocOf(w.ID, w.CustomerID, w.WrittenOffOn, w.Currency, []billing.Application{{InvoiceID: w.InvoiceID, Amount: w.Amount}})
+// writeOffOf credits the written-off amount against the bad-debt item and
+// applies it to the invoice.
+func writeOffOf(tenant string, w *billing.WriteOff, s record.Settings, ids qboIDs) creditDoc {
+	d := newCreditDoc(tenant, billing.KindWriteOff, w.ID, w.CustomerID, w.WrittenOffOn, w.Currency,
+		[]billing.Application{{InvoiceID: w.InvoiceID, Amount: w.Amount}}, ids)
 	d.rate = w.ExchangeRate
-	d.lines = []creditLine{{description: orDefault(w.Reason, "Bad debt write-off"), amount: w.Amount, itemID: r.tenant.Settings.BadDebtItemID}}
-	return r.syncCreditDoc(ctx, d)
+	d.lines = []creditLine{{description: orDefault(w.Reason, "Bad debt write-off"), amount: w.Amount, itemID: s.BadDebtItemID}}
+	return d
 }
 
-func (r *run) creditDocOf(id, customerID string, date billing.Date, currency string, apps []billing.Application) creditDoc {
-	d := creditDoc{tenant: r.st.Tenant, kind: r.st.Kind, id: id, customerID: r.qboID(billing.KindCustomer, customerID), billingCustomer: customerID, date: date.String(),
-		currency: currency, applications: apps, invoices: map[string]string{}}
+func newCreditDoc(tenant string, kind billing.Kind, id, customerID string, date billing.Date, currency string,
+	apps []billing.Application, ids qboIDs) creditDoc {
+	d := creditDoc{tenant: tenant, kind: kind, id: id, customerID: ids(billing.KindCustomer, customerID),
+		billingCustomer: customerID, date: date.String(), currency: currency, applications: apps, invoices: map[string]string{}}
 	for _, a := range apps {
-		d.invoices[a.InvoiceID] = r.qboID(billing.KindInvoice, a.InvoiceID)
+		d.invoices[a.InvoiceID] = ids(billing.KindInvoice, a.InvoiceID)
 	}
 	return d
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // mapCustomer maps a billing customer to a QBO Customer. parentID is the
@@ -53,7 +53,7 @@ const (
 	renamedFromKey = "renamed_from"
 )
 
-func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (store.Link, error) {
+func (r *run) syncCustomer(ctx context.Context, c *billing.Customer) (record.Link, error) {
 	payload := mapCustomer(r.st.Tenant, c, r.qboID(billing.KindCustomer, c.ParentID))
 	if r.st.Action == "deleted" {
 		// A customer is never deleted in QBO, only made inactive.

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // maxParentDepth bounds the walk up a customer's parents; QuickBooks
@@ -28,7 +28,7 @@ func (r *run) checkParentCycle(ctx context.Context, ent billing.Entity) error {
 		return err
 	}
 	parent := billing.Ref{Kind: billing.KindCustomer, ID: c.ParentID}
-	self := store.Dependent{Kind: billing.KindCustomer, ID: c.ID, CustomerID: r.st.CustomerID}
+	self := record.Dependent{Kind: billing.KindCustomer, ID: c.ID, CustomerID: r.st.CustomerID}
 	if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, parent, self); err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (r *run) parentChain(ctx context.Context, c *billing.Customer) ([]string, e
 			return nil, nil
 		}
 		st, err := r.e.cfg.Store.Entity(ctx, r.st.Tenant, billing.KindCustomer, id)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, record.ErrNotFound) {
 			return nil, nil
 		}
 		if err != nil {
@@ -79,7 +79,7 @@ func (r *run) othersWaiting(ctx context.Context, path []string) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("load %s: %w", id, err)
 		}
-		if st.Status == store.StatusWaiting {
+		if st.Status == record.StatusWaiting {
 			return true, nil
 		}
 	}

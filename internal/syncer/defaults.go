@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // Names of the QBO items the engine creates: lines without a product, and
@@ -20,30 +20,30 @@ const (
 // ledgerDefault says which QBO account a ledger setting defaults to.
 type ledgerDefault struct {
 	name     string
-	field    func(*store.Settings) *string
+	field    func(*record.Settings) *string
 	subTypes []string // AccountSubType, in order of preference
 	types    []string // AccountType fallbacks
 }
 
 var ledgerDefaults = []ledgerDefault{
-	{"revenue ledger", func(s *store.Settings) *string { return &s.RevenueAccountID }, []string{"DeferredRevenue"}, []string{"Income"}},
-	{"deposit ledger", func(s *store.Settings) *string { return &s.DepositAccountID }, []string{"UndepositedFunds"}, []string{"Bank"}},
-	{"refund ledger", func(s *store.Settings) *string { return &s.RefundAccountID }, []string{"Checking"}, []string{"Bank"}},
-	{"discount ledger", func(s *store.Settings) *string { return &s.DiscountAccountID }, []string{"DiscountsRefundsGiven"}, []string{"Income"}},
-	{"bad-debt ledger", func(s *store.Settings) *string { return &s.BadDebtAccountID }, []string{"BadDebts"}, []string{"Expense"}},
-	{"accounts receivable", func(s *store.Settings) *string { return &s.ARAccountID }, []string{"AccountsReceivable"}, []string{"Accounts Receivable"}},
+	{"revenue ledger", func(s *record.Settings) *string { return &s.RevenueAccountID }, []string{"DeferredRevenue"}, []string{"Income"}},
+	{"deposit ledger", func(s *record.Settings) *string { return &s.DepositAccountID }, []string{"UndepositedFunds"}, []string{"Bank"}},
+	{"refund ledger", func(s *record.Settings) *string { return &s.RefundAccountID }, []string{"Checking"}, []string{"Bank"}},
+	{"discount ledger", func(s *record.Settings) *string { return &s.DiscountAccountID }, []string{"DiscountsRefundsGiven"}, []string{"Income"}},
+	{"bad-debt ledger", func(s *record.Settings) *string { return &s.BadDebtAccountID }, []string{"BadDebts"}, []string{"Expense"}},
+	{"accounts receivable", func(s *record.Settings) *string { return &s.ARAccountID }, []string{"AccountsReceivable"}, []string{"Accounts Receivable"}},
 }
 
 // defaultItems are the service items the engine creates when missing.
 var defaultItems = []struct {
 	name, description string
-	field             func(*store.Settings) *string
-	account           func(store.Settings) string
+	field             func(*record.Settings) *string
+	account           func(record.Settings) string
 }{
-	{defaultItemName, "Billing lines without a product", func(s *store.Settings) *string { return &s.DefaultItemID },
-		func(s store.Settings) string { return s.RevenueAccountID }},
-	{badDebtItemName, "Invoice balances written off as bad debt", func(s *store.Settings) *string { return &s.BadDebtItemID },
-		func(s store.Settings) string { return s.BadDebtAccountID }},
+	{defaultItemName, "Billing lines without a product", func(s *record.Settings) *string { return &s.DefaultItemID },
+		func(s record.Settings) string { return s.RevenueAccountID }},
+	{badDebtItemName, "Invoice balances written off as bad debt", func(s *record.Settings) *string { return &s.BadDebtItemID },
+		func(s record.Settings) string { return s.BadDebtAccountID }},
 }
 
 // ensureDefaults fills unset ledgers with the company's default accounts
@@ -68,7 +68,7 @@ func (r *run) ensureDefaults(ctx context.Context) error {
 		}
 	}
 	if s.TaxMode == "" {
-		s.TaxMode, changed = store.TaxUSOverride, true
+		s.TaxMode, changed = record.TaxUSOverride, true
 	}
 	if s.CustomerMode == "" {
 		s.CustomerMode, changed = "auto", true
@@ -99,7 +99,7 @@ func (r *run) ensureDefaults(ctx context.Context) error {
 // saveDefaults saves the defaults found, conditionally on the settings'
 // revision: when an admin saved meanwhile, the defaults fill only what is
 // still unset in the admin's settings, and the save is tried again.
-func (r *run) saveDefaults(ctx context.Context, defaults store.Settings) error {
+func (r *run) saveDefaults(ctx context.Context, defaults record.Settings) error {
 	t := r.tenant
 	for range maxSettingsTries {
 		next := withDefaults(t.Settings, defaults)
@@ -109,21 +109,21 @@ func (r *run) saveDefaults(ctx context.Context, defaults store.Settings) error {
 			r.tenant = t
 			return nil
 		}
-		if !errors.Is(err, store.ErrConflict) {
+		if !errors.Is(err, record.ErrConflict) {
 			return fmt.Errorf("save default settings: %w", err)
 		}
 		if t, err = r.e.cfg.Store.Tenant(ctx, r.st.Tenant); err != nil {
 			return fmt.Errorf("re-read settings: %w", err)
 		}
 	}
-	return fmt.Errorf("save default settings: %w", store.ErrConflict)
+	return fmt.Errorf("save default settings: %w", record.ErrConflict)
 }
 
 const maxSettingsTries = 5
 
 // withDefaults returns s with every field that is unset there taken from
 // defaults.
-func withDefaults(s, defaults store.Settings) store.Settings {
+func withDefaults(s, defaults record.Settings) record.Settings {
 	for _, d := range ledgerDefaults {
 		if *d.field(&s) == "" {
 			*d.field(&s) = *d.field(&defaults)
@@ -146,7 +146,7 @@ func withDefaults(s, defaults store.Settings) store.Settings {
 	return s
 }
 
-func missingLedger(s store.Settings) bool {
+func missingLedger(s record.Settings) bool {
 	for _, d := range ledgerDefaults {
 		if *d.field(&s) == "" {
 			return true

@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/qboauth"
-	"github.com/qbosync/qbosync/internal/queue"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
 )
 
@@ -34,6 +33,9 @@ type Config struct {
 	Now        func() time.Time
 	// QBOOptions are passed to every QBO client (observers in benchmarks).
 	QBOOptions []qbo.Option
+	// QBO, when set, answers QuickBooks calls instead of an HTTP client
+	// (given the access token of the connection in use).
+	QBO func(accessToken string) QBO
 	// ThrottleBackoff is the realm's rest after a 429; 0 means 60 s.
 	ThrottleBackoff time.Duration
 }
@@ -65,10 +67,10 @@ func New(cfg Config) *Engine {
 // and resumed automatically; outcomes an admin must see are recorded as
 // the entity's status. It returns an error only when our own
 // infrastructure failed and the queue should deliver m again.
-func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
+func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 	log := e.log(m)
 	st, err := e.cfg.Store.Entity(ctx, m.Tenant, m.Kind, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, record.ErrNotFound) {
 		log.WarnContext(ctx, "message for an unknown entity ignored")
 		return nil
 	}
@@ -77,9 +79,6 @@ func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
 	}
 	r, err := e.newRun(ctx, st)
 	if err != nil {
-		if parked, perr := e.notConnected(ctx, st, err); parked {
-			return perr
-		}
 		return e.failed(ctx, st, m, "", err)
 	}
 	out, err := r.sync(ctx)
@@ -89,36 +88,20 @@ func (e *Engine) Handle(ctx context.Context, m queue.Message) error {
 	return e.record(ctx, log, st, out)
 }
 
-// notConnected parks the entity until a connection exists (connecting
-// requeues every parked entity) and reports whether err was that.
-func (e *Engine) notConnected(ctx context.Context, st store.EntityState, err error) (bool, error) {
-	var msg string
-	switch {
-	case errors.Is(err, qboauth.ErrNotConnected):
-		msg = "QuickBooks is not connected. Connect a QuickBooks company; queued entities sync then."
-	case errors.Is(err, qboauth.ErrReconnect):
-		msg = "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."
-	default:
-		return false, nil
-	}
-	return true, e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried,
-		Warning: &store.Warning{Message: msg, Retryable: true}})
-}
-
-func (e *Engine) log(m queue.Message) *slog.Logger {
+func (e *Engine) log(m change.Message) *slog.Logger {
 	return e.cfg.Log.With("tenant", m.Tenant, "kind", m.Kind, "id", m.ID, "event_id", m.EventID)
 }
 
 // record stores a finished outcome and wakes what waited for the entity.
-func (e *Engine) record(ctx context.Context, log *slog.Logger, st store.EntityState, out outcome) error {
+func (e *Engine) record(ctx context.Context, log *slog.Logger, st record.EntityState, out outcome) error {
 	if err := e.setStatus(ctx, st, out.update); err != nil {
 		return err
 	}
 	switch out.update.Status {
-	case store.StatusWaiting:
+	case record.StatusWaiting:
 		log.InfoContext(ctx, "entity waits", "waiting_on", out.update.WaitingOn)
 		return nil
-	case store.StatusSynced:
+	case record.StatusSynced:
 		log.InfoContext(ctx, "entity synced", "qbo_id", out.qboID)
 		if err := e.cfg.Store.MarkSynced(ctx, st.Tenant, e.cfg.Now()); err != nil {
 			return err
@@ -129,17 +112,17 @@ func (e *Engine) record(ctx context.Context, log *slog.Logger, st store.EntitySt
 	return nil
 }
 
-func (e *Engine) setStatus(ctx context.Context, st store.EntityState, u store.StatusUpdate) error {
+func (e *Engine) setStatus(ctx context.Context, st record.EntityState, u record.StatusUpdate) error {
 	u.Version = st.Version
 	err := e.cfg.Store.SetStatus(ctx, st.Tenant, st.Kind, st.ID, u)
-	if errors.Is(err, store.ErrStale) {
+	if errors.Is(err, record.ErrStale) {
 		return nil // a newer version is queued and will set its own status
 	}
 	return err
 }
 
 // wake requeues every entity that waited for st to link.
-func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
+func (e *Engine) wake(ctx context.Context, st record.EntityState) error {
 	parent := billing.Ref{Kind: st.Kind, ID: st.ID}
 	deps, err := e.cfg.Store.Dependents(ctx, st.Tenant, parent)
 	if err != nil {
@@ -149,7 +132,7 @@ func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
 		// Every wake-up is a deliberate re-send: a nonce from the clock
 		// keeps SQS's five-minute deduplication from swallowing a second
 		// wake by the same parent (after a reconnect, say).
-		m := queue.Message{Tenant: st.Tenant, Kind: d.Kind, ID: d.ID, CustomerID: d.CustomerID,
+		m := change.Message{Tenant: st.Tenant, Kind: d.Kind, ID: d.ID, CustomerID: d.CustomerID,
 			Reason: "wake", Nonce: fmt.Sprintf("wake:%s:%s:%d", st.Kind, st.ID, e.cfg.Now().UnixNano())}
 		if err := e.cfg.Queue.Publish(ctx, m); err != nil {
 			return fmt.Errorf("wake %s/%s: %w", d.Kind, d.ID, err)
@@ -162,6 +145,9 @@ func (e *Engine) wake(ctx context.Context, st store.EntityState) error {
 }
 
 // client returns a QBO client that sends conn's access token.
-func (e *Engine) client(conn store.Connection) *qbo.Client {
+func (e *Engine) client(conn record.Connection) QBO {
+	if e.cfg.QBO != nil {
+		return e.cfg.QBO(conn.AccessToken)
+	}
 	return qbo.New(qbo.WithToken(e.cfg.HTTPClient, conn.AccessToken), e.cfg.QBOBaseURL, e.cfg.QBOOptions...)
 }

@@ -2,7 +2,7 @@ package syncer
 
 import (
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // PermanentError is a failure no retry can fix, found before or after a
@@ -15,7 +15,7 @@ func (e *PermanentError) Error() string { return e.Reason }
 
 // outcome is a finished sync attempt.
 type outcome struct {
-	update store.StatusUpdate
+	update record.StatusUpdate
 	qboID  string
 }
 

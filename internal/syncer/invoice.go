@@ -7,7 +7,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // invoiceRefs are the QBO ids an invoice's mapping needs.
@@ -20,7 +20,7 @@ type invoiceRefs struct {
 // sales line per billing line, one discount line for the discount total,
 // tax per the tenant's tax mode, the billing number as DocNumber and the
 // marker in PrivateNote.
-func mapInvoice(tenant string, v *billing.Invoice, s store.Settings, refs invoiceRefs) (qbo.Invoice, error) {
+func mapInvoice(tenant string, v *billing.Invoice, s record.Settings, refs invoiceRefs) (qbo.Invoice, error) {
 	out := qbo.Invoice{
 		DocNumber:   v.Number,
 		TxnDate:     v.IssuedOn.String(),
@@ -47,7 +47,7 @@ func mapInvoice(tenant string, v *billing.Invoice, s store.Settings, refs invoic
 	return out, applyTax(&out, v, s)
 }
 
-func mapSalesLine(l billing.InvoiceLine, currency string, s store.Settings, refs invoiceRefs) (qbo.Line, error) {
+func mapSalesLine(l billing.InvoiceLine, currency string, s record.Settings, refs invoiceRefs) (qbo.Line, error) {
 	amt, err := amount(l.Amount, currency)
 	if err != nil {
 		return qbo.Line{}, err
@@ -62,14 +62,14 @@ func mapSalesLine(l billing.InvoiceLine, currency string, s store.Settings, refs
 	}
 	d := &qbo.SalesItemLineDetail{ItemRef: ref(item), Qty: jsonNumber(l.Quantity.String()), UnitPrice: unit}
 	switch s.TaxMode {
-	case store.TaxCodes:
+	case record.TaxCodes:
 		code, ok := s.TaxCodes[l.TaxCode]
 		if !ok {
 			return qbo.Line{}, &PermanentError{Reason: fmt.Sprintf(
 				"billing tax code %q has no QuickBooks tax code in the tax-code map; add it in settings, then resend", l.TaxCode)}
 		}
 		d.TaxCodeRef = ref(code)
-	case store.TaxUSOverride:
+	case record.TaxUSOverride:
 		d.TaxCodeRef = ref("NON")
 		if l.TaxAmount > 0 {
 			d.TaxCodeRef = ref("TAX")
@@ -81,9 +81,9 @@ func mapSalesLine(l billing.InvoiceLine, currency string, s store.Settings, refs
 // applyTax sets the invoice's tax so QBO's total equals billing's to the
 // cent: US companies get billing's tax total as an override of automated
 // sales tax; tax-code companies compute tax from the mapped codes.
-func applyTax(out *qbo.Invoice, v *billing.Invoice, s store.Settings) error {
+func applyTax(out *qbo.Invoice, v *billing.Invoice, s record.Settings) error {
 	switch s.TaxMode {
-	case store.TaxUSOverride:
+	case record.TaxUSOverride:
 		// Also when it is 0: updates are sparse, so an invoice whose tax
 		// went away would otherwise keep its old TotalTax in QBO.
 		tax, err := amount(v.TaxTotal, v.Currency)
@@ -91,7 +91,7 @@ func applyTax(out *qbo.Invoice, v *billing.Invoice, s store.Settings) error {
 			return err
 		}
 		out.TxnTaxDetail = &qbo.TxnTaxDetail{TotalTax: tax}
-	case store.TaxCodes:
+	case record.TaxCodes:
 		out.GlobalTaxCalculation = "TaxExcluded"
 	default:
 		if v.TaxTotal > 0 {
@@ -101,7 +101,7 @@ func applyTax(out *qbo.Invoice, v *billing.Invoice, s store.Settings) error {
 	return nil
 }
 
-func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, error) {
+func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (record.Link, error) {
 	refs := invoiceRefs{customerID: r.qboID(billing.KindCustomer, v.CustomerID), items: map[string]string{}}
 	for _, l := range v.Lines {
 		if l.ProductID != "" {
@@ -117,17 +117,17 @@ func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (store.Link, 
 	}
 	payload, err := mapInvoice(r.st.Tenant, v, r.tenant.Settings, refs)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	return upsert(ctx, r, target[qbo.Invoice]{payload: payload, find: find, afterCreate: r.undoCreditAutoApply})
 }
 
 // voidInvoice voids the invoice after deleting any payment QBO's automation
 // made to apply credit to it (the void would leave it behind, empty).
-func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(context.Context) (qbo.Invoice, bool, error)) (store.Link, error) {
+func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(context.Context) (qbo.Invoice, bool, error)) (record.Link, error) {
 	key := billing.Ref{Kind: billing.KindInvoice, ID: v.ID}
 	l, err := r.linkOf(ctx, key)
-	if err == nil && !l.Linked() && l.State == store.LinkCreating && l.RequestID != "" {
+	if err == nil && !l.Linked() && l.State == record.LinkCreating && l.RequestID != "" {
 		l, err = latchLostCreate(ctx, r, l, find)
 	}
 	if err != nil {

@@ -6,11 +6,11 @@ import (
 	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // syncKind hands the entity to its kind's syncer.
-func (r *run) syncKind(ctx context.Context, ent billing.Entity) (store.Link, error) {
+func (r *run) syncKind(ctx context.Context, ent billing.Entity) (record.Link, error) {
 	switch v := ent.(type) {
 	case *billing.Customer:
 		return r.syncCustomer(ctx, v)
@@ -31,7 +31,7 @@ func (r *run) syncKind(ctx context.Context, ent billing.Entity) (store.Link, err
 	case *billing.Sale:
 		return r.syncSale(ctx, v)
 	}
-	return store.Link{}, &PermanentError{Reason: fmt.Sprintf("syncing %s entities to QuickBooks is not supported yet", r.st.Kind)}
+	return record.Link{}, &PermanentError{Reason: fmt.Sprintf("syncing %s entities to QuickBooks is not supported yet", r.st.Kind)}
 }
 
 // skipReason says why an entity is not sent at all, or "": drafts, and
@@ -47,7 +47,7 @@ func (r *run) skipReason(ctx context.Context, ent billing.Entity) (string, error
 	}
 	from, what := r.tenant.Settings.SyncFrom, "the sync-from date"
 	cc, err := r.e.cfg.Store.CustomerConnection(ctx, r.st.Tenant, ent.CustomerRef())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, record.ErrNotFound) {
 		return "", err
 	}
 	if cc.StartDate != "" {
@@ -87,7 +87,7 @@ func (r *run) awaitsConnection(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	_, err := r.e.cfg.Store.CustomerConnection(ctx, r.st.Tenant, r.st.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, record.ErrNotFound) {
 		return true, nil
 	}
 	return false, err

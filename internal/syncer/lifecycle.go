@@ -2,13 +2,12 @@ package syncer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // findMarked returns the object stmt finds whose note (as note reads it)
@@ -30,9 +29,9 @@ func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt string, want mar
 // voidLinked voids the QBO transaction linked under key, once. A document
 // voided before it reached QBO needs nothing there. Journal entries cannot
 // be voided in QBO; they are deleted.
-func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (store.Link, error) {
+func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (record.Link, error) {
 	link, err := r.linkOf(ctx, key)
-	if err == nil && !link.Linked() && link.State == store.LinkCreating && link.RequestID != "" {
+	if err == nil && !link.Linked() && link.State == record.LinkCreating && link.RequestID != "" {
 		link, err = latchLostCreate(ctx, r, link, find)
 	}
 	if err != nil || !link.Linked() || link.Voided {
@@ -42,7 +41,11 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	token := link.SyncToken
 	var voided T
 	for attempt := 0; ; attempt++ {
-		voided, err = voidOrDelete(ctx, r, withIdent[T](link.QBOID, token), reqID+strings.Repeat("r", attempt))
+		var target T
+		if target, err = qbo.WithIdentity(target, link.QBOID, token, true); err != nil {
+			return link, err
+		}
+		voided, err = voidOrDelete(ctx, r, target, reqID+strings.Repeat("r", attempt))
 		if !qbo.IsStale(err) || attempt >= staleRetries {
 			break
 		}
@@ -50,7 +53,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 		if rerr != nil {
 			return link, rerr
 		}
-		_, token = identOf(cur)
+		_, token = cur.Identity()
 	}
 	if qbo.IsValidation(err) && alreadyVoided[T](ctx, r, link.QBOID) {
 		// An earlier void committed but its answer was lost.
@@ -59,7 +62,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	if err != nil {
 		return link, err
 	}
-	_, link.SyncToken = identOf(voided)
+	_, link.SyncToken = voided.Identity()
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
 	return r.putLink(ctx, link)
 }
@@ -74,16 +77,17 @@ func alreadyVoided[T qbo.Entity](ctx context.Context, r *run, id string) bool {
 	if err != nil {
 		return false
 	}
-	var total struct{ TotalAmt json.Number }
-	b, _ := json.Marshal(cur)
-	_ = json.Unmarshal(b, &total)
-	return total.TotalAmt == "" || strings.Trim(string(total.TotalAmt), "0.") == ""
+	t, ok := any(cur).(qbo.Totaled)
+	if !ok {
+		return false // no total to read: only QBO's refusal speaks
+	}
+	return t.Total() == "" || strings.Trim(string(t.Total()), "0.") == ""
 }
 
 // latchLostCreate links an intent whose create may have committed in QBO
 // with its answer lost: the object, found by its natural key, must be
 // voided too, or it would outlive billing's void.
-func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link store.Link, find func(context.Context) (T, bool, error)) (store.Link, error) {
+func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link record.Link, find func(context.Context) (T, bool, error)) (record.Link, error) {
 	found, ok, err := find(ctx)
 	if err != nil {
 		return link, fmt.Errorf("look for an earlier create: %w", err)
@@ -91,8 +95,8 @@ func latchLostCreate[T qbo.Entity](ctx context.Context, r *run, link store.Link,
 	if !ok {
 		return link, nil
 	}
-	link.State, link.SentHash = store.LinkLinked, ""
-	link.QBOID, link.SyncToken = identOf(found)
+	link.State, link.SentHash = record.LinkLinked, ""
+	link.QBOID, link.SyncToken = found.Identity()
 	return r.putLink(ctx, link)
 }
 
@@ -101,31 +105,4 @@ func voidOrDelete[T qbo.Entity](ctx context.Context, r *run, v T, reqID string) 
 		return qbo.Void(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	}
 	return v, qbo.Delete(ctx, r.qbo, r.conn.RealmID, v, reqID)
-}
-
-// identity is the part of every QBO entity the engine tracks.
-type identity struct {
-	ID        string `json:"Id,omitempty"`
-	SyncToken string `json:"SyncToken,omitempty"`
-	Sparse    bool   `json:"sparse,omitempty"`
-}
-
-// identOf reads Id and SyncToken of any QBO entity.
-func identOf[T qbo.Entity](v T) (id, syncToken string) {
-	var i identity
-	b, _ := json.Marshal(v) // QBO entities always encode
-	_ = json.Unmarshal(b, &i)
-	return i.ID, i.SyncToken
-}
-
-// withIdent returns v as a sparse update of object id at syncToken, so the
-// fields the engine does not map are left alone in QBO.
-func withIdent[T qbo.Entity](id, syncToken string, v ...T) T {
-	var out T
-	if len(v) > 0 {
-		out = v[0]
-	}
-	b, _ := json.Marshal(identity{ID: id, SyncToken: syncToken, Sparse: true})
-	_ = json.Unmarshal(b, &out) // sets just these three fields
-	return out
 }

@@ -10,8 +10,7 @@ import (
 	"testing"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -52,15 +51,15 @@ func decodeFile[T any](t *testing.T, kind billing.Kind, name string) T {
 	return ent.(T)
 }
 
-var usSettings = store.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: store.TaxUSOverride}
+var usSettings = record.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: record.TaxUSOverride}
 
 func TestMapInvoice(t *testing.T) {
-	vat := store.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: store.TaxCodes,
+	vat := record.Settings{RevenueAccountID: "41", DiscountAccountID: "86", DefaultItemID: "19", TaxMode: record.TaxCodes,
 		TaxCodes: map[string]string{"VAT20": "3", "ZERO": "5"}}
 	tests := []struct {
 		name     string
 		in       string
-		settings store.Settings
+		settings record.Settings
 		refs     invoiceRefs
 	}{
 		{"invoice_us_override", "invoice_us_override.in.json", usSettings,
@@ -85,12 +84,12 @@ func TestMapInvoiceRefusals(t *testing.T) {
 	v := decodeFile[*billing.Invoice](t, billing.KindInvoice, "invoice_tax_codes.in.json")
 	tests := []struct {
 		name     string
-		settings store.Settings
+		settings record.Settings
 		want     string
 	}{
-		{"unmapped tax code", store.Settings{TaxMode: store.TaxCodes, TaxCodes: map[string]string{"VAT20": "3"}},
+		{"unmapped tax code", record.Settings{TaxMode: record.TaxCodes, TaxCodes: map[string]string{"VAT20": "3"}},
 			`line 2: billing tax code "ZERO" has no QuickBooks tax code in the tax-code map; add it in settings, then resend`},
-		{"tax without a tax mode", store.Settings{TaxMode: store.TaxNone},
+		{"tax without a tax mode", record.Settings{TaxMode: record.TaxNone},
 			"the invoice has tax but the tax mode is none; choose a tax mode in settings, then resend"},
 	}
 	for _, tc := range tests {
@@ -119,28 +118,20 @@ func TestMapCustomer(t *testing.T) {
 }
 
 func TestMapProduct(t *testing.T) {
-	p := &billing.Product{ID: "prod_1", Name: "Basic plan", SKU: "BASIC", Description: "Monthly", Active: true}
+	p := &billing.Product{ID: "prod_1", Name: "Basic plan: monthly", SKU: "BASIC", Description: "Monthly", Active: true}
 	tests := []struct {
-		name       string
-		deleted    bool
-		active     bool
-		wantActive bool
+		name    string
+		deleted bool
+		active  bool
 	}{
-		{"active", false, true, true},
-		{"archived in billing", false, false, false},
-		{"deleted", true, true, false},
+		{"product_active", false, true},
+		{"product_archived", false, false},
+		{"product_deleted", true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Active = tc.active
-			got := mapProduct(p, "41", tc.deleted)
-			want := qbo.Item{Name: "Basic plan", Type: "Service", IncomeAccountRef: &qbo.Ref{Value: "41"},
-				Description: "Monthly", Sku: "BASIC", Active: qbo.Bool(tc.wantActive)}
-			gb, _ := json.Marshal(got)
-			wb, _ := json.Marshal(want)
-			if !bytes.Equal(gb, wb) {
-				t.Errorf("mapProduct = %s\nwant %s", gb, wb)
-			}
+			golden(t, tc.name, mapProduct(p, "41", tc.deleted))
 		})
 	}
 }

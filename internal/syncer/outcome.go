@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/queue"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
 )
 
@@ -29,10 +29,13 @@ const (
 	// warn: QuickBooks refused the entity or it cannot be mapped; it
 	// shows the reason until an admin fixes it and resends.
 	warn
+	// park: the tenant has no working QuickBooks connection; the entity
+	// shows why and is queued again when an admin connects.
+	park
 )
 
 func (a action) String() string {
-	return [...]string{"requeue", "wait", "warn"}[a]
+	return [...]string{"requeue", "wait", "warn", "park"}[a]
 }
 
 // decision is the classification of one failure.
@@ -45,7 +48,7 @@ type decision struct {
 	rest bool
 	// warning is shown on the entity; for a wait it says that the sync is
 	// retried automatically.
-	warning *store.Warning
+	warning *record.Warning
 	// scheduled: the wait is the company's budget or rest, not a failure;
 	// it does not count as an attempt.
 	scheduled bool
@@ -85,45 +88,135 @@ func backoff(n int) time.Duration {
 
 // classify decides what becomes of a sync that failed with err on its
 // attempt-th try (1-based). It is the one place that maps QuickBooks
-// faults, throttling and our own errors to retry, wait or warn; the
-// table in docs/mapping.md is checked against it.
+// faults (by their qbo.Class), throttling, the connection's state and our
+// own errors to retry, wait, warn or park; the table in docs/mapping.md is
+// checked against it. remedyFor and refusedOrUnsent, below, are the
+// decisions taken inside an attempt.
 func classify(err error, attempt int, now time.Time, rest time.Duration) decision {
 	var te *throttle.Error
-	var qe *qbo.Error
 	var pe *PermanentError
 	var ue *unavailableError
+	var oe *overAppliedError
+	var une *unexplainedError
 	switch {
+	case errors.Is(err, record.ErrNotConnected):
+		return decision{action: park, warning: &record.Warning{Retryable: true,
+			Message: "QuickBooks is not connected. Connect a QuickBooks company; queued entities sync then."}}
+	case errors.Is(err, record.ErrReconnect):
+		return decision{action: park, warning: &record.Warning{Retryable: true,
+			Message: "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."}}
 	case errors.As(err, &te):
 		// Scheduling, not failure: the company's budget or rest decides.
 		return decision{action: wait, until: te.Until, scheduled: true}
 	case errors.As(err, &pe):
-		return decision{action: warn, warning: &store.Warning{Message: pe.Reason}}
-	case errors.As(err, &qe) && qe.Throttled():
-		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests, scheduled: true}
-	case errors.As(err, &qe) && (qe.Stale() || overApplied(qe)):
-		// Another change is in flight on the same document (a SyncToken
-		// race, or billing freeing a balance through another entity that
-		// has not synced yet): soon, and visible meanwhile.
-		return decision{action: wait, until: now.Add(min(backoff(attempt), concurrentMax)), warning: faultWarning(qe, true)}
-	case errors.As(err, &qe) && (qe.Temporary() || qe.AuthFailed()):
-		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
-	case errors.As(err, &qe):
-		return decision{action: warn, warning: faultWarning(qe, false)}
+		return decision{action: warn, warning: &record.Warning{Message: pe.Reason}}
+	case errors.As(err, &oe):
+		// Another change frees the balance soon: wait as for a SyncToken race.
+		return concurrent(oe.fault, attempt, now)
+	case errors.As(err, &une):
+		return decision{action: warn, warning: faultWarning(une.fault, false)}
 	case errors.As(err, &ue):
 		return transient(attempt, now, ue.Error(), nil)
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, record.ErrConflict):
 		return decision{action: wait, until: now.Add(conflictPause)}
 	}
-	return decision{action: requeue}
+	var qe *qbo.Error
+	if !errors.As(err, &qe) {
+		return decision{action: requeue}
+	}
+	switch qe.Class() {
+	case qbo.ClassThrottled:
+		return decision{action: wait, until: now.Add(rest), rest: qe.Status != http.StatusTooManyRequests, scheduled: true}
+	case qbo.ClassStale:
+		return concurrent(qe, attempt, now)
+	case qbo.ClassUnavailable, qbo.ClassAuth:
+		return transient(attempt, now, fmt.Sprintf("QuickBooks did not complete the request (%s)", qe.Error()), faultWarning(qe, true))
+	case qbo.ClassOther:
+		switch {
+		case errors.Is(qe, context.Canceled):
+			// The invocation was cut short with the request in flight:
+			// it may have run. The queue delivers again, and a create's
+			// intent is resolved by its lookup.
+			return decision{action: requeue}
+		case errors.Is(qe, qbo.ErrMalformedResponse):
+			// QuickBooks answered, unreadably: the write may have run.
+			return transient(attempt, now, fmt.Sprintf("QuickBooks' answer could not be read (%s)", qe.Error()), faultWarning(qe, true))
+		}
+	}
+	return decision{action: warn, warning: faultWarning(qe, false)}
+}
+
+// concurrent waits for another change in flight on the same document (a
+// SyncToken race, or billing freeing a balance through another entity
+// that has not synced yet): soon, and visible meanwhile.
+func concurrent(qe *qbo.Error, attempt int, now time.Time) decision {
+	return decision{action: wait, until: now.Add(min(backoff(attempt), concurrentMax)), warning: faultWarning(qe, true)}
+}
+
+// remedy is what an attempt tries at once after a failed write, before
+// the failure is classified.
+type remedy int
+
+const (
+	noRemedy remedy = iota
+	// refreshToken: QuickBooks refused the access token (expired or
+	// revoked early); refresh it once and write again.
+	refreshToken
+	// releaseApplications: QuickBooks' automation may hold the balance
+	// with an application of its own; undo those and write once more.
+	releaseApplications
+	// writeAgain: a refusal the balances no longer explain; write once
+	// more as it is.
+	writeAgain
+)
+
+func remedyFor(err error) remedy {
+	var oe *overAppliedError
+	var une *unexplainedError
+	var qe *qbo.Error
+	switch {
+	case errors.As(err, &oe):
+		return releaseApplications
+	case errors.As(err, &une):
+		return writeAgain
+	case errors.As(err, &qe) && qe.Class() == qbo.ClassAuth:
+		return refreshToken
+	}
+	return noRemedy
+}
+
+// refusedOrUnsent reports a create that certainly created nothing:
+// QuickBooks answered with a refusal, the mapping refused it, or the
+// company's schedule kept it from being sent. The next attempt may then
+// use a new requestid and need not look the object up first.
+func refusedOrUnsent(err error) bool {
+	var qe *qbo.Error
+	var pe *PermanentError
+	var te *throttle.Error
+	if errors.As(err, &te) || errors.As(err, &pe) {
+		return true
+	}
+	if !errors.As(err, &qe) {
+		return false
+	}
+	switch qe.Class() {
+	case qbo.ClassValidation, qbo.ClassStale:
+		return true
+	case qbo.ClassOther:
+		// Only a request never built was never sent; a canceled or
+		// unreadable one may have run.
+		return errors.Is(qe, qbo.ErrInvalidRequest)
+	}
+	return false
 }
 
 // transient waits out a failure that the same request may not meet again,
 // showing it on the entity once it has lasted showAfter attempts.
-func transient(attempt int, now time.Time, what string, w *store.Warning) decision {
+func transient(attempt int, now time.Time, what string, w *record.Warning) decision {
 	d := decision{action: wait, until: now.Add(backoff(attempt))}
 	if attempt >= showAfter {
 		if w == nil {
-			w = &store.Warning{Retryable: true}
+			w = &record.Warning{Retryable: true}
 		}
 		w.Message = fmt.Sprintf("%s; tried %d times, retried automatically at %s", strings.TrimSuffix(what, "."),
 			attempt, d.until.UTC().Format("15:04:05 UTC"))
@@ -133,8 +226,12 @@ func transient(attempt int, now time.Time, what string, w *store.Warning) decisi
 }
 
 // faultWarning is what the entity shows of QuickBooks' fault.
-func faultWarning(qe *qbo.Error, retryable bool) *store.Warning {
-	return &store.Warning{Code: qe.Code, Message: qe.Message, Detail: qe.Detail, Element: qe.Element,
+func faultWarning(qe *qbo.Error, retryable bool) *record.Warning {
+	msg := qe.Message
+	if msg == "" {
+		msg = qe.Error() // no Fault: the failure itself is the reason
+	}
+	return &record.Warning{Code: qe.Code, Message: msg, Detail: qe.Detail, Element: qe.Element,
 		IntuitTID: qe.IntuitTID, Retryable: retryable}
 }
 
@@ -149,24 +246,16 @@ type unavailableError struct {
 func (e *unavailableError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *unavailableError) Unwrap() error { return e.err }
 
-// overApplied reports QBO's refusal to apply more than a document's open
-// balance, or to lower a document's total below what is applied to it.
-// Billing is consistent, so either QuickBooks' automation applied money
-// billing did not, or another change that frees the balance (a payment's
-// or credit's update, on another queue) has not synced yet.
-func overApplied(qe *qbo.Error) bool {
-	return qe.Code == "6000" && (strings.Contains(qe.Detail, "more than its open balance") ||
-		strings.Contains(qe.Detail, "cannot be less than the amount already applied"))
-}
-
 // failed acts on a classified failure of m's sync.
-func (e *Engine) failed(ctx context.Context, st store.EntityState, m queue.Message, realm string, err error) error {
+func (e *Engine) failed(ctx context.Context, st record.EntityState, m change.Message, realm string, err error) error {
 	log := e.log(m)
 	d := classify(err, m.Attempt+1, e.cfg.Now(), e.cfg.ThrottleBackoff)
 	switch d.action {
+	case park:
+		return e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusNotTried, Warning: d.warning})
 	case warn:
 		log.WarnContext(ctx, "entity not synced", "code", d.warning.Code, "intuit_tid", d.warning.IntuitTID, "err", err)
-		return e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusWarning, Warning: d.warning})
+		return e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusWarning, Warning: d.warning})
 	case wait:
 		if d.rest && realm != "" {
 			if terr := e.cfg.Store.ThrottleRealm(ctx, realm, d.until); terr != nil {
@@ -174,7 +263,7 @@ func (e *Engine) failed(ctx context.Context, st store.EntityState, m queue.Messa
 			}
 		}
 		if d.warning != nil {
-			if serr := e.setStatus(ctx, st, store.StatusUpdate{Status: store.StatusNotTried, Warning: d.warning}); serr != nil {
+			if serr := e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusNotTried, Warning: d.warning}); serr != nil {
 				return serr
 			}
 		}

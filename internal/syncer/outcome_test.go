@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -10,7 +11,7 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
 )
 
@@ -27,6 +28,9 @@ var (
 	classifyNow  = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	classifyRest = time.Minute
 	netErr       = &qbo.Error{Op: "create Invoice", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	// businessFault is a 6000 refusal; whether it is an over-application
+	// is read from the documents' amounts (overapplied.go), not its words.
+	businessFault = fault(400, "6000", "A business validation error has occurred", "Select a bank account for this deposit")
 )
 
 type classifyCase struct {
@@ -49,12 +53,19 @@ var classifyCases = []classifyCase{
 	{"network, long outage", netErr, 20, wait, 5 * time.Minute, false, "retried automatically"},
 	{"token refused twice", fault(401, "3200", "AuthenticationFailed", ""), 1, wait, 2 * time.Second, false, ""},
 	{"stale SyncToken", fault(400, "5010", "Stale Object Error", "You and stale are working on the same object"), 2, wait, 4 * time.Second, false, "Stale Object Error"},
-	{"over-applied", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 1, wait, 2 * time.Second, false, "business validation"},
-	{"over-applied, long", fault(400, "6000", "A business validation error has occurred", "Payment amount cannot be more than its open balance"), 9, wait, 30 * time.Second, false, "business validation"},
+	{"over-applied", &overAppliedError{businessFault}, 1, wait, 2 * time.Second, false, "business validation"},
+	{"over-applied, long", &overAppliedError{businessFault}, 9, wait, 30 * time.Second, false, "business validation"},
+	{"other business rule", businessFault, 1, warn, 0, false, "Select a bank account"},
+	{"business rule the balances do not explain", &unexplainedError{businessFault}, 1, warn, 0, false, "Select a bank account"},
 	{"validation", fault(400, "6240", "Duplicate Name Exists Error", "The name supplied already exists."), 1, warn, 0, false, "Duplicate Name Exists Error"},
 	{"mapping", &PermanentError{Reason: "Currency mismatch: this invoice is in EUR"}, 1, warn, 0, false, "Currency mismatch"},
 	{"token endpoint down", &unavailableError{what: "the QuickBooks access token could not be refreshed", err: errors.New("503")}, 4, wait, 16 * time.Second, false, "could not be refreshed"},
-	{"link written concurrently", fmt.Errorf("save link: %w", store.ErrConflict), 1, wait, time.Second, false, ""},
+	{"link written concurrently", fmt.Errorf("save link: %w", record.ErrConflict), 1, wait, time.Second, false, ""},
+	{"invocation cut short", &qbo.Error{Op: "create Invoice", Err: context.Canceled}, 1, requeue, 0, false, ""},
+	{"unreadable answer", &qbo.Error{Op: "create Invoice", Err: fmt.Errorf("%w: unexpected end of JSON input", qbo.ErrMalformedResponse)}, 3, wait, 8 * time.Second, false, "could not be read"},
+	{"request not built", &qbo.Error{Op: "create Invoice", Err: fmt.Errorf("%w: requestid longer than 50 characters", qbo.ErrInvalidRequest)}, 1, warn, 0, false, "requestid longer"},
+	{"not connected", fmt.Errorf("token: %w", record.ErrNotConnected), 1, park, 0, false, "not connected"},
+	{"reconnect needed", record.ErrReconnect, 1, park, 0, false, "needs to be reconnected"},
 	{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
 }
 
@@ -77,8 +88,45 @@ func TestClassify(t *testing.T) {
 				t.Errorf("warning %+v, want none", d.warning)
 			case c.shown != "" && (d.warning == nil || !strings.Contains(d.warning.Message+" "+d.warning.Detail, c.shown)):
 				t.Errorf("warning %+v, want it to say %q", d.warning, c.shown)
-			case c.action == wait && d.warning != nil && !d.warning.Retryable:
+			case (c.action == wait || c.action == park) && d.warning != nil && !d.warning.Retryable:
 				t.Errorf("a wait's warning must say it is retried automatically: %+v", d.warning)
+			}
+		})
+	}
+}
+
+// TestRemedies: the decisions taken inside an attempt, before a failure
+// is classified: what is tried again at once, and when a create certainly
+// created nothing (its requestid may be dropped).
+func TestRemedies(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		remedy  remedy
+		nothing bool // refusedOrUnsent
+	}{
+		{"token refused", fault(401, "3200", "AuthenticationFailed", ""), refreshToken, false},
+		{"over-applied", &overAppliedError{businessFault}, releaseApplications, true},
+		{"refused, balances since freed", &unexplainedError{businessFault}, writeAgain, true},
+		{"validation", fault(400, "6240", "Duplicate Name Exists Error", ""), noRemedy, true},
+		{"stale", fault(400, "5010", "Stale Object Error", "stale object"), noRemedy, true},
+		{"mapping", &PermanentError{Reason: "bad"}, noRemedy, true},
+		{"turned away by the schedule", &qbo.Error{Op: "create Invoice", Err: &throttle.Error{Realm: "1", Until: classifyNow}}, noRemedy, true},
+		{"429", fault(429, "3001", "ThrottleExceeded", ""), noRemedy, false},
+		{"503", fault(503, "", "Service Unavailable", ""), noRemedy, false},
+		{"no answer", netErr, noRemedy, false},
+		{"canceled in flight", &qbo.Error{Op: "create Invoice", Err: context.Canceled}, noRemedy, false},
+		{"unreadable answer", &qbo.Error{Op: "create Invoice", Err: qbo.ErrMalformedResponse}, noRemedy, false},
+		{"request not built", &qbo.Error{Op: "create Invoice", Err: qbo.ErrInvalidRequest}, noRemedy, true},
+		{"DynamoDB down", errors.New("dynamodb: RequestError"), noRemedy, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := remedyFor(tt.err); got != tt.remedy {
+				t.Errorf("remedy = %d, want %d", got, tt.remedy)
+			}
+			if got := refusedOrUnsent(tt.err); got != tt.nothing {
+				t.Errorf("created nothing = %v, want %v", got, tt.nothing)
 			}
 		})
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // refundPrefix keys, in a payment's link, the journal entries of refunds
@@ -34,7 +34,7 @@ type refundLine struct {
 // mapPayment maps a billing payment to a QBO Payment: one line per
 // invoice it pays, one per refund taken off it; the rest is QBO's
 // UnappliedAmt, the customer's credit.
-func mapPayment(tenant string, p *billing.Payment, s store.Settings, refs paymentRefs) (qbo.Payment, error) {
+func mapPayment(tenant string, p *billing.Payment, s record.Settings, refs paymentRefs) (qbo.Payment, error) {
 	total, err := amount(p.Amount, p.Currency)
 	if err != nil {
 		return qbo.Payment{}, err
@@ -72,7 +72,7 @@ func linkedLine(minor int64, currency, txnID, txnType string) (qbo.Line, error) 
 
 // refundLines reads the refunds recorded on a payment's link, in a stable
 // order so the payload hash only changes when they do.
-func refundLines(l store.Link) ([]refundLine, error) {
+func refundLines(l record.Link) ([]refundLine, error) {
 	var keys []string
 	for k := range l.Extra {
 		if strings.HasPrefix(k, refundPrefix) {
@@ -93,7 +93,7 @@ func refundLines(l store.Link) ([]refundLine, error) {
 	return out, nil
 }
 
-func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, error) {
+func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (record.Link, error) {
 	stmt := "select * from Payment where TxnDate = '" + p.ReceivedOn.String() + "'"
 	own := mark{tenant: r.st.Tenant, kind: billing.KindPayment, id: p.ID}
 	if r.st.Action == billing.ActionVoided {
@@ -120,7 +120,7 @@ func (r *run) syncPayment(ctx context.Context, p *billing.Payment) (store.Link, 
 	}
 	payload, err := mapPayment(r.st.Tenant, p, r.tenant.Settings, refs)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	body := paymentBody{Payment: payload, Line: append([]qbo.Line{}, payload.Line...)}
 	return upsert(ctx, r, target[paymentBody]{payload: body, find: find, afterCreate: paymentAutoApplied(body)})

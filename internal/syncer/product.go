@@ -6,7 +6,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // mapProduct maps a billing product to a QBO Service item whose income
@@ -22,7 +22,7 @@ func mapProduct(p *billing.Product, revenueAccountID string, deleted bool) qbo.I
 	}
 }
 
-func (r *run) syncProduct(ctx context.Context, p *billing.Product) (store.Link, error) {
+func (r *run) syncProduct(ctx context.Context, p *billing.Product) (record.Link, error) {
 	deleted := r.st.Action == "deleted"
 	find := func(ctx context.Context) (qbo.Item, bool, error) { return r.findItem(ctx, qboName(p.Name), deleted) }
 	t := target[qbo.Item]{

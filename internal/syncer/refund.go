@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/queue"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // mapRefund books money returned from a payment as a journal entry:
@@ -17,7 +17,7 @@ import (
 // open A/R, the payment's UnappliedAmt and the bank all match billing.
 // RefundReceipt is not used here: it books against revenue, not A/R (a
 // refund of a sale, which has no A/R, is one: salerefund.go).
-func mapRefund(tenant string, f *billing.Refund, s store.Settings, customerID string) (qbo.JournalEntry, error) {
+func mapRefund(tenant string, f *billing.Refund, s record.Settings, customerID string) (qbo.JournalEntry, error) {
 	amt, err := amount(f.Amount, f.Currency)
 	if err != nil {
 		return qbo.JournalEntry{}, err
@@ -38,7 +38,7 @@ func mapRefund(tenant string, f *billing.Refund, s store.Settings, customerID st
 	}, nil
 }
 
-func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, error) {
+func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, error) {
 	if f.SaleID != "" {
 		return r.syncSaleRefund(ctx, f)
 	}
@@ -49,16 +49,16 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (store.Link, er
 	}
 	if r.st.Action == billing.ActionVoided {
 		if err := r.setRefundOnPayment(ctx, f, ""); err != nil {
-			return store.Link{}, err
+			return record.Link{}, err
 		}
 		return voidLinked(ctx, r, me, find)
 	}
 	if err := r.refundCovered(ctx, f); err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	je, err := mapRefund(r.st.Tenant, f, r.tenant.Settings, r.qboID(billing.KindCustomer, f.CustomerID))
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	link, err := upsert(ctx, r, target[qbo.JournalEntry]{payload: je, find: find})
 	if err != nil {
@@ -89,7 +89,7 @@ func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, value s
 			return err
 		}
 	}
-	return r.e.Handle(ctx, queue.Message{Tenant: r.st.Tenant, Kind: billing.KindPayment, ID: f.PaymentID,
+	return r.e.Handle(ctx, change.Message{Tenant: r.st.Tenant, Kind: billing.KindPayment, ID: f.PaymentID,
 		CustomerID: f.CustomerID, Reason: "refund " + f.ID})
 }
 
@@ -106,7 +106,7 @@ func (r *run) refundCovered(ctx context.Context, f *billing.Refund) error {
 			return err
 		}
 		if attempt == 0 {
-			child := store.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
+			child := record.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
 			if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, payment, child); err != nil {
 				return err
 			}

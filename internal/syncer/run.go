@@ -6,33 +6,31 @@ import (
 	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/qboauth"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // run is one sync attempt of one entity.
 type run struct {
 	e      *Engine
-	st     store.EntityState
-	tenant store.Tenant
-	conn   store.Connection
-	qbo    *qbo.Client
+	st     record.EntityState
+	tenant record.Tenant
+	conn   record.Connection
+	qbo    QBO
 	// parents holds the links of the entity's references, once linked.
-	parents map[billing.Ref]store.Link
+	parents map[billing.Ref]record.Link
 	// flag is a note for admins on an entity that synced, but not as sent
 	// (posted in the open period instead of closed books).
 	flag string
 }
 
-func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error) {
+func (e *Engine) newRun(ctx context.Context, st record.EntityState) (*run, error) {
 	t, err := e.cfg.Store.Tenant(ctx, st.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("load tenant %s: %w", st.Tenant, err)
 	}
 	conn, err := e.cfg.Tokens.Token(ctx, st.Tenant, false)
-	if errors.Is(err, qboauth.ErrNotConnected) || errors.Is(err, qboauth.ErrReconnect) {
-		return nil, err
+	if errors.Is(err, record.ErrNotConnected) || errors.Is(err, record.ErrReconnect) {
+		return nil, err // parked by classify
 	}
 	if err != nil {
 		return nil, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
@@ -40,7 +38,7 @@ func (e *Engine) newRun(ctx context.Context, st store.EntityState) (*run, error)
 	// A resting company is not checked here: the HTTP client's
 	// admission refuses its first call, and the sync waits then.
 	return &run{e: e, st: st, tenant: t, conn: conn, qbo: e.client(conn),
-		parents: map[billing.Ref]store.Link{}}, nil
+		parents: map[billing.Ref]record.Link{}}, nil
 }
 
 // sync decodes the snapshot, waits for parents and hands the entity to its
@@ -51,10 +49,10 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 		return outcome{}, &PermanentError{Reason: fmt.Sprintf("stored snapshot cannot be read: %v", err)}
 	}
 	if reason, err := r.skipReason(ctx, ent); err != nil || reason != "" {
-		return outcome{update: store.StatusUpdate{Status: store.StatusSkipped, Warning: &store.Warning{Message: reason}}}, err
+		return outcome{update: record.StatusUpdate{Status: record.StatusSkipped, Warning: &record.Warning{Message: reason}}}, err
 	}
 	if manual, err := r.awaitsConnection(ctx); err != nil || manual {
-		return outcome{update: store.StatusUpdate{Status: store.StatusNotConnected, Warning: &store.Warning{
+		return outcome{update: record.StatusUpdate{Status: record.StatusNotConnected, Warning: &record.Warning{
 			Message: "Customers are connected by an admin in this account: connect it to a QuickBooks customer (or create one) to start syncing it."}}}, err
 	}
 	if isVoid(r.st, ent) {
@@ -71,43 +69,49 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 			return outcome{}, err
 		}
 		if wait, err := r.waitFor(ctx, ent); err != nil || wait != "" {
-			return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: wait}}, err
+			return outcome{update: record.StatusUpdate{Status: record.StatusWaiting, WaitingOn: wait}}, err
 		}
 		if err := r.checkCurrency(ctx, ent); err != nil {
 			return outcome{}, err
 		}
 	}
 	link, err := r.write(ctx, ent)
-	var qe *qbo.Error
-	if errors.As(err, &qe) && qe.AuthFailed() {
-		// The access token was refused (expired or revoked early):
-		// refresh once and try again.
-		if r.conn, err = r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true); err != nil {
-			return outcome{}, &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
-		}
-		r.qbo = r.e.client(r.conn)
-		link, err = r.write(ctx, ent)
-	}
-	if errors.As(err, &qe) && overApplied(qe) {
-		// QuickBooks' automation may hold the balance with an
-		// application of its own: undo those and try once more.
-		if serr := r.releaseAutomaticApplications(ctx, ent); serr != nil {
-			return outcome{}, serr
+	// Each remedy is tried at most once per attempt.
+	tried := map[remedy]bool{}
+	for rem := remedyFor(err); rem != noRemedy && !tried[rem]; rem = remedyFor(err) {
+		tried[rem] = true
+		if rerr := r.apply(ctx, rem, ent); rerr != nil {
+			return outcome{}, rerr
 		}
 		link, err = r.write(ctx, ent)
 	}
 	var we *waitError
 	if errors.As(err, &we) {
-		return outcome{update: store.StatusUpdate{Status: store.StatusWaiting, WaitingOn: we.on.String()}}, nil
+		return outcome{update: record.StatusUpdate{Status: record.StatusWaiting, WaitingOn: we.on.String()}}, nil
 	}
 	if err != nil {
 		return outcome{}, err
 	}
-	out := outcome{update: store.StatusUpdate{Status: store.StatusSynced}, qboID: link.QBOID}
+	out := outcome{update: record.StatusUpdate{Status: record.StatusSynced}, qboID: link.QBOID}
 	if r.flag != "" {
-		out.update.Warning = &store.Warning{Message: r.flag, Notice: true}
+		out.update.Warning = &record.Warning{Message: r.flag, Notice: true}
 	}
 	return out, nil
+}
+
+// apply carries out a remedy before the write is tried again.
+func (r *run) apply(ctx context.Context, rem remedy, ent billing.Entity) error {
+	switch rem {
+	case refreshToken:
+		conn, err := r.e.cfg.Tokens.Token(ctx, r.st.Tenant, true)
+		if err != nil {
+			return &unavailableError{what: "the QuickBooks access token could not be refreshed", err: err}
+		}
+		r.conn, r.qbo = conn, r.e.client(conn)
+	case releaseApplications:
+		return r.releaseAutomaticApplications(ctx, ent)
+	}
+	return nil
 }
 
 // checkCurrency refuses a transaction whose currency is not its
@@ -133,11 +137,12 @@ func (r *run) checkCurrency(ctx context.Context, ent billing.Entity) error {
 }
 
 // write makes sure the tenant's defaults exist in QBO, then writes ent.
-func (r *run) write(ctx context.Context, ent billing.Entity) (store.Link, error) {
+func (r *run) write(ctx context.Context, ent billing.Entity) (record.Link, error) {
 	if err := r.ensureDefaults(ctx); err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
-	return r.syncKind(ctx, ent)
+	link, err := r.syncKind(ctx, ent)
+	return link, r.explain(ctx, ent, err)
 }
 
 // waitFor returns the first reference that has not linked yet, as
@@ -154,7 +159,7 @@ func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 			r.parents[ref] = l
 			continue
 		}
-		child := store.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
+		child := record.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
 		if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, ref, child); err != nil {
 			return "", err
 		}
@@ -183,13 +188,13 @@ func (r *run) linkedParents(ctx context.Context, ent billing.Entity) error {
 	return nil
 }
 
-func (r *run) parentLink(ctx context.Context, ref billing.Ref) (store.Link, error) {
+func (r *run) parentLink(ctx context.Context, ref billing.Ref) (record.Link, error) {
 	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, ref.Kind, ref.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Link{}, nil
+	if errors.Is(err, record.ErrNotFound) {
+		return record.Link{}, nil
 	}
 	if err == nil && l.RealmID != r.conn.RealmID {
-		return store.Link{}, nil // linked in another company: not a parent here
+		return record.Link{}, nil // linked in another company: not a parent here
 	}
 	return l, err
 }
@@ -200,7 +205,7 @@ func (r *run) qboID(kind billing.Kind, id string) string {
 }
 
 // isVoid reports a snapshot that voids its document.
-func isVoid(st store.EntityState, ent billing.Entity) bool {
+func isVoid(st record.EntityState, ent billing.Entity) bool {
 	if v, ok := ent.(*billing.Invoice); ok {
 		return v.Status == billing.InvoiceVoided
 	}

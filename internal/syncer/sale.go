@@ -7,7 +7,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // saleRefs are the QBO ids a sale's mapping needs.
@@ -20,7 +20,7 @@ type saleRefs struct {
 // mapSale maps a sale to a QBO SalesReceipt paid into the deposit ledger.
 // Its lines, discount and tax are an invoice's: the sale is mapped as the
 // paid invoice it amounts to, so both book revenue the same way.
-func mapSale(tenant string, s *billing.Sale, set store.Settings, refs saleRefs) (qbo.SalesReceipt, error) {
+func mapSale(tenant string, s *billing.Sale, set record.Settings, refs saleRefs) (qbo.SalesReceipt, error) {
 	inv, err := mapInvoice(tenant, saleInvoice(s), set, invoiceRefs{customerID: refs.customerID, items: refs.items})
 	if err != nil {
 		return qbo.SalesReceipt{}, err
@@ -55,7 +55,7 @@ func saleInvoice(s *billing.Sale) *billing.Invoice {
 // saleMarker tags the sales receipt of a sale.
 func saleMarker(tenant, id string) mark { return mark{tenant: tenant, kind: billing.KindSale, id: id} }
 
-func (r *run) syncSale(ctx context.Context, s *billing.Sale) (store.Link, error) {
+func (r *run) syncSale(ctx context.Context, s *billing.Sale) (record.Link, error) {
 	stmt := "select * from SalesReceipt where TxnDate = '" + s.PaidOn.String() + "'"
 	find := func(ctx context.Context) (qbo.SalesReceipt, bool, error) {
 		return findMarked(ctx, r, stmt, saleMarker(r.st.Tenant, s.ID), func(v qbo.SalesReceipt) string { return v.PrivateNote })
@@ -65,7 +65,7 @@ func (r *run) syncSale(ctx context.Context, s *billing.Sale) (store.Link, error)
 	}
 	customerID, err := r.saleCustomer(ctx, s)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	refs := saleRefs{customerID: customerID, items: map[string]string{}, methodID: r.tenant.Settings.PaymentMethods[s.PaymentMethod]}
 	for _, l := range s.Lines {
@@ -75,7 +75,7 @@ func (r *run) syncSale(ctx context.Context, s *billing.Sale) (store.Link, error)
 	}
 	payload, err := mapSale(r.st.Tenant, s, r.tenant.Settings, refs)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	return upsert(ctx, r, target[qbo.SalesReceipt]{payload: payload, find: find})
 }

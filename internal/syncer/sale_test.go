@@ -7,11 +7,11 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
-var saleSettings = store.Settings{RevenueAccountID: "41", DepositAccountID: "4", RefundAccountID: "35",
-	DiscountAccountID: "86", DefaultItemID: "19", TaxMode: store.TaxUSOverride}
+var saleSettings = record.Settings{RevenueAccountID: "41", DepositAccountID: "4", RefundAccountID: "35",
+	DiscountAccountID: "86", DefaultItemID: "19", TaxMode: record.TaxUSOverride}
 
 func TestMapSale(t *testing.T) {
 	s := decodeFile[*billing.Sale](t, billing.KindSale, "sale.in.json")

@@ -7,7 +7,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // saleCustomer returns the QBO id of the customer a sale is booked to: the
@@ -28,14 +28,14 @@ func (r *run) saleCustomer(ctx context.Context, s *billing.Sale) (string, error)
 	if s.Customer == nil {
 		return "", fmt.Errorf("sale %s: customer %s is not linked", s.ID, s.CustomerID)
 	}
-	if l.State != store.LinkCreating || l.RequestID == "" {
+	if l.State != record.LinkCreating || l.RequestID == "" {
 		found, ok, err := r.findSaleCustomer(ctx, s)
 		if err != nil {
 			return "", err
 		}
 		if ok {
-			l.State, l.RealmID, l.SentHash = store.LinkLinked, r.conn.RealmID, ""
-			l.QBOID, l.SyncToken = identOf(found)
+			l.State, l.RealmID, l.SentHash = record.LinkLinked, r.conn.RealmID, ""
+			l.QBOID, l.SyncToken = found.Identity()
 			if l, err = r.putLink(ctx, l); err != nil {
 				return "", err
 			}
@@ -57,7 +57,7 @@ func (r *run) saleCustomer(ctx context.Context, s *billing.Sale) (string, error)
 
 // wakeCustomer requeues what waited for a customer the sale linked.
 func (r *run) wakeCustomer(ctx context.Context, key billing.Ref) error {
-	return r.e.wake(ctx, store.EntityState{Snapshot: store.Snapshot{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID}})
+	return r.e.wake(ctx, record.EntityState{Snapshot: record.Snapshot{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID}})
 }
 
 // findSaleCustomer looks for the QBO customer of a sale's inline customer:

@@ -6,14 +6,14 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // mapSaleRefund books money returned from a sale as a QBO RefundReceipt
 // paid from the refund ledger, with one line on the default item: a sale
 // has no receivable to debit, so the refund reverses income, as a sales
 // receipt's refund does in QuickBooks.
-func mapSaleRefund(tenant string, f *billing.Refund, s store.Settings, customerID string) (qbo.RefundReceipt, error) {
+func mapSaleRefund(tenant string, f *billing.Refund, s record.Settings, customerID string) (qbo.RefundReceipt, error) {
 	amt, err := amount(f.Amount, f.Currency)
 	if err != nil {
 		return qbo.RefundReceipt{}, err
@@ -27,7 +27,7 @@ func mapSaleRefund(tenant string, f *billing.Refund, s store.Settings, customerI
 		Line: []qbo.Line{{Amount: amt, Description: desc, DetailType: qbo.SalesItemLine,
 			SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: ref(s.DefaultItemID), Qty: "1", UnitPrice: amt, TaxCodeRef: ref("NON")}}},
 	}
-	if s.TaxMode == store.TaxUSOverride {
+	if s.TaxMode == record.TaxUSOverride {
 		// No tax on the refund line; the override keeps automated sales
 		// tax from adding any.
 		out.TxnTaxDetail = &qbo.TxnTaxDetail{TotalTax: "0"}
@@ -35,7 +35,7 @@ func mapSaleRefund(tenant string, f *billing.Refund, s store.Settings, customerI
 	return out, nil
 }
 
-func (r *run) syncSaleRefund(ctx context.Context, f *billing.Refund) (store.Link, error) {
+func (r *run) syncSaleRefund(ctx context.Context, f *billing.Refund) (record.Link, error) {
 	stmt := "select * from RefundReceipt where TxnDate = '" + f.RefundedOn.String() + "'"
 	find := func(ctx context.Context) (qbo.RefundReceipt, bool, error) {
 		return findMarked(ctx, r, stmt, mark{tenant: r.st.Tenant, kind: billing.KindRefund, id: f.ID}, func(v qbo.RefundReceipt) string { return v.PrivateNote })
@@ -45,11 +45,11 @@ func (r *run) syncSaleRefund(ctx context.Context, f *billing.Refund) (store.Link
 	}
 	customerID, err := r.saleRefundCustomer(ctx, f)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	payload, err := mapSaleRefund(r.st.Tenant, f, r.tenant.Settings, customerID)
 	if err != nil {
-		return store.Link{}, err
+		return record.Link{}, err
 	}
 	return upsert(ctx, r, target[qbo.RefundReceipt]{payload: payload, find: find})
 }

@@ -11,8 +11,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
-	"github.com/qbosync/qbosync/internal/store"
-	"github.com/qbosync/qbosync/internal/throttle"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 // target describes how one kind's QBO object is written.
@@ -38,7 +37,7 @@ type target[T qbo.Entity] struct {
 // most one create ever: an intent with a fixed requestid is stored before
 // the create, and an intent found from an earlier attempt is resolved by a
 // natural-key lookup before anything is created again.
-func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link, error) {
+func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (record.Link, error) {
 	if t.key.ID == "" {
 		t.key = billing.Ref{Kind: r.st.Kind, ID: r.st.ID}
 	}
@@ -49,7 +48,7 @@ func upsert[T qbo.Entity](ctx context.Context, r *run, t target[T]) (store.Link,
 	if link.Voided {
 		// A voided object stays voided in QBO; a document live again in
 		// billing (or a credit applied again) gets a new one.
-		link = store.Link{Tenant: link.Tenant, Kind: link.Kind, ID: link.ID, RealmID: r.conn.RealmID, Rev: link.Rev}
+		link = record.Link{Tenant: link.Tenant, Kind: link.Kind, ID: link.ID, RealmID: r.conn.RealmID, Rev: link.Rev}
 	}
 	hash, err := payloadHash(t.payload)
 	if err != nil {
@@ -85,8 +84,8 @@ const settleKey = "settle"
 
 // createOnce links the entity to a QBO object, creating it at most once.
 // The returned link has SentHash == hash when the object now holds payload.
-func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
-	resume := link.State == store.LinkCreating && link.RequestID != ""
+func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t target[T], hash string) (record.Link, error) {
+	resume := link.State == record.LinkCreating && link.RequestID != ""
 	// relatch: the tenant's links were forgotten, so an entity without any
 	// link may already have its object in QBO; look before creating.
 	relatch := r.conn.Relatch && link.Rev == 0
@@ -96,8 +95,8 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 			return link, fmt.Errorf("look for an earlier create: %w", err)
 		}
 		if ok {
-			id, token := identOf(found)
-			link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, ""
+			id, token := found.Identity()
+			link.State, link.QBOID, link.SyncToken, link.SentHash = record.LinkLinked, id, token, ""
 			delete(link.Extra, intentHashKey)
 			markSettle(&link, t)
 			link, err = r.putLink(ctx, link)
@@ -105,7 +104,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		}
 	}
 	if !resume {
-		link.State, link.RealmID, link.IntentAt = store.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
+		link.State, link.RealmID, link.IntentAt = record.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
 		if link.Extra == nil {
 			link.Extra = map[string]string{}
 		}
@@ -128,12 +127,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		created, err = createInOpenPeriod(ctx, r, t.payload, link.RequestID, create)
 	}
 	if err != nil {
-		var pe *PermanentError
-		var te *throttle.Error
-		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) || errors.As(err, &te) {
-			// QBO answered and created nothing, or the company's schedule
-			// kept the create from being sent: the next attempt may use a
-			// new requestid and need not look the object up first.
+		if refusedOrUnsent(err) {
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
 				return link, perr
@@ -141,8 +135,8 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 		}
 		return link, err
 	}
-	id, token := identOf(created)
-	link.State, link.QBOID, link.SyncToken, link.SentHash = store.LinkLinked, id, token, hash
+	id, token := created.Identity()
+	link.State, link.QBOID, link.SyncToken, link.SentHash = record.LinkLinked, id, token, hash
 	if resume && link.Extra[intentHashKey] != hash {
 		// The intent is an earlier attempt's with another payload (an
 		// older version): QuickBooks may have answered its requestid with
@@ -171,7 +165,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	return link, err
 }
 
-func markSettle[T qbo.Entity](l *store.Link, t target[T]) {
+func markSettle[T qbo.Entity](l *record.Link, t target[T]) {
 	if t.afterCreate == nil {
 		return
 	}
@@ -185,7 +179,7 @@ func markSettle[T qbo.Entity](l *store.Link, t target[T]) {
 // was created (found after a lost answer, or the check failed) and clears
 // the mark. When QBO changed the object on its own, SentHash is cleared so
 // the payload is written over it.
-func settle[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T]) (store.Link, error) {
+func settle[T qbo.Entity](ctx context.Context, r *run, link record.Link, t target[T]) (record.Link, error) {
 	if link.Extra[settleKey] == "" || t.afterCreate == nil {
 		return link, nil
 	}
@@ -206,9 +200,12 @@ func settle[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target
 
 // updateLinked writes payload over the linked object, re-reading it once
 // when QBO reports a stale SyncToken (someone edited it in QuickBooks).
-func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t target[T], hash string) (store.Link, error) {
+func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t target[T], hash string) (record.Link, error) {
 	reqID := requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "update", fmt.Sprint(link.Rev))
-	v := withIdent(link.QBOID, link.SyncToken, t.payload)
+	v, err := qbo.WithIdentity(t.payload, link.QBOID, link.SyncToken, true)
+	if err != nil {
+		return link, err
+	}
 	updated, err := qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID)
 	var qe *qbo.Error
 	// Payments applied to a document change its SyncToken too, so a busy
@@ -218,8 +215,10 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t 
 		if rerr != nil {
 			return link, rerr
 		}
-		_, token := identOf(cur)
-		v = withIdent(link.QBOID, token, t.payload)
+		_, token := cur.Identity()
+		if v, err = qbo.WithIdentity(t.payload, link.QBOID, token, true); err != nil {
+			return link, err
+		}
 		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+strings.Repeat("r", attempt))
 	}
 	if errors.As(err, &qe) && qe.PeriodClosed() {
@@ -229,33 +228,33 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link store.Link, t 
 	if err != nil {
 		return link, err
 	}
-	_, link.SyncToken = identOf(updated)
+	_, link.SyncToken = updated.Identity()
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
 	return r.putLink(ctx, link)
 }
 
 // link loads the entity's link, or a new one.
-func (r *run) link(ctx context.Context) (store.Link, error) {
+func (r *run) link(ctx context.Context) (record.Link, error) {
 	return r.linkOf(ctx, billing.Ref{Kind: r.st.Kind, ID: r.st.ID})
 }
 
 // linkOf loads the link named key, or a new one.
-func (r *run) linkOf(ctx context.Context, key billing.Ref) (store.Link, error) {
+func (r *run) linkOf(ctx context.Context, key billing.Ref) (record.Link, error) {
 	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, key.Kind, key.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID}, nil
+	if errors.Is(err, record.ErrNotFound) {
+		return record.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID}, nil
 	}
 	if err == nil && l.RealmID != r.conn.RealmID {
 		// Linked in another company: start over there, keeping the
 		// revision for the conditional write.
-		return store.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID, Rev: l.Rev}, nil
+		return record.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID, Rev: l.Rev}, nil
 	}
 	return l, err
 }
 
 // putLink saves a link; losing the conditional write means another worker
 // handled the same entity concurrently, so this attempt is retried.
-func (r *run) putLink(ctx context.Context, l store.Link) (store.Link, error) {
+func (r *run) putLink(ctx context.Context, l record.Link) (record.Link, error) {
 	saved, err := r.e.cfg.Store.PutLink(ctx, l)
 	if err != nil {
 		return l, fmt.Errorf("save link: %w", err)
@@ -264,7 +263,7 @@ func (r *run) putLink(ctx context.Context, l store.Link) (store.Link, error) {
 }
 
 // markVersion records that the current version needed no write.
-func (r *run) markVersion(ctx context.Context, l store.Link) (store.Link, error) {
+func (r *run) markVersion(ctx context.Context, l record.Link) (record.Link, error) {
 	if l.SyncedVersion >= r.st.Version {
 		return l, nil
 	}

@@ -3,10 +3,12 @@ package webhook
 import (
 	"context"
 	"errors"
+	"testing"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/store/memstore"
 )
 
 var errDown = errors.New("dynamodb: connection reset")
@@ -32,48 +34,55 @@ type recorded struct {
 	expires         time.Time
 }
 
-// fakeStore keeps snapshots by tenant/kind/id with the real store's
-// version rule and records every call.
-type fakeStore struct {
-	snaps    map[string]store.Snapshot
-	events   map[string]bool
+// recordingStore is the in-memory store, held to the DynamoDB store's
+// contract (package storetest), recording what the handler wrote and
+// failing on demand.
+type recordingStore struct {
+	*memstore.Store
 	puts     []store.Snapshot
 	recorded []recorded
 
 	seenErr, putErr, recordErr error
 }
 
-func newFakeStore() *fakeStore {
-	return &fakeStore{snaps: map[string]store.Snapshot{}, events: map[string]bool{}}
+func newRecordingStore(now func() time.Time) *recordingStore {
+	return &recordingStore{Store: memstore.New(now)}
 }
 
-func (f *fakeStore) EventSeen(_ context.Context, tenant, eventID string) (bool, error) {
+func (f *recordingStore) EventSeen(ctx context.Context, tenant, eventID string) (bool, error) {
 	if f.seenErr != nil {
 		return false, f.seenErr
 	}
-	return f.events[tenant+"/"+eventID], nil
+	return f.Store.EventSeen(ctx, tenant, eventID)
 }
 
-func (f *fakeStore) PutSnapshot(_ context.Context, s store.Snapshot) error {
+func (f *recordingStore) PutSnapshot(ctx context.Context, s store.Snapshot) error {
 	if f.putErr != nil {
 		return f.putErr
 	}
-	key := s.Tenant + "/" + string(s.Kind) + "/" + s.ID
-	if old, ok := f.snaps[key]; ok && old.Version > s.Version {
-		return store.ErrStale
+	if err := f.Store.PutSnapshot(ctx, s); err != nil {
+		return err
 	}
-	f.snaps[key] = s
 	f.puts = append(f.puts, s)
 	return nil
 }
 
-func (f *fakeStore) RecordEvent(_ context.Context, tenant, eventID string, expires time.Time) error {
+func (f *recordingStore) RecordEvent(ctx context.Context, tenant, eventID string, expires time.Time) error {
 	if f.recordErr != nil {
 		return f.recordErr
 	}
-	f.events[tenant+"/"+eventID] = true
 	f.recorded = append(f.recorded, recorded{tenant, eventID, expires})
-	return nil
+	return f.Store.RecordEvent(ctx, tenant, eventID, expires)
+}
+
+// seen reports whether the store holds tenant's event id as accepted.
+func (f *recordingStore) seen(t *testing.T, tenant, eventID string) bool {
+	t.Helper()
+	ok, err := f.Store.EventSeen(context.Background(), tenant, eventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }
 
 type fakeQueue struct {

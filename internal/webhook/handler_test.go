@@ -25,7 +25,7 @@ var (
 type env struct {
 	h       *Handler
 	secrets *fakeSecrets
-	store   *fakeStore
+	store   *recordingStore
 	queue   *fakeQueue
 	logs    *bytes.Buffer
 	now     time.Time
@@ -34,11 +34,11 @@ type env struct {
 func newEnv() *env {
 	e := &env{
 		secrets: &fakeSecrets{byTenant: map[string][][]byte{demoTenant: {secretA}, "other": {[]byte("whsec_other")}}},
-		store:   newFakeStore(),
 		queue:   &fakeQueue{},
 		logs:    &bytes.Buffer{},
 		now:     time.Now().Truncate(time.Second),
 	}
+	e.store = newRecordingStore(func() time.Time { return e.now })
 	e.h = New(Deps{Secrets: e.secrets, Store: e.store, Queue: e.queue, Now: func() time.Time { return e.now },
 		Log: slog.New(slog.NewJSONHandler(e.logs, nil))})
 	return e
@@ -168,13 +168,13 @@ func TestStale(t *testing.T) {
 	e := newEnv()
 	expect(t, resend(t, e, "invoice-created.json", "evt_v3", 3), 202, `{"event_id":"evt_v3","status":"accepted"}`)
 	expect(t, resend(t, e, "invoice-created.json", "evt_v2", 2), 200, `{"event_id":"evt_v2","status":"stale"}`)
-	if got := e.store.snaps["demo/invoice/inv_1001"].Version; got != 3 {
-		t.Errorf("stored version = %d, want 3", got)
+	if got, err := e.store.Entity(context.Background(), "demo", billing.KindInvoice, "inv_1001"); err != nil || got.Version != 3 {
+		t.Errorf("stored version = %d (%v), want 3", got.Version, err)
 	}
 	if len(e.queue.msgs) != 1 {
 		t.Errorf("messages = %d, want 1 (nothing queued for a stale event)", len(e.queue.msgs))
 	}
-	if !e.store.events["demo/evt_v2"] {
+	if !e.store.seen(t, "demo", "evt_v2") {
 		t.Error("stale event id not recorded")
 	}
 	// Its retry is then a duplicate.
@@ -276,7 +276,7 @@ func TestUnavailable(t *testing.T) {
 			e := newEnv()
 			tt.fault(e)
 			expect(t, e.post(t, e.fixture(t, "invoice-created.json")), 503, `{"error":"unavailable"}`)
-			if len(e.store.recorded) != 0 || e.store.events["demo/evt_demo_0004"] {
+			if len(e.store.recorded) != 0 || e.store.seen(t, "demo", "evt_demo_0004") {
 				t.Error("event recorded as seen although the answer was 503")
 			}
 			if len(e.store.puts) != tt.wantPuts {

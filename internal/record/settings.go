@@ -1,4 +1,4 @@
-package store
+package record
 
 // Settings are a tenant's choices of how billing lands in QuickBooks.
 // Account and item fields hold QBO ids; empty ones are resolved to the

@@ -1,4 +1,4 @@
-package store
+package record
 
 import (
 	"bytes"
@@ -30,13 +30,16 @@ func (e *VersionConflictError) Error() string {
 	return fmt.Sprintf("version %d was already received with a different %q", e.Version, e.Field)
 }
 
-// sameVersion compares a re-sent version's data with the stored one.
-func sameVersion(cur *entityItem, data []byte) error {
-	if bytes.Equal([]byte(cur.Data), data) {
+// SameVersion compares a re-sent version's data with the stored entity's:
+// an *UnchangedError when they are equal as JSON, else a
+// *VersionConflictError naming the first field that differs. Every store
+// answers a re-sent version with it.
+func SameVersion(cur EntityState, data []byte) error {
+	if bytes.Equal(cur.Data, data) {
 		return &UnchangedError{Status: cur.Status}
 	}
 	var a, b map[string]any
-	if json.Unmarshal([]byte(cur.Data), &a) != nil || json.Unmarshal(data, &b) != nil {
+	if json.Unmarshal(cur.Data, &a) != nil || json.Unmarshal(data, &b) != nil {
 		return &VersionConflictError{Version: cur.Version, Field: "data"}
 	}
 	if field := firstDifference(a, b); field != "" {

@@ -1,0 +1,107 @@
+package syncer_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/qbo/qbofake"
+	"github.com/qbosync/qbosync/internal/record"
+)
+
+// QuickBooks' automation applied a credit memo to the invoice on its own
+// (a zero-amount payment without a marker): the payment billing sent is
+// refused as over-applied, in words the engine does not match. It reads
+// the invoice's balance, undoes the automation's application and writes
+// the payment again.
+func TestOverApplicationByQuickBooksIsUndone(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	memo, err := w.books.Add(qbo.CreditMemo{CustomerRef: &qbo.Ref{Value: cust},
+		Line: []qbo.Line{{Amount: "52.92", DetailType: qbo.SalesItemLine}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto, err := w.books.Add(qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "0", Line: []qbo.Line{
+		{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}},
+		{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: memo, TxnType: "CreditMemo"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusSynced {
+		t.Fatalf("status %s %+v, want synced", st.Status, st.Warning)
+	}
+	pays, _ := qbofake.All[qbo.Payment](w.books)
+	if len(pays) != 1 || pays[0].ID == auto || pays[0].TotalAmt != "52.92" {
+		t.Fatalf("payments = %+v, want only billing's 52.92 (QuickBooks' own application %s deleted)", pays, auto)
+	}
+	invs, _ := qbofake.All[qbo.Invoice](w.books)
+	if invs[0].Balance != "0.00" {
+		t.Errorf("invoice balance %s, want 0.00: paid by billing's payment", invs[0].Balance)
+	}
+}
+
+// Another billing payment already holds the invoice's balance (its
+// update, on another queue, has not synced): the refusal cannot be
+// undone, so the payment waits, retried soon, and says why.
+func TestOverApplicationByBillingWaits(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
+	w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_0]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	st := w.entity(billing.KindPayment, "pay_1")
+	if st.Status != record.StatusNotTried || st.Warning == nil || !st.Warning.Retryable ||
+		st.Warning.Code != "6000" || !strings.Contains(st.Warning.Detail, "exceeds what is open") {
+		t.Errorf("status %s %+v, want not_tried with QuickBooks' 6000 fault, retried automatically", st.Status, st.Warning)
+	}
+	if len(w.queue.deferred) != 1 {
+		t.Errorf("deferred %d times, want once", len(w.queue.deferred))
+	}
+	if n := w.books.Created("Payment"); n != 1 {
+		t.Errorf("%d payments created, want only pay_0's", n)
+	}
+}
+
+// The balance is freed between QuickBooks' refusal and the engine's read
+// of it (the other payment is removed by its own sync meanwhile): the
+// amounts no longer explain the refusal, so the payment is written once
+// more in the same attempt, and syncs.
+func TestOverApplicationFreedMeanwhileIsWrittenAgain(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	other, err := w.books.Add(qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_0]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.books.RemoveAfter("create Payment", "Payment", other)
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusSynced {
+		t.Fatalf("status %s %+v, want synced", st.Status, st.Warning)
+	}
+	pays, _ := qbofake.All[qbo.Payment](w.books)
+	if len(pays) != 1 || pays[0].TotalAmt != "52.92" || pays[0].PrivateNote != "[billing acme/payment pay_1]" {
+		t.Errorf("payments = %+v, want billing's pay_1 alone", pays)
+	}
+}
