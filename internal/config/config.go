@@ -18,6 +18,9 @@ type Config struct {
 	// DeferQueueURL is the standard queue that parks syncs until they are
 	// due (DEFER_QUEUE_URL).
 	DeferQueueURL string
+	// OutboundQueueURL is the standard queue that schedules deliveries of
+	// events to the tenants' billing systems (OUTBOUND_QUEUE_URL).
+	OutboundQueueURL string
 	// DLQURLs are the kinds' dead-letter queues (DLQ_URL_<KIND>) and
 	// DeferDLQURL the defer queue's (DEFER_DLQ_URL): the admin function
 	// counts, lists and redrives what they hold.
@@ -77,8 +80,8 @@ var (
 // FromEnv reads the configuration. need names the groups the caller
 // requires: "table", "queues", "seal" (TOKEN_KEY_ID or SEAL_LOCAL_KEY),
 // "qbo" (Intuit's endpoints and client), "state" (the OAuth state key),
-// "sync", "defer" (the defer queue), "deadletters" (every dead-letter
-// queue). Intuit's and the state key's settings are read only when
+// "sync", "defer" (the defer queue), "outbound" (the outbound queue),
+// "deadletters" (every dead-letter queue). Intuit's and the state key's settings are read only when
 // needed, so a function never asks SSM for a secret it does not use.
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	var c Config
@@ -114,6 +117,7 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		}
 	}
 	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["defer"])
+	c.OutboundQueueURL = get("OUTBOUND_QUEUE_URL", needs["outbound"])
 	c.DLQURLs = map[billing.Kind]string{}
 	for _, k := range billing.Kinds {
 		if u := get(DLQEnv(k), needs["deadletters"]); u != "" {

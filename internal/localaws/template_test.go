@@ -129,15 +129,15 @@ func retention(q QueueSpec) int {
 
 // Every queue, not only the kinds', must be FIFO with a FIFO dead-letter
 // queue that exists: a FIFO source cannot redrive to a standard queue.
-// Every kind's queue and dead-letter queue is FIFO; the defer queue and
-// its dead-letter queue are standard queues (only they take a delay per
-// message).
+// Every kind's queue and dead-letter queue is FIFO; the defer and
+// outbound queues and their dead-letter queues are standard queues (only
+// they take a delay per message).
 func TestTemplateKindQueuesAreFIFO(t *testing.T) {
 	tpl := repoTemplate(t)
 	ids := tpl.LogicalIDs(TypeQueue)
-	if len(ids) != 2*len(billing.Kinds)+2 {
-		t.Errorf("template has %d queues, want %d (a queue and a dead-letter queue per kind, and the defer queue with its own): %v",
-			len(ids), 2*len(billing.Kinds)+2, ids)
+	if len(ids) != 2*len(billing.Kinds)+4 {
+		t.Errorf("template has %d queues, want %d (a queue and a dead-letter queue per kind, the defer and outbound queues with their own): %v",
+			len(ids), 2*len(billing.Kinds)+4, ids)
 	}
 	for _, id := range ids {
 		q, err := tpl.Queue(id)
@@ -145,7 +145,7 @@ func TestTemplateKindQueuesAreFIFO(t *testing.T) {
 			t.Fatal(err)
 		}
 		name, err := physicalName(id, q.QueueName, "stack")
-		if standard := id == "DeferQueue" || id == "DeferDLQ"; standard {
+		if standard := id == "DeferQueue" || id == "DeferDLQ" || id == "OutboundQueue" || id == "OutboundDLQ"; standard {
 			if err != nil || q.FifoQueue || strings.HasSuffix(name, ".fifo") {
 				t.Errorf("%s: FifoQueue %v, name %q (%v); want a standard queue", id, q.FifoQueue, name, err)
 			}
