@@ -216,6 +216,7 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	tokens := []string{"IntuitClientSecretParam", "TokenKey"}
 	withDefer := append(slices.Clone(allQueues), "DeferQueue")
 	sort.Strings(withDefer)
+	withOutbound := sortedWith(allQueues, "OutboundQueue")
 	var deadLetterQueues []string
 	for _, k := range billing.Kinds {
 		deadLetterQueues = append(deadLetterQueues, DLQLogicalID(k))
@@ -223,21 +224,22 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	adminStatements := append(slices.Clone(tokens), deadLetterQueues...)
 	adminStatements = append(adminStatements, "DeferDLQ")
 	sort.Strings(adminStatements)
-	sendsAndTokens := map[string][]string{
-		"DynamoDBCrudPolicy":   {TableLogicalID},
-		"SQSSendMessagePolicy": allQueues,
-		"Statement":            tokens,
-	}
 	want := map[string]map[string][]string{
 		// The webhook opens sealed webhook secrets; the OAuth function
 		// requeues parked entities after a connect.
-		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"TokenKey"}},
+		// and reads the verifier token of Intuit's webhooks.
+		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"IntuitVerifierTokenParam", "TokenKey"}},
 		"OAuthFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
 			"SQSSendMessagePolicy": allQueues,
 			"Statement":            {"IntuitClientSecretParam", "StateSigningKeyParam", "TokenKey"},
 		},
-		"SchedulerFunction": sendsAndTokens,
+		// The scheduler's sweep records payments recorded in QuickBooks.
+		"SchedulerFunction": {
+			"DynamoDBCrudPolicy":   {TableLogicalID},
+			"SQSSendMessagePolicy": withOutbound,
+			"Statement":            tokens,
+		},
 		// The admin function also reads and redrives the dead-letter queues.
 		"AdminFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
@@ -251,6 +253,8 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	for _, id := range syncFunctions() {
 		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": withDefer, "Statement": tokens}
 	}
+	// The payment sync function also imports payments recorded in QuickBooks.
+	want[SyncFunctionLogicalID(billing.KindPayment)]["SQSSendMessagePolicy"] = sortedWith(withDefer, "OutboundQueue")
 	got := map[string]map[string][]string{}
 	for id, f := range repoFunctions(t) {
 		got[id] = policyTargets(t, f)
@@ -258,6 +262,12 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("what each function's policies grant access to (-want +got):\n%s", d)
 	}
+}
+
+func sortedWith(list []string, more ...string) []string {
+	out := append(slices.Clone(list), more...)
+	sort.Strings(out)
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -13,10 +13,23 @@ func (s *Server) putWebhooks(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	s.setWebhooks(cfg)
+	writeControl(w, http.StatusOK, publicConfig(cfg))
+}
+
+// SetWebhooks subscribes the app's endpoint, as PUT /_sim/webhooks does.
+func (s *Server) SetWebhooks(cfg WebhookConfig) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	s.setWebhooks(cfg)
+	return nil
+}
+
+func (s *Server) setWebhooks(cfg WebhookConfig) {
 	s.hooks.mu.Lock()
 	s.hooks.cfg = &cfg
 	s.hooks.mu.Unlock()
-	writeControl(w, http.StatusOK, publicConfig(cfg))
 }
 
 // publicConfig leaves the verifier token out of answers: it is a secret.
