@@ -96,6 +96,7 @@ func validateChoices(s store.Settings) []Problem {
 	oneOf("tax_mode", s.TaxMode, store.TaxUSOverride, store.TaxCodes, store.TaxNone)
 	oneOf("customer_mode", s.CustomerMode, "auto", "manual")
 	oneOf("closed_books", s.ClosedBooks, store.ClosedPostOpen, store.ClosedHold)
+	oneOf("payments_direction", s.PaymentsDirection, store.PaymentsToQuickBooks, store.PaymentsFromQuickBooks)
 	if s.SyncFrom != "" {
 		if _, err := time.Parse(time.DateOnly, s.SyncFrom); err != nil {
 			out = append(out, Problem{Field: "sync_from", Message: "sync_from must be a date (YYYY-MM-DD)"})
@@ -188,11 +189,24 @@ func (h *Handler) saveSettings(c *call) {
 		writeJSON(c.w, http.StatusUnprocessableEntity, apiError{Error: "invalid_settings", Message: problems[0].Message, Problems: problems})
 		return
 	}
+	reason, err := h.directionGuard(c.ctx(), c.tenant, t.Settings, next)
+	if err != nil {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if reason != "" {
+		writeError(c.w, http.StatusConflict, "payments_direction_unsafe", "payments_direction cannot change: "+reason)
+		return
+	}
 	if err := h.cfg.Store.SaveSettings(c.ctx(), c.tenant, next, t.SettingsRev); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(c.w, http.StatusConflict, "conflict", "the settings changed while these were being saved; nothing was saved: reload them and save again")
 			return
 		}
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if err := h.startImports(c.ctx(), c.tenant, t.Settings, next); err != nil {
 		c.fail(h.cfg.Log, err)
 		return
 	}
