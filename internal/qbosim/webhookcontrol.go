@@ -93,3 +93,35 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	writeControl(w, http.StatusOK, map[string]any{"deliveries": out})
 }
+
+// Webhooks returns the app's subscription, verifier token included, for
+// tests in process that sign deliveries of their own.
+func (s *Server) Webhooks() (WebhookConfig, bool) {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	if s.hooks.cfg == nil {
+		return WebhookConfig{}, false
+	}
+	return *s.hooks.cfg, true
+}
+
+// AddWebhookFaults drops or duplicates the next deliveries, as POST
+// /_sim/webhooks/faults does.
+func (s *Server) AddWebhookFaults(f WebhookFaults) {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	s.hooks.faults.Drop += f.Drop
+	s.hooks.faults.Duplicate += f.Duplicate
+}
+
+// Deliveries returns the webhook deliveries so far, oldest first, and how
+// many notices wait for a delivery.
+func (s *Server) Deliveries() ([]Delivery, int) {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	out := make([]Delivery, 0, len(s.hooks.deliveries))
+	for _, d := range s.hooks.deliveries {
+		out = append(out, *d)
+	}
+	return out, len(s.hooks.outbox)
+}
