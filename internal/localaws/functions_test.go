@@ -121,7 +121,7 @@ func TestTemplateFunctionsAreBuildable(t *testing.T) {
 
 func TestTemplateRoutes(t *testing.T) {
 	want := map[string][]Route{
-		"WebhookFunction": {{"POST", "/v1/webhooks/{tenant}"}},
+		"WebhookFunction": {{"POST", "/v1/intuit/webhooks"}, {"POST", "/v1/webhooks/{tenant}"}},
 		"OAuthFunction":   {{"GET", "/qbo/callback"}, {"POST", "/qbo/connect"}, {"GET", "/qbo/connection"}, {"POST", "/qbo/disconnect"}},
 		"AdminFunction":   {{"GET", "/admin"}, {"GET", "/admin/{proxy+}"}, {"ANY", "/api/v1/{proxy+}"}},
 	}
