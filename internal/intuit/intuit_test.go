@@ -79,7 +79,7 @@ func TestParseBothShapes(t *testing.T) {
 	}
 	for name, body := range map[string]string{
 		"empty": "", "object": `{"x":1}`, "bad type": `[{"id":"1","type":"payment","intuitaccountid":"9"}]`,
-		"no realm": `[{"id":"1","type":"qbo.payment.created.v1"}]`,
+		"no realm":  `[{"id":"1","type":"qbo.payment.created.v1"}]`,
 		"legacy op": `{"eventNotifications":[{"realmId":"9","dataChangeEvent":{"entities":[{"name":"Payment","id":"1","operation":"Explode"}]}}]}`,
 	} {
 		if _, err := intuit.Parse([]byte(body)); err == nil {
