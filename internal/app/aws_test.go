@@ -14,25 +14,13 @@ import (
 )
 
 // deniedSSM is an SSM endpoint that refuses every call, as AWS does for a
-// role without ssm:GetParameter, and remembers what was asked.
-type deniedSSM struct {
-	mu      sync.Mutex
-	targets []string
-}
+// role without ssm:GetParameter.
+type deniedSSM struct{}
 
-func (d *deniedSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	d.mu.Lock()
-	d.targets = append(d.targets, r.Header.Get("X-Amz-Target"))
-	d.mu.Unlock()
+func (deniedSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(http.StatusBadRequest)
 	_, _ = w.Write([]byte(`{"__type":"AccessDeniedException","message":"not authorized to perform: ssm:GetParameter"}`))
-}
-
-func (d *deniedSSM) calls() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.targets...)
 }
 
 // functionEnv sets what template.yaml's Globals give every function, with

@@ -105,7 +105,6 @@ type env struct {
 	im   *qbopayment.Importer
 	cus  string
 	inv  string
-	now  time.Time
 	sent int
 }
 
