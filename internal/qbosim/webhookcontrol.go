@@ -26,11 +26,11 @@ func (s *Server) SetWebhooks(cfg WebhookConfig) error {
 	return nil
 }
 
-func (s *Server) setWebhooks(cfg WebhookConfig) {
-	s.hooks.mu.Lock()
-	s.hooks.cfg = &cfg
-	s.hooks.mu.Unlock()
-}
+func (s *Server) setWebhooks(cfg WebhookConfig) { s.hooks.subscribe(&cfg) }
+
+// StopWebhooks ends the subscription, as DELETE /_sim/webhooks does: what
+// waits is dropped and a delivery being retried stops.
+func (s *Server) StopWebhooks() { s.hooks.subscribe(nil) }
 
 // publicConfig leaves the verifier token out of answers: it is a secret.
 func publicConfig(cfg WebhookConfig) WebhookConfig {
@@ -60,9 +60,7 @@ func (s *Server) getWebhooks(w http.ResponseWriter, r *http.Request) {
 
 // deleteWebhooks ends the subscription; undelivered notices are dropped.
 func (s *Server) deleteWebhooks(w http.ResponseWriter, r *http.Request) {
-	s.hooks.mu.Lock()
-	s.hooks.cfg, s.hooks.outbox, s.hooks.faults = nil, nil, WebhookFaults{}
-	s.hooks.mu.Unlock()
+	s.StopWebhooks()
 	w.WriteHeader(http.StatusNoContent)
 }
 

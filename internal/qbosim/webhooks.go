@@ -120,8 +120,12 @@ type webhooks struct {
 	sleep func(ctx context.Context, d time.Duration)
 	http  *http.Client
 
-	mu         sync.Mutex
-	cfg        *WebhookConfig
+	mu  sync.Mutex
+	cfg *WebhookConfig
+	// ctx ends when the subscription changes or ends, cutting a retry's
+	// wait short.
+	ctx        context.Context
+	cancel     context.CancelFunc
 	outbox     []notice
 	running    bool
 	faults     WebhookFaults
@@ -129,7 +133,20 @@ type webhooks struct {
 }
 
 func newWebhooks(now func() time.Time, sleep func(context.Context, time.Duration)) *webhooks {
-	return &webhooks{now: now, sleep: sleep, http: &http.Client{Timeout: deliveryTimeout}}
+	return &webhooks{now: now, sleep: sleep, http: &http.Client{Timeout: deliveryTimeout}, ctx: context.Background(), cancel: func() {}}
+}
+
+// subscribe replaces the subscription (nil ends it); a delivery being
+// retried under the old one stops.
+func (w *webhooks) subscribe(cfg *WebhookConfig) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cancel()
+	w.cfg = cfg
+	w.ctx, w.cancel = context.WithCancel(context.Background())
+	if cfg == nil {
+		w.outbox, w.faults = nil, WebhookFaults{}
+	}
 }
 
 // emit queues notices for delivery; without a subscription there is
@@ -154,12 +171,12 @@ func (w *webhooks) emit(ns []notice) {
 func (w *webhooks) run() {
 	for {
 		w.mu.Lock()
-		window := defaultBatchWindow
+		window, ctx := defaultBatchWindow, w.ctx
 		if w.cfg != nil && w.cfg.BatchWindowMS != nil {
 			window = time.Duration(*w.cfg.BatchWindowMS) * time.Millisecond
 		}
 		w.mu.Unlock()
-		w.sleep(context.Background(), window)
+		w.sleep(ctx, window)
 		cfg, batch, d, twice := w.take()
 		if d == nil {
 			return
@@ -168,9 +185,9 @@ func (w *webhooks) run() {
 			continue
 		}
 		body := renderNotices(cfg.Format, batch)
-		w.deliver(cfg, body, d)
+		w.deliver(ctx, cfg, body, d)
 		if twice {
-			w.deliver(cfg, body, d)
+			w.deliver(ctx, cfg, body, d)
 		}
 	}
 }
@@ -215,10 +232,10 @@ func (w *webhooks) take() (*WebhookConfig, []notice, *Delivery, bool) {
 
 // deliver posts body until the endpoint answers 2xx, waiting Intuit's
 // schedule (or the configured one) between attempts.
-func (w *webhooks) deliver(cfg *WebhookConfig, body []byte, d *Delivery) {
+func (w *webhooks) deliver(ctx context.Context, cfg *WebhookConfig, body []byte, d *Delivery) {
 	sig := Sign(cfg.VerifierToken, body)
 	for attempt := 0; ; attempt++ {
-		status, err := w.post(cfg.Endpoint, sig, body)
+		status, err := w.post(ctx, cfg.Endpoint, sig, body)
 		w.mu.Lock()
 		d.Attempts++
 		d.LastAnswer, d.LastError = status, ""
@@ -229,17 +246,16 @@ func (w *webhooks) deliver(cfg *WebhookConfig, body []byte, d *Delivery) {
 		if ok {
 			d.Status = "delivered"
 		}
-		stopped := w.cfg == nil
 		w.mu.Unlock()
-		if ok || stopped {
+		if ok || ctx.Err() != nil {
 			return
 		}
-		w.sleep(context.Background(), retryWait(cfg.RetrySeconds, attempt))
+		w.sleep(ctx, retryWait(cfg.RetrySeconds, attempt))
 	}
 }
 
-func (w *webhooks) post(endpoint, sig string, body []byte) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+func (w *webhooks) post(ctx context.Context, endpoint, sig string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
