@@ -19,7 +19,7 @@ LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.
 # Without sam, build-<LogicalId> writes to .build/<LogicalId>/bootstrap.
 ARTIFACTS_DIR ?= .build/$(patsubst build-%,%,$@)
 
-FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction ResumeFunction \
+FUNCTIONS := WebhookFunction OAuthFunction SchedulerFunction AdminFunction ResumeFunction OutboundFunction \
 	SyncCustomerFunction SyncProductFunction SyncInvoiceFunction SyncPaymentFunction \
 	SyncCreditFunction SyncChargeReversalFunction SyncWriteOffFunction SyncRefundFunction SyncSaleFunction
 
@@ -41,6 +41,7 @@ build-OAuthFunction:               ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstr
 build-SchedulerFunction:           ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/scheduler
 build-AdminFunction:               ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/admin
 build-ResumeFunction:              ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/resume
+build-OutboundFunction:            ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/outbound
 build-SyncCustomerFunction:        ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 build-SyncProductFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync
 build-SyncInvoiceFunction:         ; $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sync

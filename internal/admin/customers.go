@@ -209,5 +209,11 @@ func (h *Handler) latch(c *call, link store.Link, id, qboID string) bool {
 		c.fail(h.cfg.Log, err)
 		return false
 	}
+	// Linked now: no longer one of the imported customers to link.
+	if h.cfg.Importer != nil {
+		if err := h.cfg.Importer.Forget(c.ctx(), c.tenant, found.ID); err != nil {
+			h.cfg.Log.WarnContext(c.ctx(), "linked customer still listed as imported", "tenant", c.tenant, "qbo_id", found.ID, "err", err)
+		}
+	}
 	return true
 }

@@ -83,8 +83,13 @@ type Config struct {
 	HTTPClient *http.Client
 	// Reconciler runs a reconciliation on demand; nil answers 503.
 	Reconciler Reconciler
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Outbound holds the endpoint and log of events to billing; nil
+	// answers 503.
+	Outbound Outbound
+	// Importer finds unlinked QuickBooks customers; nil answers 503.
+	Importer Importer
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Handler serves the admin function's routes.
@@ -133,6 +138,14 @@ func (h *Handler) routes() {
 	h.tenant("POST "+t+"/entities/{kind}/{id}/accept", h.acceptQuickBooks)
 	h.tenant("GET "+t+"/dead-letters", h.deadLetters)
 	h.tenant("POST "+t+"/dead-letters/redrive", h.redrive)
+	h.tenant("GET "+t+"/quickbooks-customers", h.importedCustomers)
+	h.tenant("POST "+t+"/quickbooks-customers/import", h.importCustomers)
+	h.tenant("GET "+t+"/outbound/endpoint", h.outboundEndpoint)
+	h.tenant("PUT "+t+"/outbound/endpoint", h.setOutboundEndpoint)
+	h.tenant("POST "+t+"/outbound/endpoint/secrets", h.addOutboundSecret)
+	h.tenant("DELETE "+t+"/outbound/endpoint/secrets/{id}", h.retireOutboundSecret)
+	h.tenant("GET "+t+"/outbound/deliveries", h.deliveries)
+	h.tenant("POST "+t+"/outbound/deliveries/{id}/redeliver", h.redeliver)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin API route")
 	})

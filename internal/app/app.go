@@ -21,7 +21,6 @@ import (
 	"github.com/qbosync/qbosync/internal/intuit"
 	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/operator"
-	"github.com/qbosync/qbosync/internal/outbound"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qboauth"
 	"github.com/qbosync/qbosync/internal/qbopayment"
@@ -201,14 +200,10 @@ func Webhook(d Deps) HTTPHandler {
 	}
 }
 
-// outbound records events to the tenants' billing systems.
-func (d Deps) outbound() *outbound.Store {
-	return outbound.NewStore(d.DynamoDB, d.Config.Table, d.SQS, d.Config.OutboundQueueURL, d.Now)
-}
-
-// importer sends payments recorded in QuickBooks to billing, reading
-// them through client (the accounting client of the company's schedule).
-func (d Deps) importer(client *http.Client) *qbopayment.Importer {
+// paymentImporter sends payments recorded in QuickBooks to billing,
+// reading them through client (the accounting client of the company's
+// schedule).
+func (d Deps) paymentImporter(client *http.Client) *qbopayment.Importer {
 	return &qbopayment.Importer{Store: d.store(), Tokens: d.connector(), Outbound: d.outbound(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Now: d.Now, Log: d.Log}
 }
@@ -255,7 +250,7 @@ func Sync(d Deps) SQSHandler {
 	e, tr := Engine(d)
 	client, itr := d.accountingClient()
 	itr.MaxWait = syncMaxWait
-	im, pub := d.importer(client), d.publisher()
+	im, pub := d.paymentImporter(client), d.publisher()
 	handle := func(ctx context.Context, m queue.Message) error {
 		if m.Imports() {
 			return im.Handle(ctx, pub, m)
@@ -276,8 +271,9 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 	rd, tr := d.readiness()
 	rcClient, rcTr := d.accountingClient()
 	rc := d.reconciler(rcClient)
-	s := scheduler.New(d.store(), d.connector(), d.publisher(), rd, d.Now, d.Log)
 	im := d.importer(rcClient)
+	s := scheduler.New(d.store(), d.connector(), d.publisher(), rd, d.Now, d.Log)
+	payments := d.paymentImporter(rcClient)
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer tr.Flush(context.WithoutCancel(ctx))
 		defer rcTr.Flush(context.WithoutCancel(ctx))
@@ -286,7 +282,9 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 		// tried again next hour; it must not make the token pass look
 		// failed.
 		_ = rc.RunAll(ctx)
-		_ = im.SweepAll(ctx)
+		_ = payments.SweepAll(ctx)
+		// Likewise the customer import of tenants connected since the last pass.
+		_ = im.RunDue(ctx, d.store(), d.Log)
 		return err
 	}
 }
@@ -294,8 +292,12 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 // reconciler compares billing with QuickBooks through client, the
 // accounting client whose calls share the company's request budget.
 func (d Deps) reconciler(client *http.Client) *reconcile.Reconciler {
-	return &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
+	r := &reconcile.Reconciler{Store: d.store(), Tokens: d.connector(), QBOBaseURL: d.Config.QBOAPIBase,
 		HTTPClient: client, Now: d.Now, Log: d.Log}
+	if d.Config.OutboundQueueURL != "" {
+		r.Paid = d.outbound()
+	}
+	return r
 }
 
 // Admin builds the admin function's handler: the operator API under
@@ -311,7 +313,8 @@ func Admin(d Deps) HTTPHandler {
 			return auth.FromRequest(ctx, req, verifier)
 		},
 		QBOBaseURL: d.Config.QBOAPIBase, QBOAppURL: adminpage.AppURL(d.Config.QBOAPIBase),
-		HTTPClient: client, Reconciler: d.reconciler(client), Log: d.Log, Now: d.Now,
+		HTTPClient: client, Reconciler: d.reconciler(client), Outbound: d.outbound(), Importer: d.importer(client),
+		Log: d.Log, Now: d.Now,
 	}).Handle
 	return flushing(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if strings.HasPrefix(req.RawPath, operator.Prefix) {

@@ -56,6 +56,9 @@ type Config struct {
 	// ThrottleBackoff is how long a realm rests after Intuit throttles it
 	// (QBO_THROTTLE_BACKOFF, a Go duration; default 60s, Intuit's advice).
 	ThrottleBackoff time.Duration
+	// OutboundRetryFirst is the wait after a delivery's first failed
+	// attempt (OUTBOUND_RETRY_FIRST, a Go duration; default 30s).
+	OutboundRetryFirst time.Duration
 }
 
 // Lookup is os.LookupEnv's signature.
@@ -77,9 +80,10 @@ var (
 	Webhook   = []string{"table", "queues", "seal", "intuit"}
 	OAuth     = []string{"table", "queues", "seal", "qbo", "state"}
 	Scheduler = []string{"table", "queues", "seal", "qbo", "outbound"}
-	Admin     = []string{"table", "queues", "seal", "qbo", "deadletters"}
+	Admin     = []string{"table", "queues", "seal", "qbo", "deadletters", "outbound"}
 	Sync      = []string{"table", "queues", "seal", "qbo", "sync", "defer", "outbound"}
 	Resume    = []string{"queues", "defer"}
+	Outbound  = []string{"table", "seal", "outbound"}
 )
 
 // FromEnv reads the configuration. need names the groups the caller
@@ -155,6 +159,13 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 			return c, fmt.Errorf("QBO_THROTTLE_BACKOFF: %w", err)
 		}
 		c.ThrottleBackoff = d
+	}
+	if v := get("OUTBOUND_RETRY_FIRST", false); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("OUTBOUND_RETRY_FIRST: want a positive duration, got %q", v)
+		}
+		c.OutboundRetryFirst = d
 	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/openapi"
+	"github.com/qbosync/qbosync/internal/outbound"
 	"github.com/qbosync/qbosync/internal/qbo"
 )
 
@@ -211,6 +213,50 @@ func TestAdminAPIMatchesDocument(t *testing.T) {
 	c.call(other, "POST", base+"/dead-letters/redrive", nil, 403)
 	c.call(admin, "POST", base+"/dead-letters/redrive", nil, 200)
 	c.call(admin, "GET", base+"/audit", nil, 200)
+
+	// Customer import: unlinked QuickBooks customers, listed a page at a time.
+	c.call(admin, "GET", base+"/quickbooks-customers", nil, 200)
+	c.call(admin, "POST", base+"/quickbooks-customers/import", nil, 200)
+	c.call(other, "POST", "/api/v1/tenants/unconnected/quickbooks-customers/import", nil, 409)
+	c.call(admin, "GET", base+"/quickbooks-customers?limit=1", nil, 200)
+	c.call(admin, "GET", base+"/quickbooks-customers?limit=0", nil, 400)
+	c.call(admin, "GET", base+"/quickbooks-customers?cursor=bm90LWEtY3Vyc29y", nil, 400)
+
+	// Events to billing: the endpoint, a rotation of its secret, the
+	// delivery log and a redeliver.
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(receiver.Close)
+	ob := base + "/outbound"
+	c.call(admin, "GET", ob+"/endpoint", nil, 404)
+	c.call(admin, "POST", ob+"/endpoint/secrets", nil, 404)
+	c.call(admin, "PUT", ob+"/endpoint", map[string]string{"url": "http://billing.example/events"}, 400)
+	c.call(admin, "PUT", ob+"/endpoint", map[string]string{"url": receiver.URL + "/first"}, 200)
+	c.call(admin, "PUT", ob+"/endpoint", map[string]string{"url": receiver.URL + "/events"}, 200)
+	c.call(admin, "GET", ob+"/endpoint", nil, 200)
+	var rotated struct{ ID string }
+	if err := json.Unmarshal(c.call(admin, "POST", ob+"/endpoint/secrets", nil, 201), &rotated); err != nil || rotated.ID == "" {
+		t.Fatalf("no new outbound secret: %v", err)
+	}
+	c.call(admin, "POST", ob+"/endpoint/secrets", nil, 409)
+	c.call(admin, "DELETE", ob+"/endpoint/secrets/obs_nope", nil, 404)
+	c.call(admin, "DELETE", ob+"/endpoint/secrets/"+rotated.ID, nil, 200)
+	c.call(admin, "DELETE", ob+"/endpoint/secrets/"+rotated.ID, nil, 404)
+	var ep struct{ Secrets []struct{ ID string } }
+	if err := json.Unmarshal(c.call(admin, "GET", ob+"/endpoint", nil, 200), &ep); err != nil || len(ep.Secrets) != 1 {
+		t.Fatalf("endpoint after the rotation: %+v %v", ep, err)
+	}
+	c.call(admin, "DELETE", ob+"/endpoint/secrets/"+ep.Secrets[0].ID, nil, 409)
+	if err := s.Outbound().Record(ctx, outbound.Event{ID: "evt_contract_1", Tenant: d.Tenant, Type: "quickbooks.invoice.paid",
+		OccurredAt: time.Now(), Data: json.RawMessage(`{"invoice_id":"inv_1001","qbo_invoice_id":"1","realm_id":"1","balance":"0.00"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	c.call(admin, "GET", ob+"/deliveries", nil, 200)
+	c.call(admin, "GET", ob+"/deliveries?status=pending&limit=1", nil, 200)
+	c.call(admin, "GET", ob+"/deliveries?status=lost", nil, 400)
+	c.call(admin, "GET", ob+"/deliveries?cursor=bm90LWEtY3Vyc29y", nil, 400)
+	c.call(other, "GET", ob+"/deliveries", nil, 403)
+	c.call(admin, "POST", ob+"/deliveries/evt_contract_1/redeliver", nil, 202)
+	c.call(admin, "POST", ob+"/deliveries/evt_none/redeliver", nil, 404)
 
 	// Reconciliation, and the two answers to drift.
 	if err := s.Drain(ctx); err != nil {

@@ -38,13 +38,20 @@ func httpHandler(id string) (func(app.Deps) app.HTTPHandler, bool) {
 
 // sqsHandler returns the constructor of the function that consumes SQS
 // queues under logical id: the resume function drains the defer queue,
-// every other is a sync function.
+// the outbound function the outbound queue, every other is a sync
+// function.
 func sqsHandler(id string) func(app.Deps) app.SQSHandler {
-	if id == "ResumeFunction" {
+	switch id {
+	case "ResumeFunction":
 		return app.Resume
+	case outboundFunction:
+		return app.Outbound
 	}
 	return app.Sync
 }
+
+// outboundFunction delivers events to billing.
+const outboundFunction = "OutboundFunction"
 
 // schedulerFunction is the logical id of the function behind the hourly schedule.
 const schedulerFunction = "SchedulerFunction"
@@ -60,6 +67,8 @@ type environment struct {
 	// verifierToken signs the simulator's webhooks to the gateway.
 	verifierToken   string
 	throttleBackoff time.Duration
+	// outboundRetryFirst, when set, shortens the outbound back-off.
+	outboundRetryFirst time.Duration
 }
 
 func (e environment) overlay(env map[string]string) config.Lookup {
@@ -79,6 +88,9 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 	}
 	if e.throttleBackoff > 0 {
 		local["QBO_THROTTLE_BACKOFF"] = e.throttleBackoff.String()
+	}
+	if e.outboundRetryFirst > 0 {
+		local["OUTBOUND_RETRY_FIRST"] = e.outboundRetryFirst.String()
 	}
 	return func(name string) (string, bool) {
 		if v, ok := local[name]; ok {
@@ -111,6 +123,8 @@ func functionNeeds(f localaws.Function) []string {
 		return config.Scheduler
 	case "AdminFunction":
 		return config.Admin
+	case outboundFunction:
+		return config.Outbound
 	}
 	if _, ok := f.Environment[localaws.SyncKindEnv]; ok {
 		return config.Sync

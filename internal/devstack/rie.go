@@ -114,6 +114,9 @@ func overlayNames(e environment) []string {
 	if e.throttleBackoff > 0 {
 		names = append(names, "QBO_THROTTLE_BACKOFF")
 	}
+	if e.outboundRetryFirst > 0 {
+		names = append(names, "OUTBOUND_RETRY_FIRST")
+	}
 	return names
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/config"
 	"github.com/qbosync/qbosync/internal/localaws"
+	"github.com/qbosync/qbosync/internal/outbound"
 	"github.com/qbosync/qbosync/internal/qbosim"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
@@ -66,6 +67,9 @@ type Options struct {
 	// ThrottleBackoff shortens the realm's rest after a 429 (tests); zero
 	// keeps the functions' default, Intuit's 60 s.
 	ThrottleBackoff time.Duration
+	// OutboundRetryFirst shortens the wait after an event delivery's
+	// first failure (tests); zero keeps the default, 30 s.
+	OutboundRetryFirst time.Duration
 	// Log receives the functions' and the gateway's logs; nil discards.
 	Log *slog.Logger
 	// EmulatorLog receives the emulators' output; nil discards.
@@ -86,6 +90,7 @@ type Stack struct {
 	resources localaws.Resources
 	ddb       *dynamodb.Client // uncounted: provisioning, Store
 	sqs       *sqs.Client      // uncounted: Status, Drain
+	outbound  *outbound.Store
 	deps      app.Deps
 	store     *store.Store
 	counts    *counter
@@ -211,7 +216,8 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	slices.Sort(ids)
 	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32)),
 		sealKey: hex.EncodeToString(randomBytes(32)), authKey: hex.EncodeToString(randomBytes(32)),
-		verifierToken: hex.EncodeToString(randomBytes(16)), throttleBackoff: s.opts.ThrottleBackoff}
+		verifierToken: hex.EncodeToString(randomBytes(16)), throttleBackoff: s.opts.ThrottleBackoff,
+		outboundRetryFirst: s.opts.OutboundRetryFirst}
 	// The simulator's app delivers its webhooks to the gateway, as an
 	// Intuit app's are configured to the deployed endpoint.
 	if err := s.sim.sim.SetWebhooks(qbosim.WebhookConfig{Endpoint: s.gwURL + app.IntuitWebhookPath, VerifierToken: env.verifierToken}); err != nil {
@@ -224,6 +230,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		return err
 	}
 	s.store = store.New(s.ddb, s.resources.Table, nil).WithSealer(sealer)
+	s.outbound = outbound.NewStore(s.ddb, s.resources.Table, s.sqs, s.resources.Physical[outboundQueue], nil).WithSealer(sealer)
 	base := s.baseDeps(awsCfg)
 	switch s.opts.Runtime {
 	case RuntimeInProcess:
@@ -426,6 +433,13 @@ func (s *Stack) Deps() app.Deps { return s.deps }
 
 // Store reads and writes the stack's table; its requests are not counted.
 func (s *Stack) Store() *store.Store { return s.store }
+
+// outboundQueue is the logical id of the queue of deliveries to billing.
+const outboundQueue = "OutboundQueue"
+
+// Outbound is the stack's store of events to billing, as the functions
+// record and deliver them.
+func (s *Stack) Outbound() *outbound.Store { return s.outbound }
 
 // Resources names the provisioned table and queues.
 func (s *Stack) Resources() localaws.Resources { return s.resources }

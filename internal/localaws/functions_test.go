@@ -154,6 +154,7 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		"SchedulerFunction": config.Scheduler,
 		"AdminFunction":     config.Admin,
 		"ResumeFunction":    config.Resume,
+		"OutboundFunction":  config.Outbound,
 	}
 	for _, id := range syncFunctions() {
 		needs[id] = config.Sync
@@ -216,7 +217,6 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	tokens := []string{"IntuitClientSecretParam", "TokenKey"}
 	withDefer := append(slices.Clone(allQueues), "DeferQueue")
 	sort.Strings(withDefer)
-	withOutbound := sortedWith(allQueues, "OutboundQueue")
 	var deadLetterQueues []string
 	for _, k := range billing.Kinds {
 		deadLetterQueues = append(deadLetterQueues, DLQLogicalID(k))
@@ -224,37 +224,44 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	adminStatements := append(slices.Clone(tokens), deadLetterQueues...)
 	adminStatements = append(adminStatements, "DeferDLQ")
 	sort.Strings(adminStatements)
+	withOutbound := append(slices.Clone(allQueues), "OutboundQueue")
+	sort.Strings(withOutbound)
+	syncSends := append(slices.Clone(withDefer), "OutboundQueue")
+	sort.Strings(syncSends)
+	sendsAndTokens := map[string][]string{
+		"DynamoDBCrudPolicy":   {TableLogicalID},
+		"SQSSendMessagePolicy": withOutbound,
+		"Statement":            tokens,
+	}
 	want := map[string]map[string][]string{
-		// The webhook opens sealed webhook secrets; the OAuth function
-		// requeues parked entities after a connect.
-		// and reads the verifier token of Intuit's webhooks.
+		// The webhook opens sealed webhook secrets and reads the verifier
+		// token of Intuit's webhooks; the OAuth function requeues parked
+		// entities after a connect.
 		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"IntuitVerifierTokenParam", "TokenKey"}},
 		"OAuthFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
 			"SQSSendMessagePolicy": allQueues,
 			"Statement":            {"IntuitClientSecretParam", "StateSigningKeyParam", "TokenKey"},
 		},
-		// The scheduler's sweep records payments recorded in QuickBooks.
-		"SchedulerFunction": {
-			"DynamoDBCrudPolicy":   {TableLogicalID},
-			"SQSSendMessagePolicy": withOutbound,
-			"Statement":            tokens,
-		},
+		// The scheduler records invoices paid, customers found and
+		// payments recorded in QuickBooks.
+		"SchedulerFunction": sendsAndTokens,
 		// The admin function also reads and redrives the dead-letter queues.
 		"AdminFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
-			"SQSSendMessagePolicy": allQueues,
+			"SQSSendMessagePolicy": withOutbound,
 			"Statement":            adminStatements,
 		},
 		// The resume function only moves parked syncs between queues.
 		"ResumeFunction": {"SQSSendMessagePolicy": withDefer},
+		// The outbound function opens the endpoints' signing secrets and
+		// parks each next attempt on its own queue.
+		"OutboundFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": {"OutboundQueue"}, "Statement": {"TokenKey"}},
 	}
 	// Sync functions also park syncs that must wait.
 	for _, id := range syncFunctions() {
-		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": withDefer, "Statement": tokens}
+		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": syncSends, "Statement": tokens}
 	}
-	// The payment sync function also imports payments recorded in QuickBooks.
-	want[SyncFunctionLogicalID(billing.KindPayment)]["SQSSendMessagePolicy"] = sortedWith(withDefer, "OutboundQueue")
 	got := map[string]map[string][]string{}
 	for id, f := range repoFunctions(t) {
 		got[id] = policyTargets(t, f)
@@ -262,12 +269,6 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("what each function's policies grant access to (-want +got):\n%s", d)
 	}
-}
-
-func sortedWith(list []string, more ...string) []string {
-	out := append(slices.Clone(list), more...)
-	sort.Strings(out)
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -238,8 +238,8 @@ func TestTemplateVisibilityTimeoutCoversConsumers(t *testing.T) {
 			}
 		}
 	}
-	if consumers != len(billing.Kinds)+1 {
-		t.Errorf("%d SQS consumers, want %d (a sync function per kind and the resume function)", consumers, len(billing.Kinds)+1)
+	if consumers != len(billing.Kinds)+2 {
+		t.Errorf("%d SQS consumers, want %d (a sync function per kind, the resume and outbound functions)", consumers, len(billing.Kinds)+2)
 	}
 }
 

@@ -50,6 +50,7 @@ type Store struct {
 	sqs      Sender
 	queueURL string
 	now      func() time.Time
+	sealer   Sealer // nil: endpoint secrets can be neither stored nor read
 }
 
 // NewStore returns a Store on table whose deliveries go to queueURL. now
@@ -76,10 +77,12 @@ type eventItem struct {
 	Queued     bool      `dynamodbav:"queued"`
 	Status     string    `dynamodbav:"status"`
 	Attempts   int       `dynamodbav:"attempts"`
-	NextAt     time.Time `dynamodbav:"next_at"`
-	LeaseUntil time.Time `dynamodbav:"lease_until"`
-	Last       *Answer   `dynamodbav:"last,omitempty"`
-	ExpiresAt  int64     `dynamodbav:"expires_at"`
+	NextAt     time.Time `dynamodbav:"next_at,unixtime"`
+	LeaseUntil time.Time `dynamodbav:"lease_until,unixtime"`
+	// Answers are the receiver's answers to the latest attempts, oldest
+	// first, at most keptAnswers.
+	Answers   []Answer `dynamodbav:"answers"`
+	ExpiresAt int64    `dynamodbav:"expires_at"`
 }
 
 func tenantPK(tenant string) string { return "T#" + tenant }

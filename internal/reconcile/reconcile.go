@@ -48,8 +48,11 @@ type Reconciler struct {
 	Tokens     Tokens
 	QBOBaseURL string
 	HTTPClient *http.Client
-	Now        func() time.Time
-	Log        *slog.Logger
+	// Paid is told the balance of the synced invoices each run reads; nil
+	// sends no quickbooks.invoice.paid.
+	Paid InvoiceObserver
+	Now  func() time.Time
+	Log  *slog.Logger
 }
 
 // ErrBusy: the tenant's sync has work queued; reconciliation yields to it
@@ -96,6 +99,11 @@ func (r *Reconciler) Run(ctx context.Context, tenant string) (store.Reconciliati
 		Drift: keepDetected(b.drift(), prev.Drift, start.UTC()), Watermark: start.Add(-skew).UTC(),
 		Realm: conn.RealmID, Requests: calls, Extra: store.ReconciliationIO{FullRead: full, Changed: changed}}
 	if err := r.mark(ctx, tenant, rec.Drift); err != nil {
+		return store.Reconciliation{}, err
+	}
+	// Before the watermark moves: a run that failed here reads the same
+	// changes again next time.
+	if err := r.observePaid(ctx, tenant, conn.RealmID, b, start.UTC()); err != nil {
 		return store.Reconciliation{}, err
 	}
 	if err := r.Store.SaveReconciliation(ctx, tenant, rec); err != nil {

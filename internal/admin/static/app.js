@@ -186,6 +186,8 @@ async function route() {
       case "audit": show("audit"); await loadAudit(); break;
       case "reconciliation": show("recon"); await loadRecon(); break;
       case "dead-letters": show("dead-letters"); await loadDeadLetters(); break;
+      case "events": show("events"); await loadEvents(); break;
+      case "qbo-customers": show("qbo-customers"); await loadImported(""); break;
       default: show("overview"); await Promise.all([loadOverview(), loadDeadLetterCount()]);
     }
   } catch (e) {
@@ -795,6 +797,168 @@ $("dead-redrive").addEventListener("click", async (ev) => {
     btn.disabled = false;
   }
 });
+
+// ---- events to billing ----
+
+const DELIVERY_TEXT = { pending: "Pending", delivered: "Delivered", failed: "Failed" };
+const EVENT_TEXT = { "quickbooks.invoice.paid": "Invoice paid", "quickbooks.customer.found": "Customer found" };
+
+function answerText(a) {
+  if (!a) return "";
+  return (a.status ? "HTTP " + a.status : a.error || "") + (a.body ? ": " + a.body.slice(0, 80) : "") + " (" + when(a.at) + ")";
+}
+
+function eventName(d) {
+  const what = EVENT_TEXT[d.type] || d.type;
+  const about = d.data.doc_number || d.data.invoice_id || d.data.display_name || "";
+  return what + (about ? " " + about : "");
+}
+
+async function loadEndpoint() {
+  let ep = null;
+  try {
+    ep = await api("GET", tenantPath("/outbound/endpoint"));
+  } catch (e) {
+    if (e.status !== 404) throw e;
+  }
+  $("ep-url").value = ep ? ep.url : "";
+  $("ep-rotate").disabled = !ep || ep.secrets.length >= 2;
+  const secrets = ep ? ep.secrets : [];
+  $("ep-secrets").replaceChildren(...secrets.map((sec) => {
+    const retire = el("button", { type: "button" }, "Retire");
+    retire.disabled = secrets.length === 1;
+    retire.addEventListener("click", () => retireSecret(sec.id));
+    return el("tr", {}, el("td", {}, sec.id), el("td", {}, when(sec.created_at)), el("td", {}, retire));
+  }));
+}
+
+function showNewSecret(sec) {
+  $("ep-secret").hidden = false;
+  $("ep-secret").textContent = "New signing secret " + sec.id + ": " + sec.value + " (shown once: store it in billing now).";
+}
+
+async function retireSecret(id) {
+  try {
+    await api("DELETE", tenantPath("/outbound/endpoint/secrets/" + encodeURIComponent(id)));
+    announce("Secret " + id + " retired.");
+    await loadEndpoint();
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+}
+
+function deliveryRow(d) {
+  const again = el("button", { type: "button" }, "Redeliver");
+  again.addEventListener("click", async () => {
+    again.disabled = true;
+    try {
+      await api("POST", tenantPath("/outbound/deliveries/" + encodeURIComponent(d.id) + "/redeliver"), {});
+      announce(eventName(d) + ": redelivery scheduled.");
+      await loadDeliveries("");
+    } catch (e) {
+      if (e.status !== 401) showError(e.message);
+      again.disabled = false;
+    }
+  });
+  const status = DELIVERY_TEXT[d.status] + (d.next_attempt_at ? ", next try " + when(d.next_attempt_at) : "");
+  return el("tr", {}, el("td", {}, eventName(d), el("div", { class: "sub" }, d.id)), el("td", {}, when(d.recorded_at)),
+    el("td", {}, el("span", { class: "badge " + (d.status === "delivered" ? "synced" : d.status === "failed" ? "warning" : "waiting") }, status)),
+    el("td", { class: "num" }, d.attempts), el("td", {}, answerText(d.last_answer)), el("td", {}, again));
+}
+
+async function loadDeliveries(cursor) {
+  const q = new URLSearchParams({ limit: "50" });
+  if ($("dl-status").value) q.set("status", $("dl-status").value);
+  if (cursor) q.set("cursor", cursor);
+  const res = await api("GET", tenantPath("/outbound/deliveries?" + q));
+  const rows = res.deliveries.map(deliveryRow);
+  if (cursor) $("dl-rows").append(...rows);
+  else $("dl-rows").replaceChildren(...rows);
+  $("dl-empty").hidden = $("dl-rows").children.length > 0;
+  $("dl-more").hidden = !res.next_cursor;
+  state.deliveryCursor = res.next_cursor;
+}
+
+async function loadEvents() {
+  $("ep-secret").hidden = true;
+  await Promise.all([loadEndpoint(), loadDeliveries("")]);
+}
+
+$("ep-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  try {
+    const ep = await api("PUT", tenantPath("/outbound/endpoint"), { url: $("ep-url").value.trim() });
+    announce("Endpoint saved.");
+    await loadEndpoint();
+    if (ep.secret) showNewSecret(ep.secret);
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+});
+
+$("ep-rotate").addEventListener("click", async () => {
+  try {
+    const sec = await api("POST", tenantPath("/outbound/endpoint/secrets"), {});
+    await loadEndpoint();
+    showNewSecret(sec);
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+});
+
+$("dl-status").addEventListener("change", () => loadDeliveries("").catch((e) => showError(e.message)));
+$("dl-more").addEventListener("click", () => loadDeliveries(state.deliveryCursor).catch((e) => showError(e.message)));
+
+// ---- QuickBooks customers not in billing ----
+
+function importedRow(c) {
+  const input = el("input", { type: "text", size: "14", "aria-label": "Billing customer id for " + c.display_name, placeholder: "cus_…" });
+  const link = el("button", { type: "submit" }, "Link");
+  const form = el("form", { class: "row" }, input, link);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const id = input.value.trim();
+    if (!id) return;
+    try {
+      await api("POST", tenantPath("/customers/" + encodeURIComponent(id) + "/connect"), { mode: "latch", qbo_customer_id: c.qbo_customer_id });
+      announce(c.display_name + " linked to billing customer " + id + ".");
+      await loadImported("");
+    } catch (e) {
+      if (e.status !== 401) showError(e.message);
+    }
+  });
+  const name = c.display_name + (c.company_name && c.company_name !== c.display_name ? " (" + c.company_name + ")" : "");
+  return el("tr", {}, el("td", {}, name), el("td", {}, c.email || ""),
+    el("td", { class: "num" }, c.balance ? c.balance + " " + (c.currency || "") : ""), el("td", {}, form));
+}
+
+async function loadImported(cursor) {
+  const q = new URLSearchParams({ limit: "50" });
+  if (cursor) q.set("cursor", cursor);
+  const res = await api("GET", tenantPath("/quickbooks-customers?" + q));
+  const rows = res.customers.map(importedRow);
+  if (cursor) $("qc-rows").append(...rows);
+  else $("qc-rows").replaceChildren(...rows);
+  $("qc-empty").hidden = $("qc-rows").children.length > 0;
+  $("qc-more").hidden = !res.next_cursor;
+  state.importCursor = res.next_cursor;
+  const li = res.last_import;
+  $("qc-last").textContent = li ? "Last import " + when(li.imported_at) + ": " + li.read + " read, " + li.unlinked + " not linked." : "Not imported yet.";
+}
+
+$("qc-import").addEventListener("click", async (ev) => {
+  const btn = ev.currentTarget;
+  btn.disabled = true;
+  try {
+    const res = await api("POST", tenantPath("/quickbooks-customers/import"), {});
+    announce("Import: " + res.found + " new of " + res.unlinked + " customers not linked.");
+    await loadImported("");
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+  btn.disabled = false;
+});
+$("qc-more").addEventListener("click", () => loadImported(state.importCursor).catch((e) => showError(e.message)));
 
 // ---- start ----
 
