@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,21 +18,27 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/devstack"
+	"github.com/qbosync/qbosync/internal/qbopayment"
 	"github.com/qbosync/qbosync/internal/qbosim"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
 // importing is a tenant whose payments come from QuickBooks, with one
-// synced customer and one synced invoice of 100.00.
-func importing(t *testing.T, tenant string) *tenantEnv {
+// synced customer and one synced invoice of 100.00, and its billing
+// system's endpoint for events.
+func importing(t *testing.T, tenant string) (*tenantEnv, *billingReceiver) {
 	t.Helper()
 	e := newTenant(t, newStack(t, devstack.Options{}), tenant)
+	rcv := &billingReceiver{}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	e.setEndpoint(srv.URL)
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Harbor Supply", "ap@harbor.example"))
 	e.mustPost(http.StatusAccepted, "invoice.created", invoice("inv_1", 1, "cus_1", "INV-1", "posted",
 		line{id: "l1", qty: "1", unit: 10000}))
 	e.drain()
 	e.setDirection(http.StatusOK, store.PaymentsFromQuickBooks)
-	return e
+	return e, rcv
 }
 
 // setDirection changes payments_direction through the admin API.
@@ -118,20 +125,59 @@ type recorded struct {
 	data struct {
 		PaymentID  string `json:"payment_id"`
 		CustomerID string `json:"customer_id"`
-		Amount     int64  `json:"amount"`
+		Amount     string `json:"amount"`
 		Currency   string `json:"currency"`
 		Reference  string `json:"reference"`
 		AppliedTo  []struct {
 			InvoiceID string `json:"invoice_id"`
-			Amount    int64  `json:"amount"`
+			Amount    string `json:"amount"`
 		} `json:"applied_to"`
 	}
 }
 
+// billingGot waits until billing accepted want payment events, then
+// checks that it accepted each exactly once and that qbosync recorded no
+// other: what billing acted on, by event id.
+func (e *tenantEnv) billingGot(rcv *billingReceiver, want int) map[string]recorded {
+	e.t.Helper()
+	at := func() map[string][]received {
+		out := map[string][]received{}
+		for key, rs := range rcv.accepted() {
+			if strings.HasPrefix(key, "evt_qbo_payment_") {
+				out[key] = rs
+			}
+		}
+		return out
+	}
+	waitFor(e.t.(*testing.T), 60*time.Second, fmt.Sprintf("%d payment events at billing", want), func() bool { return len(at()) >= want })
+	e.drain()
+	got := map[string]recorded{}
+	for key, rs := range at() {
+		if len(rs) != 1 {
+			e.t.Errorf("billing accepted event %s %d times, want once", key, len(rs))
+		}
+		var r struct {
+			ID, Type string
+			Data     json.RawMessage
+		}
+		if err := json.Unmarshal(rs[0].body, &r); err != nil || r.ID != key {
+			e.t.Fatalf("delivery %s: %s %v", key, rs[0].body, err)
+		}
+		rec := recorded{ID: r.ID, Type: r.Type, Data: string(r.Data)}
+		if err := json.Unmarshal(r.Data, &rec.data); err != nil {
+			e.t.Fatal(err)
+		}
+		got[key] = rec
+	}
+	if stored := e.paymentEvents(); len(stored) != len(got) || len(got) != want {
+		e.t.Errorf("billing accepted %d payment events, qbosync recorded %d, want %d", len(got), len(stored), want)
+	}
+	return got
+}
+
 // wantOnePayment checks that billing got exactly one event for the
-// payment: created, naming billing's customer and invoice and the amount
-// in minor units.
-func (e *tenantEnv) wantOnePayment(events map[string]recorded, paymentID string, amount int64) {
+// payment: created, naming billing's customer and invoice and the amount.
+func (e *tenantEnv) wantOnePayment(events map[string]recorded, paymentID, amount string) {
 	e.t.Helper()
 	var got []recorded
 	for _, r := range events {
@@ -143,11 +189,11 @@ func (e *tenantEnv) wantOnePayment(events map[string]recorded, paymentID string,
 		e.t.Fatalf("events for QuickBooks payment %s: %+v, want exactly one", paymentID, got)
 	}
 	r := got[0]
-	wantID := fmt.Sprintf("qbo-%s-payment-%s-0", e.realm, paymentID)
+	wantID := qbopayment.EventID(e.realm, paymentID, "0")
 	d := r.data
 	if r.ID != wantID || r.Type != "quickbooks.payment.created" || d.CustomerID != "cus_1" || d.Amount != amount ||
 		d.Currency != "USD" || len(d.AppliedTo) != 1 || d.AppliedTo[0].InvoiceID != "inv_1" || d.AppliedTo[0].Amount != amount {
-		e.t.Errorf("event %s %s %+v, want %s created for cus_1, %d USD applied to inv_1", r.ID, r.Type, d, wantID, amount)
+		e.t.Errorf("event %s %s %+v, want %s created for cus_1, %s USD applied to inv_1", r.ID, r.Type, d, wantID, amount)
 	}
 }
 
@@ -156,12 +202,12 @@ func (e *tenantEnv) wantOnePayment(events map[string]recorded, paymentID string,
 // sees it again adds nothing. A billing payment meanwhile is stored, not
 // synced, and the answer says why.
 func TestPaymentRecordedInQuickBooksReachesBillingOnce(t *testing.T) {
-	e := importing(t, "qbpay")
+	e, rcv := importing(t, "qbpay")
 	before, _ := e.stack.Sim().Deliveries()
 
 	first := e.payInQuickBooks("40.00")
 	e.settleWebhooks(len(before) + 1)
-	e.wantOnePayment(e.paymentEvents(), first, 4000)
+	e.wantOnePayment(e.billingGot(rcv, 1), first, "40.00")
 
 	e.stack.Sim().AddWebhookFaults(qbosim.WebhookFaults{Duplicate: 1})
 	second := e.payInQuickBooks("25.50")
@@ -169,18 +215,15 @@ func TestPaymentRecordedInQuickBooksReachesBillingOnce(t *testing.T) {
 	if last := ds[len(ds)-1]; !last.Duplicated || last.Status != "delivered" {
 		t.Fatalf("last delivery %+v, want one delivered twice", last)
 	}
-	e.wantOnePayment(e.paymentEvents(), second, 2550)
+	e.wantOnePayment(e.billingGot(rcv, 2), second, "25.50")
 
 	if err := e.stack.RunScheduler(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e.drain()
-	events := e.paymentEvents()
-	if len(events) != 2 {
-		t.Errorf("after the sweep: %d payment events, want 2", len(events))
-	}
-	e.wantOnePayment(events, first, 4000)
-	e.wantOnePayment(events, second, 2550)
+	events := e.billingGot(rcv, 2)
+	e.wantOnePayment(events, first, "40.00")
+	e.wantOnePayment(events, second, "25.50")
 
 	// Billing's own payment is not synced while payments come from
 	// QuickBooks: the answer and the entity's status say why.
@@ -202,7 +245,7 @@ func TestPaymentRecordedInQuickBooksReachesBillingOnce(t *testing.T) {
 // A notification Intuit never delivered is found by the hourly change
 // data capture sweep, once.
 func TestDroppedPaymentWebhookFoundByChangeDataCapture(t *testing.T) {
-	e := importing(t, "qbdrop")
+	e, rcv := importing(t, "qbdrop")
 	before, _ := e.stack.Sim().Deliveries()
 	e.stack.Sim().AddWebhookFaults(qbosim.WebhookFaults{Drop: 1})
 	id := e.payInQuickBooks("60.00")
@@ -210,8 +253,8 @@ func TestDroppedPaymentWebhookFoundByChangeDataCapture(t *testing.T) {
 	if last := ds[len(ds)-1]; last.Status != "dropped" {
 		t.Fatalf("last delivery %+v, want dropped", last)
 	}
-	if events := e.paymentEvents(); len(events) != 0 {
-		t.Fatalf("events before the sweep: %+v, want none (the notification was lost)", events)
+	if events := e.paymentEvents(); len(events) != 0 || len(rcv.requests()) != 0 {
+		t.Fatalf("events before the sweep: %+v, %d at billing, want none (the notification was lost)", events, len(rcv.requests()))
 	}
 	for range 2 {
 		if err := e.stack.RunScheduler(context.Background()); err != nil {
@@ -219,11 +262,7 @@ func TestDroppedPaymentWebhookFoundByChangeDataCapture(t *testing.T) {
 		}
 		e.drain()
 	}
-	events := e.paymentEvents()
-	if len(events) != 1 {
-		t.Fatalf("after two sweeps: %d events, want 1", len(events))
-	}
-	e.wantOnePayment(events, id, 6000)
+	e.wantOnePayment(e.billingGot(rcv, 1), id, "60.00")
 	// The import is why switching back is refused.
 	out := e.setDirection(http.StatusConflict, store.PaymentsToQuickBooks)
 	if out["error"] != "payments_direction_unsafe" || !strings.Contains(str(out["message"]), "already sent to billing") {
@@ -260,10 +299,13 @@ func TestSwitchToPaymentsFromQuickBooksRefusedWhileUnsafe(t *testing.T) {
 
 // Intuit's endpoint refuses a delivery whose signature is wrong, and
 // accepts the legacy eventNotifications shape signed with the verifier
-// token.
+// token: the payment it names reaches billing.
 func TestIntuitWebhookSignatureAndLegacyShape(t *testing.T) {
-	e := importing(t, "qbsig")
+	e, rcv := importing(t, "qbsig")
 	before, _ := e.stack.Sim().Deliveries()
+	// The simulator's own notification is lost: only the legacy delivery
+	// below names the payment.
+	e.stack.Sim().AddWebhookFaults(qbosim.WebhookFaults{Drop: 1})
 	id := e.payInQuickBooks("10.00")
 	e.settleWebhooks(len(before) + 1)
 	cfg, ok := e.stack.Sim().Webhooks()
@@ -298,5 +340,5 @@ func TestIntuitWebhookSignatureAndLegacyShape(t *testing.T) {
 		t.Errorf("the same legacy delivery again: %d %v, want 200 queued 0", status, out)
 	}
 	e.drain()
-	e.wantOnePayment(e.paymentEvents(), id, 1000)
+	e.wantOnePayment(e.billingGot(rcv, 1), id, "10.00")
 }

@@ -8,12 +8,14 @@ import (
 	"regexp"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/money"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
-// Data is the data of a quickbooks.payment.* event. Amounts are integer
-// minor units of Currency.
+// Data is the data of a quickbooks.payment.* event. Amounts are decimals
+// in the currency's own digits, read from QuickBooks as exact minor units
+// and formatted exactly (api/billing-events.v1.schema.json).
 type Data struct {
 	RealmID   string `json:"realm_id"`
 	PaymentID string `json:"payment_id"`
@@ -22,8 +24,8 @@ type Data struct {
 	// to; empty when it is none of billing's.
 	CustomerID    string    `json:"customer_id,omitempty"`
 	QBOCustomerID string    `json:"qbo_customer_id,omitempty"`
-	Amount        *int64    `json:"amount,omitempty"`
-	Unapplied     *int64    `json:"unapplied_amount,omitempty"`
+	Amount        string    `json:"amount,omitempty"`
+	Unapplied     string    `json:"unapplied_amount,omitempty"`
 	Currency      string    `json:"currency,omitempty"`
 	ReceivedOn    string    `json:"received_on,omitempty"`
 	Reference     string    `json:"reference,omitempty"`
@@ -36,7 +38,7 @@ type Data struct {
 type Applied struct {
 	InvoiceID    string `json:"invoice_id,omitempty"`
 	QBOInvoiceID string `json:"qbo_invoice_id,omitempty"`
-	Amount       *int64 `json:"amount,omitempty"`
+	Amount       string `json:"amount,omitempty"`
 }
 
 func (d Data) invoiceIDs() []string {
@@ -75,10 +77,10 @@ func (im *Importer) describe(ctx context.Context, s *session, p qbo.Payment) (Da
 		return Data{}, fmt.Errorf("payment %s: no currency on the payment or its customer", p.ID)
 	}
 	var err error
-	if d.Amount, err = minor(p.TotalAmt, d.Currency); err != nil {
+	if d.Amount, err = decimal(p.TotalAmt, d.Currency); err != nil {
 		return Data{}, err
 	}
-	if d.Unapplied, err = minor(p.UnappliedAmt, d.Currency); err != nil {
+	if d.Unapplied, err = decimal(p.UnappliedAmt, d.Currency); err != nil {
 		return Data{}, err
 	}
 	byQBO, err := im.invoices(ctx, s, appliedInvoices(p))
@@ -91,7 +93,7 @@ func (im *Importer) describe(ctx context.Context, s *session, p qbo.Payment) (Da
 				continue
 			}
 			a := Applied{InvoiceID: byQBO[t.TxnID], QBOInvoiceID: t.TxnID}
-			if a.Amount, err = minor(l.Amount, d.Currency); err != nil {
+			if a.Amount, err = decimal(l.Amount, d.Currency); err != nil {
 				return Data{}, err
 			}
 			d.AppliedTo = append(d.AppliedTo, a)
@@ -142,13 +144,18 @@ func (im *Importer) billingCustomer(ctx context.Context, s *session, c qbo.Custo
 	return "", nil
 }
 
-func minor(n json.Number, currency string) (*int64, error) {
+// decimal rewrites a QuickBooks amount ("40", "40.5") exactly in the
+// currency's digits ("40.00", "40.50"), through minor units.
+func decimal(n json.Number, currency string) (string, error) {
 	if n == "" {
-		return nil, nil
+		return "", nil
 	}
-	v, err := amount(n, currency)
-	if err != nil {
-		return nil, fmt.Errorf("amount %s %s: %w", n.String(), currency, err)
+	v, err := money.Parse(n.String(), currency)
+	if err == nil {
+		var s string
+		if s, err = money.Format(v, currency); err == nil {
+			return s, nil
+		}
 	}
-	return &v, nil
+	return "", fmt.Errorf("amount %s %s: %w", n.String(), currency, err)
 }

@@ -8,6 +8,8 @@ package qbopayment
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +21,6 @@ import (
 	"time"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/money"
 	"github.com/qbosync/qbosync/internal/outbound"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
@@ -161,7 +162,7 @@ func (im *Importer) changed(ctx context.Context, s *session, p qbo.Payment) erro
 		if err != nil {
 			return err
 		}
-		return im.recordData(ctx, s, eventID(s.conn.RealmID, p.ID, p.SyncToken), typ, occurred(p), data)
+		return im.recordData(ctx, s, eventID(s.conn.RealmID, p.ID, p.SyncToken), typ, im.occurred(p), data)
 	}
 }
 
@@ -171,7 +172,7 @@ func (im *Importer) record(ctx context.Context, s *session, p qbo.Payment, typ s
 	if err != nil {
 		return err
 	}
-	return im.recordData(ctx, s, eventID(s.conn.RealmID, p.ID, p.SyncToken), typ, occurred(p), data)
+	return im.recordData(ctx, s, eventID(s.conn.RealmID, p.ID, p.SyncToken), typ, im.occurred(p), data)
 }
 
 // deleted records the deletion of a payment billing was told about;
@@ -215,11 +216,18 @@ func (im *Importer) recordData(ctx context.Context, s *session, id, typ string, 
 	return nil
 }
 
-// eventID is the idempotency key of one version of a payment: the same
-// change seen through a webhook, its duplicate and CDC is one event.
+// eventID is the idempotency key of one version of a payment, derived
+// from the company, the payment and its SyncToken ("deleted" for its
+// deletion): the same change seen through a webhook, its duplicate and
+// CDC is one event.
 func eventID(realm, paymentID, version string) string {
-	return "qbo-" + realm + "-payment-" + paymentID + "-" + version
+	sum := sha256.Sum256([]byte(realm + "\x00" + paymentID + "\x00" + version))
+	return "evt_qbo_payment_" + hex.EncodeToString(sum[:12])
 }
+
+// EventID is the id of the event of a payment's version (its SyncToken,
+// or "deleted").
+func EventID(realm, paymentID, version string) string { return eventID(realm, paymentID, version) }
 
 // newer compares SyncTokens, which count up.
 func newer(a, b string) bool {
@@ -229,11 +237,13 @@ func newer(a, b string) bool {
 	return a > b
 }
 
-func occurred(p qbo.Payment) time.Time {
+// occurred is when the version changed in QuickBooks, the same whichever
+// path (webhook or sweep) read it.
+func (im *Importer) occurred(p qbo.Payment) time.Time {
 	if p.MetaData != nil && !p.MetaData.LastUpdatedTime.IsZero() {
 		return p.MetaData.LastUpdatedTime.UTC()
 	}
-	return time.Time{}
+	return im.now()
 }
 
 func (im *Importer) now() time.Time {
@@ -272,14 +282,6 @@ func (im *Importer) billingInvoice(ctx context.Context, s *session, inv qbo.Invo
 		}
 	}
 	return "", nil
-}
-
-// amount reads a QuickBooks amount as minor units of currency.
-func amount(n json.Number, currency string) (int64, error) {
-	if n == "" {
-		return 0, nil
-	}
-	return money.Parse(n.String(), currency)
 }
 
 func quoteIDs(ids []string) string {

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/outbound"
@@ -168,16 +170,33 @@ func (e *env) next() []outbound.Event {
 type data struct {
 	PaymentID  string `json:"payment_id"`
 	CustomerID string `json:"customer_id"`
-	Amount     int64  `json:"amount"`
+	Amount     string `json:"amount"`
 	Deleted    bool   `json:"deleted"`
 	AppliedTo  []struct {
 		InvoiceID string `json:"invoice_id"`
-		Amount    int64  `json:"amount"`
+		Amount    string `json:"amount"`
 	} `json:"applied_to"`
 }
 
+// decode reads an event's data after checking the whole event against
+// the published schema (api/billing-events.v1.schema.json).
 func decode(t *testing.T, ev outbound.Event) data {
 	t.Helper()
+	body, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "..", "api", "billing-events.v1.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("event %s against the schema: %v", body, err)
+	}
 	var d data
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		t.Fatal(err)
@@ -199,11 +218,11 @@ func TestImportFollowsAPaymentsVersions(t *testing.T) {
 		}
 	}
 	evs := e.next()
-	if len(evs) != 1 || evs[0].Type != qbopayment.TypeCreated || evs[0].ID != fmt.Sprintf("qbo-%s-payment-%s-0", e.co.RealmID, id) {
+	if len(evs) != 1 || evs[0].Type != qbopayment.TypeCreated || evs[0].ID != qbopayment.EventID(e.co.RealmID, id, "0") {
 		t.Fatalf("after two imports of one version: %+v", evs)
 	}
-	if d := decode(t, evs[0]); d.CustomerID != "cus_1" || d.Amount != 4000 || len(d.AppliedTo) != 1 ||
-		d.AppliedTo[0].InvoiceID != "inv_1" || d.AppliedTo[0].Amount != 4000 {
+	if d := decode(t, evs[0]); d.CustomerID != "cus_1" || d.Amount != "40.00" || len(d.AppliedTo) != 1 ||
+		d.AppliedTo[0].InvoiceID != "inv_1" || d.AppliedTo[0].Amount != "40.00" {
 		t.Errorf("created data %+v", d)
 	}
 
@@ -211,16 +230,18 @@ func TestImportFollowsAPaymentsVersions(t *testing.T) {
 	if err := e.im.Import(ctx, "acme", e.co.RealmID, id); err != nil {
 		t.Fatal(err)
 	}
-	if evs := e.next(); len(evs) != 1 || evs[0].Type != qbopayment.TypeUpdated || !strings.HasSuffix(evs[0].ID, "-1") {
+	evs = e.next()
+	if len(evs) != 1 || evs[0].Type != qbopayment.TypeUpdated || evs[0].ID != qbopayment.EventID(e.co.RealmID, id, "1") {
 		t.Fatalf("after the update: %+v", evs)
 	}
+	decode(t, evs[0])
 
 	e.call("payment?operation=delete", "Payment", map[string]any{"Id": id, "SyncToken": "1"})
 	if err := e.im.Import(ctx, "acme", e.co.RealmID, id); err != nil {
 		t.Fatal(err)
 	}
 	evs = e.next()
-	if len(evs) != 1 || evs[0].Type != qbopayment.TypeDeleted || !strings.HasSuffix(evs[0].ID, "-deleted") {
+	if len(evs) != 1 || evs[0].Type != qbopayment.TypeDeleted || evs[0].ID != qbopayment.EventID(e.co.RealmID, id, "deleted") {
 		t.Fatalf("after the delete: %+v", evs)
 	}
 	if d := decode(t, evs[0]); !d.Deleted || len(d.AppliedTo) != 1 || d.AppliedTo[0].InvoiceID != "inv_1" {
@@ -264,7 +285,7 @@ func TestSweepFindsChangedPaymentsOnce(t *testing.T) {
 		}
 	}
 	evs := e.next()
-	if len(evs) != 1 || decode(t, evs[0]).PaymentID != id || decode(t, evs[0]).Amount != 1234 {
+	if len(evs) != 1 || decode(t, evs[0]).PaymentID != id || decode(t, evs[0]).Amount != "12.34" {
 		t.Fatalf("after two sweeps: %+v", evs)
 	}
 	if e.st.watermark == nil || time.Since(e.st.watermark.Since) > time.Minute {
