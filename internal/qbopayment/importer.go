@@ -125,19 +125,33 @@ func (im *Importer) Import(ctx context.Context, tenant, realm, paymentID string)
 // marked reports a payment the sync wrote: exported, so never imported.
 var markedRE = regexp.MustCompile(`\[billing [^\]]+\]`)
 
+// typeExported marks, in the import record, a payment the sync wrote:
+// once seen with its marker it is never imported, even after a void has
+// replaced its memo (and the marker with it).
+const typeExported = "exported"
+
 // changed records the event of the payment's current SyncToken.
 func (im *Importer) changed(ctx context.Context, s *session, p qbo.Payment) error {
-	if markedRE.MatchString(p.PrivateNote) {
-		return nil
-	}
 	for {
 		prev, err := im.Store.ImportedPayment(ctx, s.tenant, s.conn.RealmID, p.ID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		seen := err == nil
+		switch {
+		case seen && prev.EventType == typeExported:
+			return nil
+		case markedRE.MatchString(p.PrivateNote):
+			return im.exported(ctx, s, p, prev, seen)
+		case !seen && zero(p.TotalAmt):
+			// No money moved: a voided payment billing never heard of (a
+			// void replaces the memo, so it may be one the sync wrote) or
+			// a credit applied in QuickBooks. Nothing to tell billing.
+			return nil
+		}
 		var prevp *store.ImportedPayment
 		typ := TypeCreated
-		if err == nil {
+		if seen {
 			prevp = &prev
 			if prev.SyncToken == p.SyncToken && !prev.Deleted {
 				// Recorded before: record again in case the first record
@@ -166,6 +180,24 @@ func (im *Importer) changed(ctx context.Context, s *session, p qbo.Payment) erro
 	}
 }
 
+// exported remembers that p is the sync's, so that no later version of it,
+// whatever its memo, is imported.
+func (im *Importer) exported(ctx context.Context, s *session, p qbo.Payment, prev store.ImportedPayment, seen bool) error {
+	var prevp *store.ImportedPayment
+	if seen {
+		prevp = &prev
+	}
+	err := im.Store.PutImportedPayment(ctx, s.tenant, store.ImportedPayment{RealmID: s.conn.RealmID, QBOID: p.ID,
+		SyncToken: p.SyncToken, EventType: typeExported}, prevp)
+	if errors.Is(err, store.ErrConflict) {
+		return im.changed(ctx, s, p)
+	}
+	return err
+}
+
+// zero reports an amount of zero ("0", "0.00") or none.
+func zero(n json.Number) bool { return strings.Trim(n.String(), "0.") == "" }
+
 // record records the event of p's SyncToken as typ.
 func (im *Importer) record(ctx context.Context, s *session, p qbo.Payment, typ string) error {
 	data, err := im.describe(ctx, s, p)
@@ -182,7 +214,7 @@ func (im *Importer) deleted(ctx context.Context, s *session, id string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	if err != nil {
+	if err != nil || prev.EventType == typeExported {
 		return err
 	}
 	if !prev.Deleted {

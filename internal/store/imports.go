@@ -62,20 +62,31 @@ func (s *Store) PutImportedPayment(ctx context.Context, tenant string, p Importe
 }
 
 // HasImportedPayments reports whether any payment recorded in QuickBooks
-// was sent to the tenant's billing.
+// was sent to the tenant's billing (records of the sync's own payments,
+// event type "exported", do not count).
 func (s *Store) HasImportedPayments(ctx context.Context, tenant string) (bool, error) {
-	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+	in := &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :p)"),
+		FilterExpression:       aws.String("event_type <> :x"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(tenantPK(tenant)), ":p": str("QP#"),
+			":pk": str(tenantPK(tenant)), ":p": str("QP#"), ":x": str("exported"),
 		},
-		Limit: aws.Int32(1), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return false, fmt.Errorf("look up imported payments of %s: %w", tenant, err)
+		ConsistentRead: aws.Bool(true),
 	}
-	return len(res.Items) > 0, nil
+	for {
+		res, err := s.db.Query(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("look up imported payments of %s: %w", tenant, err)
+		}
+		if len(res.Items) > 0 {
+			return true, nil
+		}
+		if res.LastEvaluatedKey == nil {
+			return false, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
 }
 
 // RealmOwner returns the tenant that claimed the company (ClaimRealm);
