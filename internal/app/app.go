@@ -193,7 +193,9 @@ func Webhook(d Deps) HTTPHandler {
 	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Tenants: st, Now: d.now(), Log: d.Log})
 	in := &intuit.Handler{VerifierToken: d.Config.IntuitVerifierToken, Store: st, Queue: d.publisher(), Now: d.Now, Log: d.Log}
 	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		if req.RawPath == IntuitWebhookPath {
+		// The route key names the route whatever the stage prefixes to
+		// the path.
+		if req.RouteKey == "POST "+IntuitWebhookPath || req.RouteKey == "" && req.RawPath == IntuitWebhookPath {
 			return in.Handle(ctx, req)
 		}
 		return h.Handle(ctx, req)
