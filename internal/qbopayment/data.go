@@ -54,7 +54,7 @@ func (d Data) invoiceIDs() []string {
 // describe reads what billing needs about p: its customer, currency and
 // the billing invoices it pays (two requests: the customer and one query
 // for every invoice).
-func (im *Importer) describe(ctx context.Context, s *session, p qbo.Payment) (Data, error) {
+func (im *Importer) describe(ctx context.Context, s *tenantConn, p qbo.Payment) (Data, error) {
 	d := Data{RealmID: s.conn.RealmID, PaymentID: p.ID, SyncToken: p.SyncToken, ReceivedOn: p.TxnDate,
 		Reference: p.PaymentRefNum, AppliedTo: []Applied{}}
 	if p.CurrencyRef != nil {
@@ -103,7 +103,7 @@ func (im *Importer) describe(ctx context.Context, s *session, p qbo.Payment) (Da
 }
 
 // invoices maps QuickBooks invoice ids to the billing invoices they mirror.
-func (im *Importer) invoices(ctx context.Context, s *session, ids []string) (map[string]string, error) {
+func (im *Importer) invoices(ctx context.Context, s *tenantConn, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -125,7 +125,7 @@ func (im *Importer) invoices(ctx context.Context, s *session, ids []string) (map
 var customerMarkerRE = regexp.MustCompile(`\[billing (?:([a-z0-9_-]+)/)?customer ([A-Za-z0-9._:-]+)\]`)
 
 // billingCustomer returns the billing customer linked to c, "" if none.
-func (im *Importer) billingCustomer(ctx context.Context, s *session, c qbo.Customer) (string, error) {
+func (im *Importer) billingCustomer(ctx context.Context, s *tenantConn, c qbo.Customer) (string, error) {
 	for _, m := range customerMarkerRE.FindAllStringSubmatch(c.Notes, -1) {
 		if m[1] != "" && m[1] != s.tenant {
 			continue

@@ -70,14 +70,14 @@ type Importer struct {
 // ErrNotImporting: the tenant's payments go to QuickBooks, not from it.
 var ErrNotImporting = errors.New("payments direction is not from_quickbooks")
 
-// session is one tenant's connection for one pass.
-type session struct {
+// tenantConn is one tenant's connection for one pass.
+type tenantConn struct {
 	tenant string
 	conn   store.Connection
 	api    *qbo.Client
 }
 
-func (im *Importer) session(ctx context.Context, tenant string) (*session, error) {
+func (im *Importer) connect(ctx context.Context, tenant string) (*tenantConn, error) {
 	t, err := im.Store.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -92,14 +92,14 @@ func (im *Importer) session(ctx context.Context, tenant string) (*session, error
 	if conn.Status != store.ConnConnected || conn.RealmID == "" {
 		return nil, fmt.Errorf("tenant %s is not connected", tenant)
 	}
-	return &session{tenant: tenant, conn: conn, api: qbo.New(qbo.WithToken(im.HTTPClient, conn.AccessToken), im.QBOBaseURL)}, nil
+	return &tenantConn{tenant: tenant, conn: conn, api: qbo.New(qbo.WithToken(im.HTTPClient, conn.AccessToken), im.QBOBaseURL)}, nil
 }
 
 // Import fetches the payment Intuit named and records what changed. A
 // notice for another company than the tenant's connection, or arriving
 // after the direction was switched back, is dropped.
 func (im *Importer) Import(ctx context.Context, tenant, realm, paymentID string) error {
-	s, err := im.session(ctx, tenant)
+	s, err := im.connect(ctx, tenant)
 	if errors.Is(err, ErrNotImporting) {
 		im.log().InfoContext(ctx, "quickbooks payment not imported", "tenant", tenant, "payment", paymentID, "reason", err.Error())
 		return nil
@@ -131,7 +131,7 @@ var markedRE = regexp.MustCompile(`\[billing [^\]]+\]`)
 const typeExported = "exported"
 
 // changed records the event of the payment's current SyncToken.
-func (im *Importer) changed(ctx context.Context, s *session, p qbo.Payment) error {
+func (im *Importer) changed(ctx context.Context, s *tenantConn, p qbo.Payment) error {
 	for {
 		prev, err := im.Store.ImportedPayment(ctx, s.tenant, s.conn.RealmID, p.ID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -182,7 +182,7 @@ func (im *Importer) changed(ctx context.Context, s *session, p qbo.Payment) erro
 
 // exported remembers that p is the sync's, so that no later version of it,
 // whatever its memo, is imported.
-func (im *Importer) exported(ctx context.Context, s *session, p qbo.Payment, prev store.ImportedPayment, seen bool) error {
+func (im *Importer) exported(ctx context.Context, s *tenantConn, p qbo.Payment, prev store.ImportedPayment, seen bool) error {
 	var prevp *store.ImportedPayment
 	if seen {
 		prevp = &prev
@@ -199,7 +199,7 @@ func (im *Importer) exported(ctx context.Context, s *session, p qbo.Payment, pre
 func zero(n json.Number) bool { return strings.Trim(n.String(), "0.") == "" }
 
 // record records the event of p's SyncToken as typ.
-func (im *Importer) record(ctx context.Context, s *session, p qbo.Payment, typ string) error {
+func (im *Importer) record(ctx context.Context, s *tenantConn, p qbo.Payment, typ string) error {
 	data, err := im.describe(ctx, s, p)
 	if err != nil {
 		return err
@@ -209,7 +209,7 @@ func (im *Importer) record(ctx context.Context, s *session, p qbo.Payment, typ s
 
 // deleted records the deletion of a payment billing was told about;
 // one it never heard of is nothing to billing.
-func (im *Importer) deleted(ctx context.Context, s *session, id string) error {
+func (im *Importer) deleted(ctx context.Context, s *tenantConn, id string) error {
 	prev, err := im.Store.ImportedPayment(ctx, s.tenant, s.conn.RealmID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -235,7 +235,7 @@ func (im *Importer) deleted(ctx context.Context, s *session, id string) error {
 	return im.recordData(ctx, s, eventID(s.conn.RealmID, id, "deleted"), TypeDeleted, im.now(), data)
 }
 
-func (im *Importer) recordData(ctx context.Context, s *session, id, typ string, at time.Time, data Data) error {
+func (im *Importer) recordData(ctx context.Context, s *tenantConn, id, typ string, at time.Time, data Data) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("encode payment %s: %w", data.PaymentID, err)
@@ -297,7 +297,7 @@ var invoiceMarkerRE = regexp.MustCompile(`\[billing (?:([a-z0-9_-]+)/)?invoice (
 
 // billingInvoice returns the billing invoice a QuickBooks invoice mirrors:
 // the one its marker names, if that invoice's link points back at it.
-func (im *Importer) billingInvoice(ctx context.Context, s *session, inv qbo.Invoice) (string, error) {
+func (im *Importer) billingInvoice(ctx context.Context, s *tenantConn, inv qbo.Invoice) (string, error) {
 	for _, m := range invoiceMarkerRE.FindAllStringSubmatch(inv.PrivateNote, -1) {
 		if m[1] != "" && m[1] != s.tenant {
 			continue

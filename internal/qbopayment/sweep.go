@@ -45,7 +45,7 @@ func (im *Importer) SweepAll(ctx context.Context) error {
 // notifications Intuit never delivered. The watermark moves only after
 // every change was recorded.
 func (im *Importer) Sweep(ctx context.Context, tenant string) error {
-	s, err := im.session(ctx, tenant)
+	s, err := im.connect(ctx, tenant)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ type changedPayment struct {
 }
 
 // sweepSince follows CDC on while its answers come back full.
-func (im *Importer) sweepSince(ctx context.Context, s *session, since time.Time) (int, error) {
+func (im *Importer) sweepSince(ctx context.Context, s *tenantConn, since time.Time) (int, error) {
 	n := 0
 	for {
 		ch, err := s.api.CDC(ctx, s.conn.RealmID, []string{"Payment"}, since)
