@@ -60,6 +60,8 @@ type Store interface {
 	Reconciliation(ctx context.Context, tenant string) (store.Reconciliation, error)
 	Readiness(ctx context.Context, tenant string) (store.Readiness, error)
 	AcceptDrift(ctx context.Context, tenant string, kind billing.Kind, id string, d store.Dismissal) error
+	HasImportedPayments(ctx context.Context, tenant string) (bool, error)
+	SavePaymentWatermark(ctx context.Context, tenant string, w store.PaymentWatermark) error
 }
 
 // Config holds the handler's dependencies.

@@ -91,6 +91,7 @@ func validateChoices(s store.Settings) []apijson.Problem {
 	oneOf("tax_mode", s.TaxMode, store.TaxUSOverride, store.TaxCodes, store.TaxNone)
 	oneOf("customer_mode", s.CustomerMode, "auto", "manual")
 	oneOf("closed_books", s.ClosedBooks, store.ClosedPostOpen, store.ClosedHold)
+	oneOf("payments_direction", s.PaymentsDirection, store.PaymentsToQuickBooks, store.PaymentsFromQuickBooks)
 	if s.SyncFrom != "" {
 		if _, err := time.Parse(time.DateOnly, s.SyncFrom); err != nil {
 			out = append(out, apijson.Problem{Field: "sync_from", Message: "sync_from must be a date (YYYY-MM-DD)"})
@@ -187,12 +188,27 @@ func (h *Handler) saveSettings(c *call) {
 			Message: problems[0].Message, Problems: problems})
 		return
 	}
+	reason, err := h.directionGuard(c.ctx(), c.tenant, t.Settings, next)
+	if err != nil {
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if reason != "" {
+		msg := "payments_direction cannot change: " + reason
+		apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "payments_direction_unsafe", Message: msg,
+			Problems: []apijson.Problem{{Field: "payments_direction", Message: msg}}})
+		return
+	}
 	if err := h.cfg.Store.SaveSettings(c.ctx(), c.tenant, next, t.SettingsRev); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			apijson.WriteError(c.w, &apijson.Error{Status: http.StatusConflict, Code: "conflict",
 				Message: "the settings changed while these were being saved; nothing was saved: reload them and save again"})
 			return
 		}
+		c.fail(h.cfg.Log, err)
+		return
+	}
+	if err := h.startImports(c.ctx(), c.tenant, t.Settings, next); err != nil {
 		c.fail(h.cfg.Log, err)
 		return
 	}

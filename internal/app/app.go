@@ -18,10 +18,12 @@ import (
 	adminpage "github.com/qbosync/qbosync/internal/admin"
 	"github.com/qbosync/qbosync/internal/auth"
 	"github.com/qbosync/qbosync/internal/config"
+	"github.com/qbosync/qbosync/internal/intuit"
 	"github.com/qbosync/qbosync/internal/metrics"
 	"github.com/qbosync/qbosync/internal/operator"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qboauth"
+	"github.com/qbosync/qbosync/internal/qbopayment"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/readiness"
 	"github.com/qbosync/qbosync/internal/reconcile"
@@ -180,11 +182,32 @@ func flushing[E, R any](h func(context.Context, E) (R, error), trs ...*throttle.
 	}
 }
 
-// Webhook builds the billing webhook handler.
+// IntuitWebhookPath is the route of Intuit's webhooks, served by the
+// webhook function beside billing's.
+const IntuitWebhookPath = "/v1/intuit/webhooks"
+
+// Webhook builds the webhook function's handler: billing's webhooks, and
+// Intuit's notifications of changes in QuickBooks.
 func Webhook(d Deps) HTTPHandler {
 	st := d.store()
-	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Now: d.now(), Log: d.Log})
-	return h.Handle
+	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Tenants: st, Now: d.now(), Log: d.Log})
+	in := &intuit.Handler{VerifierToken: d.Config.IntuitVerifierToken, Store: st, Queue: d.publisher(), Now: d.Now, Log: d.Log}
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		// The route key names the route whatever the stage prefixes to
+		// the path.
+		if req.RouteKey == "POST "+IntuitWebhookPath || req.RouteKey == "" && req.RawPath == IntuitWebhookPath {
+			return in.Handle(ctx, req)
+		}
+		return h.Handle(ctx, req)
+	}
+}
+
+// paymentImporter sends payments recorded in QuickBooks to billing,
+// reading them through client (the accounting client of the company's
+// schedule).
+func (d Deps) paymentImporter(client *http.Client) *qbopayment.Importer {
+	return &qbopayment.Importer{Store: d.store(), Tokens: d.connector(), Outbound: d.outbound(),
+		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Now: d.Now, Log: d.Log}
 }
 
 // OAuth builds the handler of the QBO connection routes (connect,
@@ -222,9 +245,21 @@ func Engine(d Deps) (*syncer.Engine, *throttle.Transport) {
 // (qbobatch): a batch carries no requestid per item, so a create whose
 // batch answer was lost and whose natural key changed before the retry
 // would be created twice.
+//
+// A message naming a payment recorded in QuickBooks (queued by Intuit's
+// webhook, on the payment queue) is an import instead.
 func Sync(d Deps) SQSHandler {
 	e, tr := Engine(d)
-	return flushing(queue.FIFOHandler(e.Handle, nil, d.Log), tr)
+	client, itr := d.accountingClient()
+	itr.MaxWait = syncMaxWait
+	im, pub := d.paymentImporter(client), d.publisher()
+	handle := func(ctx context.Context, m queue.Message) error {
+		if m.Imports() {
+			return im.Handle(ctx, pub, m)
+		}
+		return e.Handle(ctx, m)
+	}
+	return flushing(queue.FIFOHandler(handle, nil, d.Log), tr, itr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over
@@ -240,13 +275,16 @@ func Scheduler(d Deps) func(context.Context, events.EventBridgeEvent) error {
 	rc := d.reconciler(rcClient)
 	im := d.importer(rcClient)
 	s := scheduler.New(d.store(), d.connector(), d.publisher(), rd, d.Now, d.Log)
+	payments := d.paymentImporter(rcClient)
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer tr.Flush(context.WithoutCancel(ctx))
 		defer rcTr.Flush(context.WithoutCancel(ctx))
 		_, err := s.Run(ctx)
-		// A reconciliation that failed is logged per tenant and tried
-		// again next hour; it must not make the token pass look failed.
+		// A reconciliation or sweep that failed is logged per tenant and
+		// tried again next hour; it must not make the token pass look
+		// failed.
 		_ = rc.RunAll(ctx)
+		_ = payments.SweepAll(ctx)
 		// Likewise the customer import of tenants connected since the last pass.
 		_ = im.RunDue(ctx, d.store(), d.Log)
 		return err

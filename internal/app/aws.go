@@ -51,6 +51,11 @@ func FromAWS(ctx context.Context, need ...string) (Deps, error) {
 			return Deps{}, err
 		}
 	}
+	if cfg.IntuitVerifierToken == "" && cfg.IntuitVerifierTokenParam != "" {
+		if cfg.IntuitVerifierToken, err = parameter(ctx, params, cfg.IntuitVerifierTokenParam); err != nil {
+			return Deps{}, err
+		}
+	}
 	d := Deps{
 		DynamoDB: dynamodb.NewFromConfig(awsCfg), SQS: sqs.NewFromConfig(awsCfg), Config: cfg,
 		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: log, Now: time.Now,

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,25 +14,13 @@ import (
 )
 
 // deniedSSM is an SSM endpoint that refuses every call, as AWS does for a
-// role without ssm:GetParameter, and remembers what was asked.
-type deniedSSM struct {
-	mu      sync.Mutex
-	targets []string
-}
+// role without ssm:GetParameter.
+type deniedSSM struct{}
 
-func (d *deniedSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	d.mu.Lock()
-	d.targets = append(d.targets, r.Header.Get("X-Amz-Target"))
-	d.mu.Unlock()
+func (deniedSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(http.StatusBadRequest)
 	_, _ = w.Write([]byte(`{"__type":"AccessDeniedException","message":"not authorized to perform: ssm:GetParameter"}`))
-}
-
-func (d *deniedSSM) calls() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.targets...)
 }
 
 // functionEnv sets what template.yaml's Globals give every function, with
@@ -54,22 +43,60 @@ func functionEnv(t *testing.T, url string) {
 	t.Setenv("QBO_CLIENT_ID", "client")
 	t.Setenv("QBO_CLIENT_SECRET_PARAM", "/qbosync/dev/intuit-client-secret")
 	t.Setenv("TOKEN_KEY_ID", "1234abcd-12ab-34cd-56ef-1234567890ab")
+	t.Setenv("OUTBOUND_QUEUE_URL", url+"/000000000000/outbound")
 }
 
-// The webhook verifies signatures with webhook secrets from the table; it
-// never talks to Intuit, so its cold start must not need the Intuit client
-// secret, which its role may not read.
-func TestWebhookColdStartReadsNoParameter(t *testing.T) {
-	ssm := &deniedSSM{}
+// verifierParam is the webhook function's own variable: the SSM name of
+// Intuit's webhook verifier token.
+const verifierParam = "/qbosync/dev/intuit-verifier-token"
+
+// oneParameterSSM answers GetParameter for one name only, refusing the
+// others as a role granted that one parameter does, and remembers the
+// names asked for.
+type oneParameterSSM struct {
+	name, value string
+
+	mu    sync.Mutex
+	asked []string
+}
+
+func (o *oneParameterSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Name string }
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	o.mu.Lock()
+	o.asked = append(o.asked, in.Name)
+	o.mu.Unlock()
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	if in.Name != o.name {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"__type":"AccessDeniedException","message":"not authorized to perform: ssm:GetParameter"}`))
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Type": "SecureString", "Value": o.value}})
+}
+
+// The webhook verifies billing's signatures with webhook secrets from the
+// table and Intuit's with the verifier token; it never talks to Intuit, so
+// its cold start reads the verifier token and never the client secret,
+// which its role may not read.
+func TestWebhookColdStartReadsOnlyTheVerifierToken(t *testing.T) {
+	ssm := &oneParameterSSM{name: verifierParam, value: "verifier-token"}
 	srv := httptest.NewServer(ssm)
 	defer srv.Close()
 	functionEnv(t, srv.URL)
+	t.Setenv("INTUIT_VERIFIER_TOKEN_PARAM", verifierParam)
 
-	if _, err := FromAWS(context.Background(), config.Webhook...); err != nil {
+	d, err := FromAWS(context.Background(), config.Webhook...)
+	if err != nil {
 		t.Fatalf("webhook cold start: %v", err)
 	}
-	if calls := ssm.calls(); len(calls) != 0 {
-		t.Errorf("webhook cold start called SSM: %v", calls)
+	if d.Config.IntuitVerifierToken != "verifier-token" {
+		t.Errorf("verifier token not read from %s", verifierParam)
+	}
+	ssm.mu.Lock()
+	defer ssm.mu.Unlock()
+	if len(ssm.asked) != 1 || ssm.asked[0] != verifierParam {
+		t.Errorf("webhook cold start asked SSM for %v, want only %s", ssm.asked, verifierParam)
 	}
 }
 
@@ -107,6 +134,7 @@ func TestColdStartRefusesBadLocalKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			functionEnv(t, srv.URL)
+			t.Setenv("INTUIT_VERIFIER_TOKEN_PARAM", verifierParam)
 			t.Setenv(tt.env, tt.value)
 			_, err := FromAWS(context.Background(), config.Webhook...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {

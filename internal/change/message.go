@@ -36,7 +36,19 @@ type Message struct {
 	// Nonce distinguishes deliberate re-sends of the same version (wake-ups,
 	// resends) from duplicates, which share the deduplication id.
 	Nonce string `json:"nonce,omitempty"`
+	// Source is SourceQuickBooks for a payment recorded in QuickBooks to
+	// import (ID is then its QuickBooks id, Realm its company); empty for
+	// billing entities. A redrive keeps it.
+	Source string `json:"source,omitempty"`
+	Realm  string `json:"realm,omitempty"`
 }
+
+// SourceQuickBooks marks a message about an object changed in QuickBooks.
+const SourceQuickBooks = "quickbooks"
+
+// Imports reports whether m names a QuickBooks object to import rather
+// than a billing entity to sync.
+func (m Message) Imports() bool { return m.Source == SourceQuickBooks }
 
 // GroupID is the FIFO message group: one customer's entities are handled in
 // order, customers in parallel. Products belong to no customer and share a

@@ -39,7 +39,12 @@ type Config struct {
 	ClientSecret      string
 	StateKeyParam     string
 	StateKey          string
-	PublicBaseURL     string
+	// IntuitVerifierTokenParam names the verifier token that signs
+	// Intuit's webhooks (INTUIT_VERIFIER_TOKEN_PARAM, in SSM); locally it
+	// may be given as INTUIT_VERIFIER_TOKEN.
+	IntuitVerifierTokenParam string
+	IntuitVerifierToken      string
+	PublicBaseURL            string
 	// TokenKeyID is the KMS key that wraps the data keys sealing OAuth
 	// tokens and webhook secrets (TOKEN_KEY_ID).
 	TokenKeyID string
@@ -72,7 +77,7 @@ func DLQEnv(kind billing.Kind) string {
 // What each function reads at cold start (its main passes its set to
 // app.FromAWS): a function reads only these, so its role needs no more.
 var (
-	Webhook   = []string{"table", "queues", "seal"}
+	Webhook   = []string{"table", "queues", "seal", "intuit"}
 	OAuth     = []string{"table", "queues", "seal", "qbo", "state"}
 	Scheduler = []string{"table", "queues", "seal", "qbo", "outbound"}
 	Admin     = []string{"table", "queues", "seal", "qbo", "deadletters", "outbound"}
@@ -85,6 +90,7 @@ var (
 // requires: "table", "queues", "seal" (TOKEN_KEY_ID or SEAL_LOCAL_KEY),
 // "qbo" (Intuit's endpoints and client), "state" (the OAuth state key),
 // "sync", "defer" (the defer queue), "outbound" (the outbound queue),
+// "intuit" (the verifier token of Intuit's webhooks),
 // "deadletters" (every dead-letter queue). Intuit's and the state key's settings are read only when
 // needed, so a function never asks SSM for a secret it does not use.
 func FromEnv(lookup Lookup, need ...string) (Config, error) {
@@ -143,6 +149,9 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 	}
 	if needs["state"] {
 		c.StateKeyParam, c.StateKey = either("STATE_KEY_PARAM", "STATE_KEY")
+	}
+	if needs["intuit"] {
+		c.IntuitVerifierTokenParam, c.IntuitVerifierToken = either("INTUIT_VERIFIER_TOKEN_PARAM", "INTUIT_VERIFIER_TOKEN")
 	}
 	c.SealLocalKey, c.AuthLocalKey = get("SEAL_LOCAL_KEY", false), get("AUTH_LOCAL_KEY", false)
 	c.TokenKeyID = get("TOKEN_KEY_ID", needs["seal"] && c.SealLocalKey == "")

@@ -64,7 +64,9 @@ type environment struct {
 	// sealKey stands in for the KMS key, authKey for the gateway's JWT
 	// authorizer (hex).
 	sealKey, authKey string
-	throttleBackoff  time.Duration
+	// verifierToken signs the simulator's webhooks to the gateway.
+	verifierToken   string
+	throttleBackoff time.Duration
 	// outboundRetryFirst, when set, shortens the outbound back-off.
 	outboundRetryFirst time.Duration
 }
@@ -81,6 +83,8 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 		"PUBLIC_BASE_URL":   e.gatewayURL,
 		"SEAL_LOCAL_KEY":    e.sealKey,
 		"AUTH_LOCAL_KEY":    e.authKey,
+		// The verifier token is given directly, as the secrets above.
+		"INTUIT_VERIFIER_TOKEN": e.verifierToken,
 	}
 	if e.throttleBackoff > 0 {
 		local["QBO_THROTTLE_BACKOFF"] = e.throttleBackoff.String()

@@ -110,7 +110,7 @@ func (s *Stack) startRIE(ctx context.Context, tmpl *localaws.Template, fns map[s
 // overlayNames are the variables the local overlay may set.
 func overlayNames(e environment) []string {
 	names := []string{"QBO_API_BASE", "QBO_AUTH_URL", "QBO_TOKEN_URL", "QBO_REVOKE_URL", "QBO_CLIENT_ID",
-		"QBO_CLIENT_SECRET", "STATE_KEY", "PUBLIC_BASE_URL", "SEAL_LOCAL_KEY", "AUTH_LOCAL_KEY"}
+		"QBO_CLIENT_SECRET", "STATE_KEY", "PUBLIC_BASE_URL", "SEAL_LOCAL_KEY", "AUTH_LOCAL_KEY", "INTUIT_VERIFIER_TOKEN"}
 	if e.throttleBackoff > 0 {
 		names = append(names, "QBO_THROTTLE_BACKOFF")
 	}

@@ -46,7 +46,10 @@ func (s *Stack) startSim() error {
 	return nil
 }
 
-func (s *simServer) close(ctx context.Context) { _ = s.http.Shutdown(ctx) }
+func (s *simServer) close(ctx context.Context) {
+	s.sim.StopWebhooks()
+	_ = s.http.Shutdown(ctx)
+}
 
 // Sim is the simulator itself, for tests that inspect or steer it in process.
 func (s *Stack) Sim() *qbosim.Server { return s.sim.sim }

@@ -30,6 +30,7 @@ import (
 	"github.com/qbosync/qbosync/internal/config"
 	"github.com/qbosync/qbosync/internal/localaws"
 	"github.com/qbosync/qbosync/internal/outbound"
+	"github.com/qbosync/qbosync/internal/qbosim"
 	"github.com/qbosync/qbosync/internal/qbosim/standalone"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -215,7 +216,13 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	slices.Sort(ids)
 	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32)),
 		sealKey: hex.EncodeToString(randomBytes(32)), authKey: hex.EncodeToString(randomBytes(32)),
-		throttleBackoff: s.opts.ThrottleBackoff, outboundRetryFirst: s.opts.OutboundRetryFirst}
+		verifierToken: hex.EncodeToString(randomBytes(16)), throttleBackoff: s.opts.ThrottleBackoff,
+		outboundRetryFirst: s.opts.OutboundRetryFirst}
+	// The simulator's app delivers its webhooks to the gateway, as an
+	// Intuit app's are configured to the deployed endpoint.
+	if err := s.sim.sim.SetWebhooks(qbosim.WebhookConfig{Endpoint: s.gwURL + app.IntuitWebhookPath, VerifierToken: env.verifierToken}); err != nil {
+		return err
+	}
 	authKey, _ := hex.DecodeString(env.authKey)
 	s.tokens = auth.NewLocal(authKey)
 	sealer, err := app.LocalSealer(env.sealKey)

@@ -121,7 +121,7 @@ func TestTemplateFunctionsAreBuildable(t *testing.T) {
 
 func TestTemplateRoutes(t *testing.T) {
 	want := map[string][]Route{
-		"WebhookFunction": {{"POST", "/v1/webhooks/{tenant}"}},
+		"WebhookFunction": {{"POST", "/v1/intuit/webhooks"}, {"POST", "/v1/webhooks/{tenant}"}},
 		"OAuthFunction":   {{"GET", "/qbo/callback"}, {"POST", "/qbo/connect"}, {"GET", "/qbo/connection"}, {"POST", "/qbo/disconnect"}},
 		"AdminFunction":   {{"GET", "/admin"}, {"GET", "/admin/{proxy+}"}, {"ANY", "/api/v1/{proxy+}"}},
 	}
@@ -234,14 +234,17 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		"Statement":            tokens,
 	}
 	want := map[string]map[string][]string{
-		// The webhook opens sealed webhook secrets; the OAuth function
-		// requeues parked entities after a connect.
-		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"TokenKey"}},
+		// The webhook opens sealed webhook secrets and reads the verifier
+		// token of Intuit's webhooks; the OAuth function requeues parked
+		// entities after a connect.
+		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"IntuitVerifierTokenParam", "TokenKey"}},
 		"OAuthFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
 			"SQSSendMessagePolicy": allQueues,
 			"Statement":            {"IntuitClientSecretParam", "StateSigningKeyParam", "TokenKey"},
 		},
+		// The scheduler records invoices paid, customers found and
+		// payments recorded in QuickBooks.
 		"SchedulerFunction": sendsAndTokens,
 		// The admin function also reads and redrives the dead-letter queues.
 		"AdminFunction": {

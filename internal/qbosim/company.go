@@ -29,6 +29,7 @@ type company struct {
 	replays    map[string]replay // by requestid
 	replaySeq  int
 	bumped     map[*entity]bool  // entities given a new SyncToken by the current operation
+	notices    []notice          // webhook notices of the current request
 	roles      map[string]string // seeded account and item ids by role
 
 	schema schema

@@ -25,6 +25,11 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sim/companies/{realm}/ledger", s.withCompany(s.getLedger))
 	mux.HandleFunc("GET /_sim/companies/{realm}/stats", s.withCompany(s.getStats))
 	mux.HandleFunc("GET /_sim/companies/{realm}/app/{entity}/{id}", s.withCompany(s.appObject))
+	mux.HandleFunc("PUT /_sim/webhooks", s.putWebhooks)
+	mux.HandleFunc("GET /_sim/webhooks", s.getWebhooks)
+	mux.HandleFunc("DELETE /_sim/webhooks", s.deleteWebhooks)
+	mux.HandleFunc("POST /_sim/webhooks/faults", s.addWebhookFaults)
+	mux.HandleFunc("GET /_sim/webhooks/deliveries", s.listDeliveries)
 }
 
 type clockState struct {
@@ -114,10 +119,12 @@ func (s *Server) patchPreferences(w http.ResponseWriter, r *http.Request, c *com
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.applyPatch(p, s.cfg.Now()); err != nil {
+	now := s.cfg.Now()
+	if err := c.applyPatch(p, now); err != nil {
 		controlError(w, http.StatusConflict, err.Error())
 		return
 	}
+	s.hooks.emit([]notice{{id: newEventID(), realm: c.realmID, entity: "Preferences", entityID: "1", action: "updated", at: now}})
 	writeControl(w, http.StatusOK, c.prefs)
 }
 

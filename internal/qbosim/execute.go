@@ -31,10 +31,12 @@ func (s *Server) execute(c *company, req *apiRequest) *response {
 	}
 	now := s.cfg.Now()
 	payload, err := s.perform(c, req, now)
+	notices := c.takeNotices()
 	var res *response
 	if err != nil {
 		res = s.faultResponse(err)
 	} else {
+		s.hooks.emit(notices)
 		payload["time"] = responseTime(now)
 		res = &response{status: http.StatusOK, body: mustJSON(payload)}
 	}
@@ -78,6 +80,14 @@ func (s *Server) perform(c *company, req *apiRequest, now time.Time) (map[string
 // through operation=update&include=void, as QuickBooks requires.
 func (c *company) write(op string, k *kind, body map[string]any, operation string, opts writeOptions, now time.Time) (map[string]any, error) {
 	c.bumped = make(map[*entity]bool)
+	row, err := c.apply(op, k, body, operation, opts, now)
+	if err == nil {
+		c.noteChanges(k.name, idText(row["Id"]), op, now)
+	}
+	return row, err
+}
+
+func (c *company) apply(op string, k *kind, body map[string]any, operation string, opts writeOptions, now time.Time) (map[string]any, error) {
 	switch op {
 	case "delete":
 		return c.remove(k, body, now)

@@ -83,6 +83,8 @@ type Server struct {
 	limits limits
 	schema schema
 
+	hooks *webhooks
+
 	mu        sync.RWMutex
 	companies map[string]*company
 }
@@ -108,6 +110,7 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		limits:    limits{perMinute: orDefault(cfg.RatePerMinute, DefaultRatePerMinute), maxConcurrent: orDefault(cfg.MaxConcurrent, DefaultMaxConcurrent)},
 		schema:    schema{check: cfg.CheckSchema, readOnly: cfg.ReadOnly},
+		hooks:     newWebhooks(cfg.Now, cfg.Sleep),
 		companies: make(map[string]*company),
 	}
 }

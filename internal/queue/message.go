@@ -7,3 +7,6 @@ import "github.com/qbosync/qbosync/internal/change"
 
 // Message says only that an entity changed (package change).
 type Message = change.Message
+
+// SourceQuickBooks marks a message about an object changed in QuickBooks.
+const SourceQuickBooks = change.SourceQuickBooks

@@ -30,7 +30,23 @@ type Settings struct {
 	// QuickBooks' closed period: post_open (default: posted on the first
 	// open day and flagged) or hold (not posted; a warning explains).
 	ClosedBooks string `json:"closed_books,omitempty"`
+	// PaymentsDirection says which side records payments: to_quickbooks
+	// (default: billing's payments are synced to QuickBooks) or
+	// from_quickbooks (payments recorded in QuickBooks are sent to billing
+	// and billing's are not synced). Never both: each payment would be
+	// recorded twice.
+	PaymentsDirection string `json:"payments_direction,omitempty"`
 }
+
+// Payments directions.
+const (
+	PaymentsToQuickBooks   = "to_quickbooks"
+	PaymentsFromQuickBooks = "from_quickbooks"
+)
+
+// PaymentsFromQuickBooks reports whether payments are imported from
+// QuickBooks rather than synced to it.
+func (s Settings) PaymentsFromQuickBooks() bool { return s.PaymentsDirection == PaymentsFromQuickBooks }
 
 // Closed-books choices.
 const (

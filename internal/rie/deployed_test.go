@@ -258,6 +258,9 @@ func start(ctx context.Context, t *testing.T, root string) *deployed {
 		if p := env["STATE_KEY_PARAM"]; p != "" {
 			ssm.Params[p] = randomHex(32)
 		}
+		if p := env["INTUIT_VERIFIER_TOKEN_PARAM"]; p != "" {
+			ssm.Params[p] = randomHex(16)
+		}
 		granted, err := grantedActions(catalogue, f)
 		if err != nil {
 			t.Fatal(err)

@@ -49,11 +49,13 @@ const (
 	ConnNeedsReconnect = record.ConnNeedsReconnect
 	ConnDisconnected   = record.ConnDisconnected
 
-	ClosedPostOpen = record.ClosedPostOpen
-	ClosedHold     = record.ClosedHold
-	TaxUSOverride  = record.TaxUSOverride
-	TaxCodes       = record.TaxCodes
-	TaxNone        = record.TaxNone
+	ClosedPostOpen         = record.ClosedPostOpen
+	PaymentsToQuickBooks   = record.PaymentsToQuickBooks
+	PaymentsFromQuickBooks = record.PaymentsFromQuickBooks
+	ClosedHold             = record.ClosedHold
+	TaxUSOverride          = record.TaxUSOverride
+	TaxCodes               = record.TaxCodes
+	TaxNone                = record.TaxNone
 
 	ConnectLatch  = record.ConnectLatch
 	ConnectCreate = record.ConnectCreate

@@ -38,6 +38,9 @@ func (r *run) syncKind(ctx context.Context, ent billing.Entity) (record.Link, er
 // documents dated before the customer's financial start date (set when an
 // admin connected the customer) or else the tenant's sync-from date.
 func (r *run) skipReason(ctx context.Context, ent billing.Entity) (string, error) {
+	if _, ok := ent.(*billing.Payment); ok && r.tenant.Settings.PaymentsFromQuickBooks() {
+		return PaymentsFromQuickBooksReason, nil
+	}
 	if v, ok := ent.(*billing.Invoice); ok && v.Status == billing.InvoiceDraft {
 		return "Draft invoices are not sent to QuickBooks; it syncs once posted.", nil
 	}
@@ -58,6 +61,11 @@ func (r *run) skipReason(ctx context.Context, ent billing.Entity) (string, error
 	}
 	return "", nil
 }
+
+// PaymentsFromQuickBooksReason is why a billing payment is not synced
+// while the tenant's payments come from QuickBooks.
+const PaymentsFromQuickBooksReason = "Payments are recorded in QuickBooks for this account (payments direction from_quickbooks) " +
+	"and sent to billing from there: billing's payments are not synced to QuickBooks, so no payment is recorded twice."
 
 // docDate is a document's accounting date, "" for customers and products.
 func docDate(ent billing.Entity) string {

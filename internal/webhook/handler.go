@@ -46,6 +46,13 @@ type SnapshotStore interface {
 	RecordEvent(ctx context.Context, tenant, eventID string, expires time.Time) error
 }
 
+// SettingsReader reads a tenant's settings: a billing payment is not
+// synced while the tenant's payments come from QuickBooks, and the answer
+// says so.
+type SettingsReader interface {
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+}
+
 // Publisher sends "entity changed" messages.
 type Publisher interface {
 	Publish(ctx context.Context, m queue.Message) error
@@ -53,9 +60,12 @@ type Publisher interface {
 
 // Deps are the Handler's collaborators. Now, Log and EventTTL are optional.
 type Deps struct {
-	Secrets  SecretSource
-	Store    SnapshotStore
-	Queue    Publisher
+	Secrets SecretSource
+	Store   SnapshotStore
+	Queue   Publisher
+	// Tenants is optional: without it payments are answered as accepted
+	// whatever the payments direction.
+	Tenants  SettingsReader
 	Now      func() time.Time
 	Log      *slog.Logger
 	EventTTL time.Duration
@@ -66,6 +76,7 @@ type Handler struct {
 	secrets SecretSource
 	store   SnapshotStore
 	queue   Publisher
+	tenants SettingsReader
 	now     func() time.Time
 	log     *slog.Logger
 	ttl     time.Duration
@@ -73,7 +84,7 @@ type Handler struct {
 
 // New returns a Handler using deps.
 func New(deps Deps) *Handler {
-	h := &Handler{secrets: deps.Secrets, store: deps.Store, queue: deps.Queue,
+	h := &Handler{secrets: deps.Secrets, store: deps.Store, queue: deps.Queue, tenants: deps.Tenants,
 		now: deps.Now, log: deps.Log, ttl: deps.EventTTL}
 	if h.now == nil {
 		h.now = time.Now
@@ -182,9 +193,38 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "duplicate", "entity_status", unchanged.Status)
 		return answer(200, statusBody{EventID: ev.ID, Status: "duplicate"})
 	}
+	if reason, err := h.notSynced(ctx, tenant, ev.Kind); err != nil || reason != "" {
+		if err != nil {
+			return h.unavailable(ctx, log, "read settings", err)
+		}
+		log.InfoContext(ctx, "webhook answered", "status", 202, "result", "skipped")
+		return answer(202, skippedBody{EventID: ev.ID, Status: "skipped", Reason: reason})
+	}
 	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted")
 	return answer(202, statusBody{EventID: ev.ID, Status: "accepted"})
 }
+
+// notSynced says why an entity of kind is stored but will not be synced:
+// a payment while the tenant's payments come from QuickBooks. The sync
+// marks it skipped with the same reason.
+func (h *Handler) notSynced(ctx context.Context, tenant string, kind billing.Kind) (string, error) {
+	if kind != billing.KindPayment || h.tenants == nil {
+		return "", nil
+	}
+	t, err := h.tenants.Tenant(ctx, tenant)
+	if err != nil {
+		return "", err
+	}
+	if t.Settings.PaymentsFromQuickBooks() {
+		return PaymentsFromQuickBooks, nil
+	}
+	return "", nil
+}
+
+// PaymentsFromQuickBooks is the reason in the answer to a billing payment
+// while the tenant's payments come from QuickBooks.
+const PaymentsFromQuickBooks = "payments_direction is from_quickbooks: payments are recorded in QuickBooks and sent to billing, " +
+	"so this payment is stored but not synced to QuickBooks"
 
 func (h *Handler) badSignature(ctx context.Context, tenant, reason string) (events.APIGatewayV2HTTPResponse, error) {
 	// The reason is logged for operators; the sender only learns that the
@@ -258,6 +298,12 @@ func header(h map[string]string, name string) string {
 type statusBody struct {
 	EventID string `json:"event_id"`
 	Status  string `json:"status"`
+}
+
+type skippedBody struct {
+	EventID string `json:"event_id"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
 }
 
 type errorBody struct {

@@ -340,3 +340,35 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		t.Errorf("%d log lines, want one per request:\n%s", n, logs)
 	}
 }
+
+type fakeSettings struct{ direction string }
+
+func (f fakeSettings) Tenant(_ context.Context, id string) (store.Tenant, error) {
+	return store.Tenant{ID: id, Settings: store.Settings{PaymentsDirection: f.direction}}, nil
+}
+
+// While a tenant's payments come from QuickBooks, a billing payment is
+// stored and queued (the sync marks it skipped with the reason) and the
+// answer says it will not be synced; other kinds are answered as before.
+func TestPaymentSkippedWhilePaymentsComeFromQuickBooks(t *testing.T) {
+	e := newEnv()
+	e.h.tenants = fakeSettings{direction: store.PaymentsFromQuickBooks}
+	res := e.post(t, e.fixture(t, "payment-created.json"))
+	var got struct{ EventID, Status, Reason string }
+	if err := json.Unmarshal([]byte(res.Body), &got); err != nil || res.StatusCode != 202 || got.Status != "skipped" ||
+		!strings.Contains(got.Reason, "from_quickbooks") {
+		t.Fatalf("answer %d %s, want 202 skipped with the reason", res.StatusCode, res.Body)
+	}
+	if len(e.store.puts) != 1 || len(e.queue.msgs) != 1 || len(e.store.recorded) != 1 {
+		t.Errorf("stored %d, queued %d, recorded %d: want the payment stored, queued and its event recorded",
+			len(e.store.puts), len(e.queue.msgs), len(e.store.recorded))
+	}
+	if res := e.post(t, e.fixture(t, "invoice-created.json")); res.StatusCode != 202 || !strings.Contains(res.Body, `"accepted"`) {
+		t.Errorf("invoice: %d %s, want accepted", res.StatusCode, res.Body)
+	}
+	e = newEnv()
+	e.h.tenants = fakeSettings{direction: store.PaymentsToQuickBooks}
+	if res := e.post(t, e.fixture(t, "payment-created.json")); !strings.Contains(res.Body, `"accepted"`) {
+		t.Errorf("payment in to_quickbooks: %s, want accepted", res.Body)
+	}
+}

@@ -725,7 +725,7 @@ async function loadSettings() {
       el("p", { class: "hint", id: "h-" + l.field }, "Accepts " + l.allowed + "."),
       el("div", { class: "field-error", id: "e-" + l.field }));
   }));
-  for (const f of ["tax_mode", "customer_mode", "closed_books", "sync_from"]) $("s-" + f).value = s.settings[f] || "";
+  for (const f of ["tax_mode", "customer_mode", "closed_books", "payments_direction", "sync_from"]) $("s-" + f).value = s.settings[f] || "";
 }
 
 $("settings-form").addEventListener("submit", async (ev) => {
@@ -739,6 +739,7 @@ $("settings-form").addEventListener("submit", async (ev) => {
   } catch (e) {
     if (e.status === 401) return;
     const problems = (e.body && e.body.problems) || [];
+    if (e.body && e.body.error === "payments_direction_unsafe") problems.push({ field: "payments_direction", message: e.body.message });
     for (const p of problems) {
       const box = $("e-" + p.field);
       if (box) box.textContent = p.message;
