@@ -186,4 +186,4 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 
 // groups are the names FromEnv's need accepts.
 var groups = map[string]bool{"table": true, "queues": true, "seal": true, "qbo": true, "state": true,
-	"sync": true, "defer": true, "deadletters": true, "outbound": true}
+	"sync": true, "defer": true, "deadletters": true, "outbound": true, "intuit": true}

@@ -18,19 +18,20 @@ func env(m map[string]string) Lookup {
 // deployed is the environment template.yaml gives the sync function.
 func deployed() map[string]string {
 	m := map[string]string{
-		"TABLE_NAME":              "qbosync",
-		"DEFER_QUEUE_URL":         "https://sqs/defer",
-		"DEFER_DLQ_URL":           "https://sqs/defer-dlq",
-		"OUTBOUND_QUEUE_URL":      "https://sqs/outbound",
-		"QBO_API_BASE":            "https://quickbooks.api.intuit.com",
-		"QBO_AUTH_URL":            "https://appcenter.intuit.com/connect/oauth2",
-		"QBO_TOKEN_URL":           "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
-		"QBO_REVOKE_URL":          "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
-		"QBO_CLIENT_ID":           "client",
-		"QBO_CLIENT_SECRET_PARAM": "/qbosync/client-secret",
-		"STATE_KEY_PARAM":         "/qbosync/state-key",
-		"TOKEN_KEY_ID":            "alias/qbosync",
-		"SYNC_KIND":               "invoice",
+		"TABLE_NAME":                  "qbosync",
+		"DEFER_QUEUE_URL":             "https://sqs/defer",
+		"DEFER_DLQ_URL":               "https://sqs/defer-dlq",
+		"OUTBOUND_QUEUE_URL":          "https://sqs/outbound",
+		"INTUIT_VERIFIER_TOKEN_PARAM": "/qbosync/intuit-verifier-token",
+		"QBO_API_BASE":                "https://quickbooks.api.intuit.com",
+		"QBO_AUTH_URL":                "https://appcenter.intuit.com/connect/oauth2",
+		"QBO_TOKEN_URL":               "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+		"QBO_REVOKE_URL":              "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+		"QBO_CLIENT_ID":               "client",
+		"QBO_CLIENT_SECRET_PARAM":     "/qbosync/client-secret",
+		"STATE_KEY_PARAM":             "/qbosync/state-key",
+		"TOKEN_KEY_ID":                "alias/qbosync",
+		"SYNC_KIND":                   "invoice",
 	}
 	for _, k := range billing.Kinds {
 		m[QueueEnv(k)] = "https://sqs/" + string(k)
