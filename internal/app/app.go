@@ -206,7 +206,7 @@ func Webhook(d Deps) HTTPHandler {
 // reading them through client (the accounting client of the company's
 // schedule).
 func (d Deps) paymentImporter(client *http.Client) *qbopayment.Importer {
-	return &qbopayment.Importer{Store: d.store(), Tokens: d.connector(), Outbound: d.outbound(),
+	return &qbopayment.Importer{Store: d.store(), Tokens: d.connector(), Outbound: d.outbound(), Paid: d.outbound(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Now: d.Now, Log: d.Log}
 }
 

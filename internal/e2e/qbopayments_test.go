@@ -342,3 +342,45 @@ func TestIntuitWebhookSignatureAndLegacyShape(t *testing.T) {
 	e.drain()
 	e.wantOnePayment(e.billingGot(rcv, 1), id, "10.00")
 }
+
+// An invoice paid off by payments recorded in QuickBooks is announced to
+// billing as one quickbooks.invoice.paid as soon as Intuit's notification
+// of the paying payment is handled: no reconciliation runs, and a partial
+// payment announces nothing.
+func TestInvoicePaidInQuickBooksIsAnnouncedWithoutReconciliation(t *testing.T) {
+	e, rcv := importing(t, "qbpaid")
+	before, _ := e.stack.Sim().Deliveries()
+	paidEvents := func() []received {
+		var out []received
+		for key, rs := range rcv.accepted() {
+			if strings.HasPrefix(key, "evt_qbo_paid_") {
+				out = append(out, rs...)
+			}
+		}
+		return out
+	}
+
+	e.payInQuickBooks("60.00")
+	e.settleWebhooks(len(before) + 1)
+	e.billingGot(rcv, 1)
+	if got := paidEvents(); len(got) != 0 {
+		t.Fatalf("after 60.00 of 100.00: %d invoice.paid events, want none", len(got))
+	}
+
+	e.payInQuickBooks("40.00")
+	e.settleWebhooks(len(before) + 2)
+	e.billingGot(rcv, 2)
+	waitFor(t, 30*time.Second, "inv_1's invoice.paid at billing", func() bool { return len(paidEvents()) > 0 })
+	got := paidEvents()
+	var paid struct {
+		Type string
+		Data map[string]string
+	}
+	if len(got) != 1 || json.Unmarshal(got[0].body, &paid) != nil {
+		t.Fatalf("invoice.paid deliveries accepted: %d, want exactly one", len(got))
+	}
+	if paid.Type != "quickbooks.invoice.paid" || paid.Data["invoice_id"] != "inv_1" || paid.Data["customer_id"] != "cus_1" ||
+		paid.Data["total"] != "100.00" || paid.Data["doc_number"] != "INV-1" {
+		t.Errorf("event %s %v, want quickbooks.invoice.paid of inv_1 (INV-1, cus_1) for 100.00", paid.Type, paid.Data)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/money"
+	"github.com/qbosync/qbosync/internal/outbound"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -83,7 +84,7 @@ func (im *Importer) describe(ctx context.Context, s *tenantConn, p qbo.Payment) 
 	if d.Unapplied, err = decimal(p.UnappliedAmt, d.Currency); err != nil {
 		return Data{}, err
 	}
-	byQBO, err := im.invoices(ctx, s, appliedInvoices(p))
+	byQBO, err := im.invoices(ctx, s, d, appliedInvoices(p))
 	if err != nil {
 		return Data{}, err
 	}
@@ -102,8 +103,9 @@ func (im *Importer) describe(ctx context.Context, s *tenantConn, p qbo.Payment) 
 	return d, nil
 }
 
-// invoices maps QuickBooks invoice ids to the billing invoices they mirror.
-func (im *Importer) invoices(ctx context.Context, s *tenantConn, ids []string) (map[string]string, error) {
+// invoices maps QuickBooks invoice ids to the billing invoices they mirror,
+// and tells the paid observer the balance of each.
+func (im *Importer) invoices(ctx context.Context, s *tenantConn, d Data, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -118,8 +120,34 @@ func (im *Importer) invoices(ctx context.Context, s *tenantConn, ids []string) (
 			return nil, err
 		}
 		out[inv.ID] = id
+		if err := im.observePaid(ctx, s, d, id, inv); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// observePaid passes a synced invoice's balance in QuickBooks to the paid
+// observer. A payment pays invoices of its own currency only, so the payment's
+// currency is the invoice's when QuickBooks leaves it out.
+func (im *Importer) observePaid(ctx context.Context, s *tenantConn, d Data, invoiceID string, inv qbo.Invoice) error {
+	if im.Paid == nil || invoiceID == "" {
+		return nil
+	}
+	currency := d.Currency
+	if inv.CurrencyRef != nil && inv.CurrencyRef.Value != "" {
+		currency = inv.CurrencyRef.Value
+	}
+	total, err := money.Parse(inv.TotalAmt.String(), currency)
+	if err != nil {
+		return fmt.Errorf("invoice %s total %q: %w", inv.ID, inv.TotalAmt, err)
+	}
+	balance, err := money.Parse(inv.Balance.String(), currency)
+	if err != nil {
+		return fmt.Errorf("invoice %s balance %q: %w", inv.ID, inv.Balance, err)
+	}
+	return im.Paid.ObserveInvoice(ctx, outbound.InvoiceBalance{Tenant: s.tenant, InvoiceID: invoiceID, CustomerID: d.CustomerID,
+		RealmID: s.conn.RealmID, QBOID: inv.ID, DocNumber: inv.DocNumber, Currency: currency, Total: total, Balance: balance})
 }
 
 var customerMarkerRE = regexp.MustCompile(`\[billing (?:([a-z0-9_-]+)/)?customer ([A-Za-z0-9._:-]+)\]`)

@@ -38,6 +38,12 @@ type Recorder interface {
 	Record(ctx context.Context, e outbound.Event) error
 }
 
+// PaidObserver records quickbooks.invoice.paid once per time a synced
+// invoice's balance reaches zero (outbound.Store).
+type PaidObserver interface {
+	ObserveInvoice(ctx context.Context, b outbound.InvoiceBalance) error
+}
+
 // Store is what the importer reads and writes.
 type Store interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
@@ -58,9 +64,14 @@ type Tokens interface {
 // HTTPClient is the accounting client, admitted against the company's
 // shared request schedule.
 type Importer struct {
-	Store      Store
-	Tokens     Tokens
-	Outbound   Recorder
+	Store    Store
+	Tokens   Tokens
+	Outbound Recorder
+	// Paid, when set, is told the balance of every synced invoice a
+	// payment pays, read anyway to name the invoices: an invoice paid in
+	// QuickBooks is announced to billing within seconds, not at the next
+	// reconciliation.
+	Paid       PaidObserver
 	QBOBaseURL string
 	HTTPClient *http.Client
 	Now        func() time.Time
