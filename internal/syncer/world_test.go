@@ -50,10 +50,15 @@ func newWorld(t *testing.T) *world {
 	if err := w.store.CreateTenant(context.Background(), record.Tenant{ID: tenant, Name: "Acme", Settings: settings}); err != nil {
 		t.Fatal(err)
 	}
-	w.engine = syncer.New(syncer.Config{Store: w.store, Tokens: tokens{}, Queue: w.queue,
-		QBO: func(string) syncer.QBO { return w.books }, Now: func() time.Time { return clock },
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	w.engine = syncer.New(w.config(func(string) syncer.QBO { return w.books }))
 	return w
+}
+
+// config is the engine's configuration over the world's store and queue,
+// with qbo as its QuickBooks.
+func (w *world) config(qbo func(string) syncer.QBO) syncer.Config {
+	return syncer.Config{Store: w.store, Tokens: tokens{}, Queue: w.queue, QBO: qbo,
+		Now: func() time.Time { return clock }, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 }
 
 // receive stores a snapshot as the webhook does.
