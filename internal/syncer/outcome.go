@@ -188,15 +188,24 @@ func remedyFor(err error) remedy {
 // refusedOrUnsent reports a create that certainly created nothing:
 // QuickBooks answered with a refusal, the mapping refused it, or the
 // company's schedule kept it from being sent. The next attempt may then
-// use a new requestid and need not look the object up first.
-func refusedOrUnsent(err error) bool {
+// use a new requestid and need not look the object up first. A resumed
+// create's requestid went out before, and that send may have created the
+// object: only QuickBooks' own refusal, its answer to the requestid
+// (Intuit answers a repeated requestid as it answered the first), proves
+// otherwise; the schedule or the mapping stopping this send says nothing
+// of the earlier one.
+func refusedOrUnsent(err error, resumed bool) bool {
 	var qe *qbo.Error
 	var pe *PermanentError
 	var te *throttle.Error
-	if errors.As(err, &te) || errors.As(err, &pe) {
+	var oe *overAppliedError
+	var une *unexplainedError
+	switch {
+	case errors.As(err, &oe) || errors.As(err, &une):
 		return true
-	}
-	if !errors.As(err, &qe) {
+	case errors.As(err, &te) || errors.As(err, &pe):
+		return !resumed
+	case !errors.As(err, &qe):
 		return false
 	}
 	switch qe.Class() {
@@ -205,7 +214,7 @@ func refusedOrUnsent(err error) bool {
 	case qbo.ClassOther:
 		// Only a request never built was never sent; a canceled or
 		// unreadable one may have run.
-		return errors.Is(qe, qbo.ErrInvalidRequest)
+		return !resumed && errors.Is(qe, qbo.ErrInvalidRequest)
 	}
 	return false
 }

@@ -103,30 +103,34 @@ func TestRemedies(t *testing.T) {
 		name    string
 		err     error
 		remedy  remedy
-		nothing bool // refusedOrUnsent
+		nothing bool // refusedOrUnsent of a first send
+		resumed bool // refusedOrUnsent of a resumed intent's send
 	}{
-		{"token refused", fault(401, "3200", "AuthenticationFailed", ""), refreshToken, false},
-		{"over-applied", &overAppliedError{businessFault}, releaseApplications, true},
-		{"refused, balances since freed", &unexplainedError{businessFault}, writeAgain, true},
-		{"validation", fault(400, "6240", "Duplicate Name Exists Error", ""), noRemedy, true},
-		{"stale", fault(400, "5010", "Stale Object Error", "stale object"), noRemedy, true},
-		{"mapping", &PermanentError{Reason: "bad"}, noRemedy, true},
-		{"turned away by the schedule", &qbo.Error{Op: "create Invoice", Err: &throttle.Error{Realm: "1", Until: classifyNow}}, noRemedy, true},
-		{"429", fault(429, "3001", "ThrottleExceeded", ""), noRemedy, false},
-		{"503", fault(503, "", "Service Unavailable", ""), noRemedy, false},
-		{"no answer", netErr, noRemedy, false},
-		{"canceled in flight", &qbo.Error{Op: "create Invoice", Err: context.Canceled}, noRemedy, false},
-		{"unreadable answer", &qbo.Error{Op: "create Invoice", Err: qbo.ErrMalformedResponse}, noRemedy, false},
-		{"request not built", &qbo.Error{Op: "create Invoice", Err: qbo.ErrInvalidRequest}, noRemedy, true},
-		{"DynamoDB down", errors.New("dynamodb: RequestError"), noRemedy, false},
+		{"token refused", fault(401, "3200", "AuthenticationFailed", ""), refreshToken, false, false},
+		{"over-applied", &overAppliedError{businessFault}, releaseApplications, true, true},
+		{"refused, balances since freed", &unexplainedError{businessFault}, writeAgain, true, true},
+		{"validation", fault(400, "6240", "Duplicate Name Exists Error", ""), noRemedy, true, true},
+		{"stale", fault(400, "5010", "Stale Object Error", "stale object"), noRemedy, true, true},
+		{"mapping", &PermanentError{Reason: "bad"}, noRemedy, true, false},
+		{"turned away by the schedule", &qbo.Error{Op: "create Invoice", Err: &throttle.Error{Realm: "1", Until: classifyNow}}, noRemedy, true, false},
+		{"429", fault(429, "3001", "ThrottleExceeded", ""), noRemedy, false, false},
+		{"503", fault(503, "", "Service Unavailable", ""), noRemedy, false, false},
+		{"no answer", netErr, noRemedy, false, false},
+		{"canceled in flight", &qbo.Error{Op: "create Invoice", Err: context.Canceled}, noRemedy, false, false},
+		{"unreadable answer", &qbo.Error{Op: "create Invoice", Err: qbo.ErrMalformedResponse}, noRemedy, false, false},
+		{"request not built", &qbo.Error{Op: "create Invoice", Err: qbo.ErrInvalidRequest}, noRemedy, true, false},
+		{"DynamoDB down", errors.New("dynamodb: RequestError"), noRemedy, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := remedyFor(tt.err); got != tt.remedy {
 				t.Errorf("remedy = %d, want %d", got, tt.remedy)
 			}
-			if got := refusedOrUnsent(tt.err); got != tt.nothing {
-				t.Errorf("created nothing = %v, want %v", got, tt.nothing)
+			if got := refusedOrUnsent(tt.err, false); got != tt.nothing {
+				t.Errorf("first send created nothing = %v, want %v", got, tt.nothing)
+			}
+			if got := refusedOrUnsent(tt.err, true); got != tt.resumed {
+				t.Errorf("resumed send: earlier send created nothing = %v, want %v", got, tt.resumed)
 			}
 		})
 	}

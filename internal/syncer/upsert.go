@@ -127,7 +127,7 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 		created, err = createInOpenPeriod(ctx, r, t.payload, link.RequestID, create)
 	}
 	if err != nil {
-		if refusedOrUnsent(err) {
+		if refusedOrUnsent(err, resume) {
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
 				return link, perr
