@@ -27,8 +27,9 @@ const DefaultHold = 50 * time.Millisecond
 // company as one batch. Requests that are not plain creates, updates or
 // deletes, and requests of callers that did not join, pass through.
 type Batcher struct {
-	Base http.RoundTripper // nil: http.DefaultTransport
-	Hold time.Duration     // 0: DefaultHold
+	Base    http.RoundTripper // nil: http.DefaultTransport
+	Hold    time.Duration     // 0: DefaultHold
+	Journal Journal           // nil: creates are not batched
 
 	mu      sync.Mutex
 	members int // joined callers still working
@@ -71,7 +72,10 @@ func (b *Batcher) Join(ctx context.Context) (context.Context, func()) {
 // RoundTrip implements http.RoundTripper.
 func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	w, ok := parseWrite(req)
-	if !ok || req.Context().Value(memberKey{}) != b {
+	if ok && w.operation == "create" && retrying(req.Context()) {
+		return b.retryCreate(req, w)
+	}
+	if !ok || req.Context().Value(memberKey{}) != b || w.operation == "create" && b.Journal == nil {
 		return b.base().RoundTrip(req)
 	}
 	h := &held{req: req, write: w, done: make(chan result, 1)}

@@ -3,13 +3,16 @@ package qbobatch_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qbobatch"
 	"github.com/qbosync/qbosync/internal/qbosim/qbosimtest"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 func addFault(t *testing.T, base, realm, rule string) {
@@ -36,13 +39,13 @@ func customers(t *testing.T, client *qbo.Client, realm string) []qbo.Customer {
 // Two customers are created in one batch whose answer is lost after
 // QuickBooks committed it. One is renamed in billing before its sync
 // retries, so a lookup by its new name finds nothing and the retry sends
-// the create again with its requestid. QuickBooks must end with one
+// the create again with its requestid, marked as a retry. QuickBooks must end with one
 // customer for it, and the retry's answer must be the customer the lost
 // batch created.
 func TestLostBatchAnswerCreatesOnceAfterRename(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
-	b := &qbobatch.Batcher{}
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	addFault(t, base, co.RealmID, `{"operation":"batch","drop_response":true}`)
@@ -62,7 +65,7 @@ func TestLostBatchAnswerCreatesOnceAfterRename(t *testing.T) {
 		t.Fatalf("after the lost batch QuickBooks holds %d customers, want the 2 it committed", n)
 	}
 
-	retried, err := qbo.Create(ctx, client, co.RealmID, qbo.Customer{DisplayName: "Ada Lovelace"}, "req-ada")
+	retried, err := qbo.Create(qbobatch.Retrying(ctx), client, co.RealmID, qbo.Customer{DisplayName: "Ada Lovelace"}, "req-ada")
 	if err != nil {
 		t.Fatalf("retry of Ada's create: %v", err)
 	}
@@ -76,5 +79,82 @@ func TestLostBatchAnswerCreatesOnceAfterRename(t *testing.T) {
 	}
 	if retried.DisplayName != "Ada" {
 		t.Errorf("the retry answered %q (id %s), want the customer the lost batch created, Ada", retried.DisplayName, retried.ID)
+	}
+}
+
+// A create sent alone whose answer was lost is retried, renamed, while
+// another sync's create waits for a batch: the retry goes out alone with
+// its requestid, so QuickBooks replays the first answer instead of
+// creating a second customer inside the batch.
+func TestRetriedSingleCreateNeverJoinsABatch(t *testing.T) {
+	base, _ := qbosimtest.NewServer(t)
+	co := qbosimtest.NewCompany(t, base, "", "")
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
+	ctx := context.Background()
+	addFault(t, base, co.RealmID, `{"operation":"create","entity":"Customer","drop_response":true}`)
+	if _, err := qbo.Create(ctx, client, co.RealmID, qbo.Customer{DisplayName: "Solo"}, "req-solo"); err == nil {
+		t.Fatal("created, want the lost answer")
+	}
+
+	var retried, other qbo.Customer
+	var retryErr, otherErr error
+	var wg sync.WaitGroup
+	actx, leaveA := b.Join(ctx)
+	bctx, leaveB := b.Join(ctx)
+	wg.Go(func() {
+		defer leaveA()
+		retried, retryErr = qbo.Create(qbobatch.Retrying(actx), client, co.RealmID, qbo.Customer{DisplayName: "Solo Renamed"}, "req-solo")
+	})
+	wg.Go(func() {
+		defer leaveB()
+		other, otherErr = qbo.Create(bctx, client, co.RealmID, qbo.Customer{DisplayName: "Other"}, "req-other")
+	})
+	wg.Wait()
+	if retryErr != nil || retried.DisplayName != "Solo" {
+		t.Errorf("retry: %q, %v; want the customer the lost create made, Solo", retried.DisplayName, retryErr)
+	}
+	if otherErr != nil || other.DisplayName != "Other" {
+		t.Errorf("the other sync's create: %q, %v", other.DisplayName, otherErr)
+	}
+	if n := len(customers(t, client, co.RealmID)); n != 2 {
+		t.Errorf("QuickBooks holds %d customers, want 2 (Solo and Other)", n)
+	}
+}
+
+// throttled refuses every request as the company's schedule does.
+type throttled struct{}
+
+func (throttled) RoundTrip(req *http.Request) (*http.Response, error) {
+	return nil, &throttle.Error{Realm: "9130", Until: time.Now().Add(time.Second)}
+}
+
+// A batch the company's schedule kept from being sent is forgotten: its
+// syncs create anew under new requestids, so no later retry may replay it
+// and carry its creates out a second time.
+func TestUnsentBatchIsForgotten(t *testing.T) {
+	j := &memJournal{}
+	b := &qbobatch.Batcher{Base: throttled{}, Journal: j}
+	client := qbo.New(&http.Client{Transport: b}, "http://127.0.0.1:1")
+	var wg sync.WaitGroup
+	for _, id := range []string{"req-a", "req-b"} {
+		mctx, leave := b.Join(context.Background())
+		wg.Go(func() {
+			defer leave()
+			_, err := qbo.Create(mctx, client, "9130", qbo.Customer{DisplayName: id}, id)
+			var te *throttle.Error
+			if !errors.As(err, &te) {
+				t.Errorf("%s: %v, want the schedule's refusal", id, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range []string{"req-a", "req-b"} {
+		if s, ok, _ := j.BatchCarrying(context.Background(), "9130", id); ok {
+			t.Errorf("%s still carried by batch %s", id, s.RequestID)
+		}
+	}
+	if len(j.recorded) != 1 {
+		t.Errorf("%d batches recorded, want the 1 that was refused", len(j.recorded))
 	}
 }

@@ -3,15 +3,16 @@ package qbobatch
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // write is a request that can travel in a batch: a create, update or
@@ -91,7 +92,10 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		hs[0].done <- result{resp, err}
 		return
 	}
-	req, err := batchRequest(hs)
+	req, sent, err := batchRequest(hs)
+	if err == nil && len(sent.Creates) > 0 && b.Journal != nil {
+		err = b.Journal.RecordBatch(req.Context(), sent)
+	}
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
@@ -99,6 +103,15 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		return
 	}
 	resp, err := b.base().RoundTrip(req)
+	var te *throttle.Error
+	if errors.As(err, &te) && len(sent.Creates) > 0 && b.Journal != nil {
+		// The company's schedule kept the batch from being sent, and its
+		// syncs will create anew under new requestids: a replay of it
+		// must never carry these creates out later.
+		if ferr := b.Journal.ForgetBatch(req.Context(), sent); ferr != nil {
+			err = fmt.Errorf("%w; forget the unsent batch: %v", err, ferr)
+		}
+	}
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
@@ -146,35 +159,36 @@ func answerTwins(done chan result, twins []*held) chan result {
 	return in
 }
 
-func batchRequest(hs []*held) (*http.Request, error) {
+// batchRequest builds the batch of hs under a new requestid and returns
+// it as sent, naming the creates it carries.
+func batchRequest(hs []*held) (*http.Request, Sent, error) {
 	first := hs[0]
+	sent := Sent{Realm: first.write.realm, RequestID: newBatchID(), Creates: map[string]string{}}
 	items := make([]map[string]any, len(hs))
-	ids := make([]string, len(hs))
 	for i, h := range hs {
-		items[i] = map[string]any{"bId": strconv.Itoa(i + 1), "operation": h.write.operation, h.write.name: h.write.body}
-		ids[i] = h.req.URL.Query().Get("requestid")
+		bID := strconv.Itoa(i + 1)
+		items[i] = map[string]any{"bId": bID, "operation": h.write.operation, h.write.name: h.write.body}
+		if id := h.req.URL.Query().Get("requestid"); id != "" && h.write.operation == "create" {
+			sent.Creates[id] = bID
+		}
 	}
-	body, err := json.Marshal(map[string]any{"BatchItemRequest": items})
-	if err != nil {
-		return nil, fmt.Errorf("encode batch: %w", err)
+	var err error
+	if sent.Body, err = json.Marshal(map[string]any{"BatchItemRequest": items}); err != nil {
+		return nil, sent, fmt.Errorf("encode batch: %w", err)
 	}
 	u := *first.req.URL
 	u.Path = first.write.base + "/v3/company/" + first.write.realm + "/batch"
-	q := url.Values{"minorversion": {first.req.URL.Query().Get("minorversion")}}
-	// The batch's own requestid, from its writes': a retry of the same
-	// writes is the same batch to QuickBooks.
-	sum := sha256.Sum256([]byte(strings.Join(ids, "|")))
-	q.Set("requestid", hex.EncodeToString(sum[:])[:32])
+	q := url.Values{"minorversion": {first.req.URL.Query().Get("minorversion")}, "requestid": {sent.RequestID}}
 	u.RawQuery = q.Encode()
 	// Not the first caller's context: its cancellation must not cut the
 	// others' writes; the admission below bounds the request's time.
-	req, err := http.NewRequestWithContext(context.WithoutCancel(first.req.Context()), http.MethodPost, u.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(context.WithoutCancel(first.req.Context()), http.MethodPost, u.String(), bytes.NewReader(sent.Body))
 	if err != nil {
-		return nil, err
+		return nil, sent, err
 	}
 	req.Header = first.req.Header.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	return req, nil
+	return req, sent, nil
 }
 
 // split answers each held write from its item of the batch response: 200
@@ -197,20 +211,7 @@ func split(resp *http.Response, data []byte, hs []*held) {
 		byID[id] = item
 	}
 	for i, h := range hs {
-		item, ok := byID[strconv.Itoa(i+1)]
-		status, out := http.StatusOK, map[string]json.RawMessage{"time": env.Time}
-		switch {
-		case !ok:
-			status = http.StatusBadGateway
-			out["Fault"] = json.RawMessage(`{"Error":[{"Message":"the batch answer left this item out","code":"0"}],"type":"SystemFault"}`)
-		case item["Fault"] != nil:
-			status = faultStatus(item["Fault"])
-			out["Fault"] = item["Fault"]
-		default:
-			out[h.write.name] = item[h.write.name]
-		}
-		body, _ := json.Marshal(out)
-		h.done <- result{resp: copyResponse(resp, status, body, h.req)}
+		h.done <- result{resp: answerOf(resp, byID[strconv.Itoa(i+1)], env.Time, h.write.name, h.req)}
 	}
 }
 
