@@ -87,14 +87,11 @@ func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	b.mu.Unlock()
 	b.send(flush)
-	select {
-	case r := <-h.done:
-		return r.resp, r.err
-	case <-req.Context().Done():
-		// The batch may still carry the write; the caller recovers as
-		// after any lost answer.
-		return nil, req.Context().Err()
-	}
+	// The answer is awaited even past the caller's deadline (the batch's
+	// admission and request are bounded): a caller that gave up while
+	// its create could still be sent might retry it alone first.
+	r := <-h.done
+	return r.resp, r.err
 }
 
 // takeIfAllWaiting returns the held writes when every member is waiting

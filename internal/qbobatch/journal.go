@@ -29,13 +29,12 @@ type Sent struct {
 // Journal keeps the batches that carried creates for as long as a lost
 // answer may be retried.
 type Journal interface {
-	// RecordBatch stores s; it is called before s is sent.
+	// RecordBatch stores s; it is called once s is admitted by the
+	// company's schedule, just before it is sent.
 	RecordBatch(ctx context.Context, s Sent) error
 	// BatchCarrying returns the batch that carried the create with
 	// requestID in realm; ok is false when none did.
 	BatchCarrying(ctx context.Context, realm, requestID string) (s Sent, ok bool, err error)
-	// ForgetBatch drops s, which was never sent.
-	ForgetBatch(ctx context.Context, s Sent) error
 }
 
 type retryKey struct{}
@@ -61,6 +60,30 @@ func newBatchID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// admittedRoundTripper sends a request after calling admitted once the
+// company's schedule admitted it (throttle.Transport).
+type admittedRoundTripper interface {
+	RoundTripAdmitted(req *http.Request, admitted func(context.Context) error) (*http.Response, error)
+}
+
+// sendRecorded sends a batch that carries creates, recording it first.
+// Recorded only once admitted: a batch the schedule refused was never
+// sent, its syncs may create anew under new requestids, and a record of
+// it would let a later replay carry its creates out a second time.
+func (b *Batcher) sendRecorded(req *http.Request, s Sent) (*http.Response, error) {
+	if len(s.Creates) == 0 || b.Journal == nil {
+		return b.base().RoundTrip(req)
+	}
+	record := func(ctx context.Context) error { return b.Journal.RecordBatch(ctx, s) }
+	if a, ok := b.base().(admittedRoundTripper); ok {
+		return a.RoundTripAdmitted(req, record)
+	}
+	if err := record(req.Context()); err != nil {
+		return nil, err
+	}
+	return b.base().RoundTrip(req)
 }
 
 // retryCreate sends a retried create: the batch that carried it, when it

@@ -10,7 +10,7 @@ import (
 // memJournal keeps batches in memory, for the batcher's own tests; the
 // store's journal is tested on DynamoDB Local.
 type memJournal struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
 	byWrite  map[string]qbobatch.Sent
 	recorded []string // batch requestids, in order
 }
@@ -33,15 +33,4 @@ func (j *memJournal) BatchCarrying(_ context.Context, realm, requestID string) (
 	defer j.mu.Unlock()
 	s, ok := j.byWrite[realm+"|"+requestID]
 	return s, ok, nil
-}
-
-func (j *memJournal) ForgetBatch(_ context.Context, s qbobatch.Sent) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for id := range s.Creates {
-		if j.byWrite[s.Realm+"|"+id].RequestID == s.RequestID {
-			delete(j.byWrite, s.Realm+"|"+id)
-		}
-	}
-	return nil
 }

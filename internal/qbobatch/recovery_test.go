@@ -45,7 +45,8 @@ func customers(t *testing.T, client *qbo.Client, realm string) []qbo.Customer {
 func TestLostBatchAnswerCreatesOnceAfterRename(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
-	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	j := &memJournal{}
+	b := &qbobatch.Batcher{Base: &throttle.Transport{Realms: open{}}, Journal: j}
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	addFault(t, base, co.RealmID, `{"operation":"batch","drop_response":true}`)
@@ -61,8 +62,8 @@ func TestLostBatchAnswerCreatesOnceAfterRename(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(customers(t, client, co.RealmID)); n != 2 {
-		t.Fatalf("after the lost batch QuickBooks holds %d customers, want the 2 it committed", n)
+	if n := len(customers(t, client, co.RealmID)); n != 2 || len(j.recorded) != 1 {
+		t.Fatalf("after the lost batch QuickBooks holds %d customers and %d batches are recorded, want the 2 it committed and 1", n, len(j.recorded))
 	}
 
 	retried, err := qbo.Create(qbobatch.Retrying(ctx), client, co.RealmID, qbo.Customer{DisplayName: "Ada Lovelace"}, "req-ada")
@@ -122,19 +123,30 @@ func TestRetriedSingleCreateNeverJoinsABatch(t *testing.T) {
 	}
 }
 
-// throttled refuses every request as the company's schedule does.
-type throttled struct{}
+// open is a company whose schedule admits everything.
+type open struct{}
 
-func (throttled) RoundTrip(req *http.Request) (*http.Response, error) {
-	return nil, &throttle.Error{Realm: "9130", Until: time.Now().Add(time.Second)}
+func (open) Admit(_ context.Context, _ string, _ throttle.Policy, n int, now time.Time) (throttle.Grant, *throttle.Refusal, error) {
+	return throttle.Grant{N: n, Lease: now.Add(22 * time.Second), Expires: now.Add(2 * time.Second)}, nil, nil
 }
+func (open) Release(context.Context, string, throttle.Grant, time.Duration) error { return nil }
+func (open) ThrottleRealm(context.Context, string, time.Time) error               { return nil }
 
-// A batch the company's schedule kept from being sent is forgotten: its
-// syncs create anew under new requestids, so no later retry may replay it
-// and carry its creates out a second time.
-func TestUnsentBatchIsForgotten(t *testing.T) {
+// resting is a company resting after a 429: its schedule admits nothing.
+type resting struct{}
+
+func (resting) Admit(_ context.Context, _ string, _ throttle.Policy, _ int, now time.Time) (throttle.Grant, *throttle.Refusal, error) {
+	return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(time.Minute), Resting: true}, nil
+}
+func (resting) Release(context.Context, string, throttle.Grant, time.Duration) error { return nil }
+func (resting) ThrottleRealm(context.Context, string, time.Time) error               { return nil }
+
+// A batch the company's schedule refused is never recorded: nothing was
+// sent, its syncs create anew under new requestids, and a recorded batch
+// could be replayed by a retry later and carry its creates out twice.
+func TestRefusedBatchIsNotRecorded(t *testing.T) {
 	j := &memJournal{}
-	b := &qbobatch.Batcher{Base: throttled{}, Journal: j}
+	b := &qbobatch.Batcher{Base: &throttle.Transport{Realms: resting{}}, Journal: j}
 	client := qbo.New(&http.Client{Transport: b}, "http://127.0.0.1:1")
 	var wg sync.WaitGroup
 	for _, id := range []string{"req-a", "req-b"} {
@@ -143,18 +155,13 @@ func TestUnsentBatchIsForgotten(t *testing.T) {
 			defer leave()
 			_, err := qbo.Create(mctx, client, "9130", qbo.Customer{DisplayName: id}, id)
 			var te *throttle.Error
-			if !errors.As(err, &te) {
+			if !errors.As(err, &te) || !te.Resting {
 				t.Errorf("%s: %v, want the schedule's refusal", id, err)
 			}
 		})
 	}
 	wg.Wait()
-	for _, id := range []string{"req-a", "req-b"} {
-		if s, ok, _ := j.BatchCarrying(context.Background(), "9130", id); ok {
-			t.Errorf("%s still carried by batch %s", id, s.RequestID)
-		}
-	}
-	if len(j.recorded) != 1 {
-		t.Errorf("%d batches recorded, want the 1 that was refused", len(j.recorded))
+	if len(j.recorded) != 0 {
+		t.Errorf("%d batches recorded, want none: the only one was refused", len(j.recorded))
 	}
 }

@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // write is a request that can travel in a batch: a create, update or
@@ -93,25 +90,13 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		return
 	}
 	req, sent, err := batchRequest(hs)
-	if err == nil && len(sent.Creates) > 0 && b.Journal != nil {
-		err = b.Journal.RecordBatch(req.Context(), sent)
-	}
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
 		}
 		return
 	}
-	resp, err := b.base().RoundTrip(req)
-	var te *throttle.Error
-	if errors.As(err, &te) && len(sent.Creates) > 0 && b.Journal != nil {
-		// The company's schedule kept the batch from being sent, and its
-		// syncs will create anew under new requestids: a replay of it
-		// must never carry these creates out later.
-		if ferr := b.Journal.ForgetBatch(req.Context(), sent); ferr != nil {
-			err = fmt.Errorf("%w; forget the unsent batch: %v", err, ferr)
-		}
-	}
+	resp, err := b.sendRecorded(req, sent)
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}

@@ -94,18 +94,6 @@ func (s *Store) BatchCarrying(ctx context.Context, realm, requestID string) (qbo
 	return qbobatch.Sent{Realm: realm, RequestID: c.Batch, Body: body, Creates: map[string]string{requestID: c.BID}}, true, nil
 }
 
-// ForgetBatch deletes the record of a batch that was never sent.
-func (s *Store) ForgetBatch(ctx context.Context, b qbobatch.Sent) error {
-	reqs := []types.WriteRequest{{DeleteRequest: &types.DeleteRequest{Key: key(realmPK(b.Realm), batchSK(b.RequestID))}}}
-	for id := range b.Creates {
-		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(realmPK(b.Realm), carriedSK(id))}})
-	}
-	if err := s.batchWrite(ctx, reqs); err != nil {
-		return fmt.Errorf("forget batch %s: %w", b.RequestID, err)
-	}
-	return nil
-}
-
 // maxBatchWrite is DynamoDB's limit of requests in one BatchWriteItem.
 const maxBatchWrite = 25
 

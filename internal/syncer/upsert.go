@@ -137,10 +137,12 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link store.Link, t ta
 	if err != nil {
 		var pe *PermanentError
 		var te *throttle.Error
-		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) || errors.As(err, &te) {
+		if errors.As(err, &qe) && !qe.Temporary() && !qe.AuthFailed() || errors.As(err, &pe) || errors.As(err, &te) && !resume {
 			// QBO answered and created nothing, or the company's schedule
 			// kept the create from being sent: the next attempt may use a
-			// new requestid and need not look the object up first.
+			// new requestid and need not look the object up first. Not
+			// for a retried create kept back: the batch that carried its
+			// first attempt may still be replayed by another of its syncs.
 			link.RequestID = ""
 			if _, perr := r.putLink(ctx, link); perr != nil {
 				return link, perr
