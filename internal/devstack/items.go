@@ -33,7 +33,8 @@ func itemLabel(op string, in any) string {
 		if v.IndexName != nil {
 			kinds = []string{*v.IndexName}
 		} else {
-			kinds = []string{strings.TrimSuffix(attrString(v.ExpressionAttributeValues[":p"]), "#")}
+			p, _, _ := strings.Cut(attrString(v.ExpressionAttributeValues[":p"]), "#")
+			kinds = []string{p}
 		}
 	case *dynamodb.TransactWriteItemsInput:
 		for _, it := range v.TransactItems {
