@@ -41,28 +41,29 @@ type carriedItem struct {
 func batchSK(id string) string   { return "BATCH#" + id }
 func carriedSK(id string) string { return "BW#" + id }
 
-// RecordBatch stores s and a pointer for each create it carries, in
-// DynamoDB batch writes (the journal is written once per QuickBooks
-// batch, not per entity).
+// RecordBatch stores a pointer for each create s carries (BatchWriteItem,
+// 25 at a time), then s itself. The batch's item comes last: a lookup
+// that finds a pointer but no batch knows the batch was never sent, so a
+// record cut short can never have some of its creates replayed with the
+// batch and others sent alone.
 func (s *Store) RecordBatch(ctx context.Context, b qbobatch.Sent) error {
 	body, err := gzipBytes(b.Body)
 	if err != nil {
 		return fmt.Errorf("compress batch %s: %w", b.RequestID, err)
 	}
 	exp := s.now().Add(batchMemory).Unix()
-	items := []any{batchItem{PK: realmPK(b.Realm), SK: batchSK(b.RequestID), Body: body, ExpiresAt: exp}}
+	reqs := make([]types.WriteRequest, 0, len(b.Creates))
 	for id, bID := range b.Creates {
-		items = append(items, carriedItem{PK: realmPK(b.Realm), SK: carriedSK(id), Batch: b.RequestID, BID: bID, ExpiresAt: exp})
-	}
-	reqs := make([]types.WriteRequest, 0, len(items))
-	for _, it := range items {
-		av, err := attributevalue.MarshalMap(it)
+		av, err := attributevalue.MarshalMap(carriedItem{PK: realmPK(b.Realm), SK: carriedSK(id), Batch: b.RequestID, BID: bID, ExpiresAt: exp})
 		if err != nil {
 			return fmt.Errorf("encode batch %s: %w", b.RequestID, err)
 		}
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
 	}
 	if err := s.batchWrite(ctx, reqs); err != nil {
+		return fmt.Errorf("record the creates of batch %s: %w", b.RequestID, err)
+	}
+	if err := s.put(ctx, batchItem{PK: realmPK(b.Realm), SK: batchSK(b.RequestID), Body: body, ExpiresAt: exp}, "", nil); err != nil {
 		return fmt.Errorf("record batch %s: %w", b.RequestID, err)
 	}
 	return nil
