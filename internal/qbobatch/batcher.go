@@ -87,9 +87,10 @@ func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	b.mu.Unlock()
 	b.send(flush)
-	// The answer is awaited even past the caller's deadline (the batch's
-	// admission and request are bounded): a caller that gave up while
-	// its create could still be sent might retry it alone first.
+	// The answer is awaited even when the caller's context is cancelled
+	// (the batch ends by the callers' earliest deadline): a caller that
+	// gave up while its create could still be sent might retry it alone
+	// first.
 	r := <-h.done
 	return r.resp, r.err
 }

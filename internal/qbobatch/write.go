@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // write is a request that can travel in a batch: a create, update or
@@ -89,7 +90,9 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		hs[0].done <- result{resp, err}
 		return
 	}
-	req, sent, err := batchRequest(hs)
+	ctx, cancel := batchContext(hs)
+	defer cancel()
+	req, sent, err := batchRequest(ctx, hs)
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
@@ -144,9 +147,27 @@ func answerTwins(done chan result, twins []*held) chan result {
 	return in
 }
 
+// batchContext is the batch's context: not the first caller's, whose
+// cancellation must not cut the others' writes, but ending with the
+// earliest deadline among them (their function's), so that every caller,
+// waiting for the batch's answer, still returns in time.
+func batchContext(hs []*held) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(hs[0].req.Context())
+	var end time.Time
+	for _, h := range hs {
+		if d, ok := h.req.Context().Deadline(); ok && (end.IsZero() || d.Before(end)) {
+			end = d
+		}
+	}
+	if end.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, end)
+}
+
 // batchRequest builds the batch of hs under a new requestid and returns
 // it as sent, naming the creates it carries.
-func batchRequest(hs []*held) (*http.Request, Sent, error) {
+func batchRequest(ctx context.Context, hs []*held) (*http.Request, Sent, error) {
 	first := hs[0]
 	sent := Sent{Realm: first.write.realm, RequestID: newBatchID(), Creates: map[string]string{}}
 	items := make([]map[string]any, len(hs))
@@ -165,9 +186,7 @@ func batchRequest(hs []*held) (*http.Request, Sent, error) {
 	u.Path = first.write.base + "/v3/company/" + first.write.realm + "/batch"
 	q := url.Values{"minorversion": {first.req.URL.Query().Get("minorversion")}, "requestid": {sent.RequestID}}
 	u.RawQuery = q.Encode()
-	// Not the first caller's context: its cancellation must not cut the
-	// others' writes; the admission below bounds the request's time.
-	req, err := http.NewRequestWithContext(context.WithoutCancel(first.req.Context()), http.MethodPost, u.String(), bytes.NewReader(sent.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(sent.Body))
 	if err != nil {
 		return nil, sent, err
 	}
