@@ -222,7 +222,7 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 
 // Sync builds the handler of the per-kind sync functions. Messages carry
 // their kind, so one handler serves every queue; a batch's message groups
-// sync concurrently and their writes to one company go out as one
+// sync concurrently and their creates to one company go out as one
 // QuickBooks batch, recorded so that a create whose answer is lost is
 // retried as that same batch.
 func Sync(d Deps) SQSHandler {
