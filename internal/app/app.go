@@ -23,6 +23,7 @@ import (
 	"github.com/qbosync/qbosync/internal/operator"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qboauth"
+	"github.com/qbosync/qbosync/internal/qbobatch"
 	"github.com/qbosync/qbosync/internal/qbopayment"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/readiness"
@@ -222,8 +223,9 @@ func OAuth(d Deps) HTTPHandler {
 // is deferred.
 const syncMaxWait = 10 * time.Second
 
-// Engine builds the sync engine and the transport that admits its calls.
-func Engine(d Deps) (*syncer.Engine, *throttle.Transport) {
+// Engine builds the sync engine, the batcher that sends its concurrent
+// QuickBooks writes together and the transport that admits its calls.
+func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 	var st syncer.Store = d.store()
 	if d.Metrics != nil {
 		st = &observedStore{Store: d.store(), m: d.Metrics, now: d.now(), received: map[snapshotKey]time.Time{}}
@@ -232,24 +234,25 @@ func Engine(d Deps) (*syncer.Engine, *throttle.Transport) {
 	// Waiting in process for the company's schedule is cheaper than a
 	// deferral, which reads the entity's state again.
 	tr.MaxWait = syncMaxWait
+	batcher := &qbobatch.Batcher{Base: client.Transport, Journal: d.store()}
+	client.Transport = batcher
 	return syncer.New(syncer.Config{
 		Store: st, Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff,
-	}), tr
+	}), batcher, tr
 }
 
 // Sync builds the handler of the per-kind sync functions. Messages carry
 // their kind, so one handler serves every queue; a batch's message groups
-// sync concurrently. Their writes are not sent as QuickBooks batches
-// (qbobatch): a batch carries no requestid per item, so a create whose
-// batch answer was lost and whose natural key changed before the retry
-// would be created twice.
+// sync concurrently and their creates to one company go out as one
+// QuickBooks batch, recorded so that a create whose answer is lost is
+// retried as that same batch.
 //
 // A message naming a payment recorded in QuickBooks (queued by Intuit's
 // webhook, on the payment queue) is an import instead.
 func Sync(d Deps) SQSHandler {
-	e, tr := Engine(d)
+	e, batcher, tr := Engine(d)
 	client, itr := d.accountingClient()
 	itr.MaxWait = syncMaxWait
 	im, pub := d.paymentImporter(client), d.publisher()
@@ -259,7 +262,7 @@ func Sync(d Deps) SQSHandler {
 		}
 		return e.Handle(ctx, m)
 	}
-	return flushing(queue.FIFOHandler(handle, nil, d.Log), tr, itr)
+	return flushing(queue.FIFOHandler(handle, batcher, d.Log), tr, itr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over

@@ -25,17 +25,20 @@ func functionOf(ctx context.Context) string {
 // withCapacity makes every DynamoDB request of cfg's clients ask for the
 // capacity it consumed (ReturnConsumedCapacity TOTAL) and hands the units
 // to count, so a run's write and read units are DynamoDB's own figures.
-func withCapacity(cfg aws.Config, count func(ctx context.Context, read, write float64)) aws.Config {
+// The request is counted under its itemLabel too.
+func withCapacity(cfg aws.Config, count func(ctx context.Context, label string, read, write float64)) aws.Config {
 	c := cfg.Copy()
 	c.APIOptions = append(c.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("CountCapacity",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				askCapacity(in.Parameters)
+				label := itemLabel(middleware.GetOperationName(ctx), in.Parameters)
 				out, md, err := next.HandleInitialize(ctx, in)
+				var read, write float64
 				if err == nil {
-					read, write := consumed(out.Result)
-					count(ctx, read, write)
+					read, write = consumed(out.Result)
 				}
+				count(ctx, label, read, write)
 				return out, md, err
 			}), middleware.After)
 	})

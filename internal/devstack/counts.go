@@ -33,6 +33,10 @@ type Counts struct {
 	// requests consumed, as DynamoDB reports it (ReturnConsumedCapacity
 	// TOTAL); a refused conditional write reports none.
 	ReadUnits, WriteUnits float64
+	// DynamoDBItems splits the DynamoDB requests (a failed one included)
+	// and their write units by operation and the kinds of item touched,
+	// for example "TransactWriteItems C+E+H".
+	DynamoDBItems map[string]ItemCount
 	// Functions splits the functions' requests by the function (logical
 	// id) whose invocation sent them; "" holds what no invocation sent.
 	Functions map[string]FunctionCounts
@@ -69,7 +73,7 @@ func (k *counter) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.c = Counts{DynamoDB: map[string]int{}, SQS: map[string]int{}, QBO: map[string]int{}, EventSource: map[string]int{},
-		Functions: map[string]FunctionCounts{}}
+		DynamoDBItems: map[string]ItemCount{}, Functions: map[string]FunctionCounts{}}
 }
 
 func (k *counter) add(pick func(*Counts) map[string]int, key string) {
@@ -95,9 +99,13 @@ func (k *counter) addFunction(function, service string) {
 	k.c.Functions[function] = f
 }
 
-func (k *counter) addUnits(function string, read, write float64) {
+func (k *counter) addUnits(function, label string, read, write float64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	it := k.c.DynamoDBItems[label]
+	it.Requests++
+	it.WriteUnits += write
+	k.c.DynamoDBItems[label] = it
 	k.c.ReadUnits += read
 	k.c.WriteUnits += write
 	f := k.c.Functions[function]
@@ -111,7 +119,8 @@ func (k *counter) snapshot() Counts {
 	defer k.mu.Unlock()
 	return Counts{DynamoDB: maps.Clone(k.c.DynamoDB), SQS: maps.Clone(k.c.SQS),
 		QBO: maps.Clone(k.c.QBO), EventSource: maps.Clone(k.c.EventSource),
-		ReadUnits: k.c.ReadUnits, WriteUnits: k.c.WriteUnits, Functions: maps.Clone(k.c.Functions)}
+		ReadUnits: k.c.ReadUnits, WriteUnits: k.c.WriteUnits, DynamoDBItems: maps.Clone(k.c.DynamoDBItems),
+		Functions: maps.Clone(k.c.Functions)}
 }
 
 func dynamoCounts(c *Counts) map[string]int { return c.DynamoDB }

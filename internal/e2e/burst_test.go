@@ -55,7 +55,8 @@ func TestBurstConvergesWithoutScheduler(t *testing.T) {
 		sum.late, sum.stale, sum.planned, sum.faultsHit, unmatched, open, dead, time.Since(start).Round(time.Millisecond))
 	st, err := pt.env.simStats()
 	if err == nil {
-		t.Logf("QuickBooks: %d requests, %d answered 429 by its rate limit", st.Requests, st.Throttled)
+		t.Logf("QuickBooks: %d requests (%d batches), %d answered 429 by its rate limit, %d answered from a requestid's replay",
+			st.Requests, st.ByOperation["batch"], st.Throttled, st.Replays)
 	}
 	logCosts(t, s, []*propertyTenant{pt})
 	if sum.events < 500 || sum.resent == 0 || sum.duplicates == 0 {

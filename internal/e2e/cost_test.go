@@ -34,7 +34,24 @@ func BenchmarkInvoiceSync(b *testing.B) {
 	b.ReportMetric(float64(devstack.Total(c.QBO))/n, "qbo-calls/invoice")
 	b.ReportMetric(float64(devstack.Total(c.DynamoDB))/n, "dynamodb-requests/invoice")
 	b.ReportMetric(float64(devstack.Total(c.SQS))/n, "sqs-sends/invoice")
+	b.ReportMetric(c.WriteUnits/n, "dynamodb-wcu/invoice")
 	b.Logf("per %d invoices: QBO %s; DynamoDB %s; SQS %s", b.N, breakdown(c.QBO), breakdown(c.DynamoDB), breakdown(c.SQS))
+	b.Logf("DynamoDB per invoice by item touched (requests, write units):\n%s", itemBreakdown(c.DynamoDBItems, n))
+}
+
+// itemBreakdown lists DynamoDB's cost per entity by operation and item
+// kind, the most requests first.
+func itemBreakdown(m map[string]devstack.ItemCount, n float64) string {
+	labels := make([]string, 0, len(m))
+	for k := range m {
+		labels = append(labels, k)
+	}
+	sort.Slice(labels, func(i, j int) bool { return m[labels[i]].Requests > m[labels[j]].Requests })
+	var b strings.Builder
+	for _, k := range labels {
+		fmt.Fprintf(&b, "  %-40s %6.2f %6.2f\n", k, float64(m[k].Requests)/n, m[k].WriteUnits/n)
+	}
+	return b.String()
 }
 
 func breakdown(m map[string]int) string {

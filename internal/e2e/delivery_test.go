@@ -105,7 +105,8 @@ var faultTargets = map[string][]string{
 
 // planFaults returns n rounds of faults for one realm (a 429, a 500, a
 // 503, two responses dropped after the write committed, an expiry of every
-// access token) and timeouts more.
+// access token, and a batch whose answer is dropped after QuickBooks
+// committed it and one refused with 503) and timeouts more.
 func planFaults(rng *rand.Rand, n, timeouts int) []faultPlan {
 	entities := []string{"Customer", "Item", "Invoice", "Invoice", "Payment", "Payment", "CreditMemo", "CreditMemo", "JournalEntry"}
 	rule := func(extra map[string]any, writes bool) map[string]any {
@@ -130,6 +131,8 @@ func planFaults(rng *rand.Rand, n, timeouts int) []faultPlan {
 			faultPlan{"drop_response", rule(map[string]any{"drop_response": true}, true)},
 			faultPlan{"drop_response", rule(map[string]any{"drop_response": true}, false)},
 			faultPlan{"expire_tokens", nil},
+			faultPlan{"drop_response", map[string]any{"operation": "batch", "drop_response": true, "count": 1 + rng.IntN(2)}},
+			faultPlan{"503", map[string]any{"operation": "batch", "status": 503}},
 		)
 	}
 	for range timeouts {

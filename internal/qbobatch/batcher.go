@@ -1,11 +1,10 @@
-// Package qbobatch sends the QuickBooks writes that several syncs make at
+// Package qbobatch sends the QuickBooks creates that several syncs make at
 // the same moment as one call to Intuit's batch endpoint. It is an
 // http.RoundTripper under the QuickBooks client: each sync still makes its
-// own create or update call with its own requestid and reads its own
-// answer, so the engine's exactly-once logic is unchanged; only the wire
-// carries them together. A batch whose answer is lost fails every call in
-// it, and each sync recovers as after a lost single answer: it looks its
-// object up by its marker before creating anything again.
+// own create call with its own requestid and reads its own answer; only
+// the wire carries them together. A batch carries no requestid per item,
+// so every batch that carries creates is recorded (Journal) and a create
+// retried after a lost answer replays its batch (see journal.go).
 package qbobatch
 
 import (
@@ -22,13 +21,14 @@ const MaxItems = 30
 // it before it goes out.
 const DefaultHold = 50 * time.Millisecond
 
-// Batcher holds the writes of the syncs that joined it until every one of
+// Batcher holds the creates of the syncs that joined it until every one of
 // them is waiting on QuickBooks (or Hold passes), then sends them per
-// company as one batch. Requests that are not plain creates, updates or
-// deletes, and requests of callers that did not join, pass through.
+// company as one batch. Other requests (updates and deletes included),
+// and requests of callers that did not join, pass through.
 type Batcher struct {
-	Base http.RoundTripper // nil: http.DefaultTransport
-	Hold time.Duration     // 0: DefaultHold
+	Base    http.RoundTripper // nil: http.DefaultTransport
+	Hold    time.Duration     // 0: DefaultHold
+	Journal Journal           // nil: nothing is batched
 
 	mu      sync.Mutex
 	members int // joined callers still working
@@ -71,7 +71,13 @@ func (b *Batcher) Join(ctx context.Context) (context.Context, func()) {
 // RoundTrip implements http.RoundTripper.
 func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	w, ok := parseWrite(req)
-	if !ok || req.Context().Value(memberKey{}) != b {
+	if ok && w.operation == "create" && retrying(req.Context()) {
+		return b.retryCreate(req, w)
+	}
+	// Only creates are batched: an update or delete in a batch carries no
+	// requestid either, and its retry after a lost answer would be carried
+	// out again instead of replayed.
+	if !ok || req.Context().Value(memberKey{}) != b || w.operation != "create" || b.Journal == nil {
 		return b.base().RoundTrip(req)
 	}
 	h := &held{req: req, write: w, done: make(chan result, 1)}
@@ -83,14 +89,12 @@ func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	b.mu.Unlock()
 	b.send(flush)
-	select {
-	case r := <-h.done:
-		return r.resp, r.err
-	case <-req.Context().Done():
-		// The batch may still carry the write; the caller recovers as
-		// after any lost answer.
-		return nil, req.Context().Err()
-	}
+	// The answer is awaited even when the caller's context is cancelled
+	// (the batch ends by the callers' earliest deadline): a caller that
+	// gave up while its create could still be sent might retry it alone
+	// first.
+	r := <-h.done
+	return r.resp, r.err
 }
 
 // takeIfAllWaiting returns the held writes when every member is waiting

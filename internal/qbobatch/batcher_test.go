@@ -40,7 +40,7 @@ func stats(t *testing.T, base, realm string) simStats {
 func TestConcurrentWritesGoOutAsOneBatch(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
-	b := &qbobatch.Batcher{}
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	if _, err := qbo.Create(ctx, client, co.RealmID, qbo.Customer{DisplayName: "Taken"}, "req-0"); err != nil {
@@ -81,7 +81,7 @@ func TestConcurrentWritesGoOutAsOneBatch(t *testing.T) {
 func TestLoneWriteGoesOutAlone(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
-	b := &qbobatch.Batcher{}
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	mctx, leave := b.Join(context.Background())
 	defer leave()
@@ -104,7 +104,7 @@ func TestLoneWriteGoesOutAlone(t *testing.T) {
 func TestSameRequestIDIsSentOnce(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
-	b := &qbobatch.Batcher{}
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	got := make([]qbo.Customer, 3)
 	errs := make([]error, 3)

@@ -3,8 +3,6 @@ package qbobatch
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // write is a request that can travel in a batch: a create, update or
@@ -91,14 +90,16 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		hs[0].done <- result{resp, err}
 		return
 	}
-	req, err := batchRequest(hs)
+	ctx, cancel := batchContext(hs)
+	defer cancel()
+	req, sent, err := batchRequest(ctx, hs)
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
 		}
 		return
 	}
-	resp, err := b.base().RoundTrip(req)
+	resp, err := b.sendRecorded(req, sent)
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
@@ -146,35 +147,52 @@ func answerTwins(done chan result, twins []*held) chan result {
 	return in
 }
 
-func batchRequest(hs []*held) (*http.Request, error) {
-	first := hs[0]
-	items := make([]map[string]any, len(hs))
-	ids := make([]string, len(hs))
-	for i, h := range hs {
-		items[i] = map[string]any{"bId": strconv.Itoa(i + 1), "operation": h.write.operation, h.write.name: h.write.body}
-		ids[i] = h.req.URL.Query().Get("requestid")
+// batchContext is the batch's context: not the first caller's, whose
+// cancellation must not cut the others' writes, but ending with the
+// earliest deadline among them (their function's), so that every caller,
+// waiting for the batch's answer, still returns in time.
+func batchContext(hs []*held) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(hs[0].req.Context())
+	var end time.Time
+	for _, h := range hs {
+		if d, ok := h.req.Context().Deadline(); ok && (end.IsZero() || d.Before(end)) {
+			end = d
+		}
 	}
-	body, err := json.Marshal(map[string]any{"BatchItemRequest": items})
-	if err != nil {
-		return nil, fmt.Errorf("encode batch: %w", err)
+	if end.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, end)
+}
+
+// batchRequest builds the batch of hs under a new requestid and returns
+// it as sent, naming the creates it carries.
+func batchRequest(ctx context.Context, hs []*held) (*http.Request, Sent, error) {
+	first := hs[0]
+	sent := Sent{Realm: first.write.realm, RequestID: newBatchID(), Creates: map[string]string{}}
+	items := make([]map[string]any, len(hs))
+	for i, h := range hs {
+		bID := strconv.Itoa(i + 1)
+		items[i] = map[string]any{"bId": bID, "operation": h.write.operation, h.write.name: h.write.body}
+		if id := h.req.URL.Query().Get("requestid"); id != "" && h.write.operation == "create" {
+			sent.Creates[id] = bID
+		}
+	}
+	var err error
+	if sent.Body, err = json.Marshal(map[string]any{"BatchItemRequest": items}); err != nil {
+		return nil, sent, fmt.Errorf("encode batch: %w", err)
 	}
 	u := *first.req.URL
 	u.Path = first.write.base + "/v3/company/" + first.write.realm + "/batch"
-	q := url.Values{"minorversion": {first.req.URL.Query().Get("minorversion")}}
-	// The batch's own requestid, from its writes': a retry of the same
-	// writes is the same batch to QuickBooks.
-	sum := sha256.Sum256([]byte(strings.Join(ids, "|")))
-	q.Set("requestid", hex.EncodeToString(sum[:])[:32])
+	q := url.Values{"minorversion": {first.req.URL.Query().Get("minorversion")}, "requestid": {sent.RequestID}}
 	u.RawQuery = q.Encode()
-	// Not the first caller's context: its cancellation must not cut the
-	// others' writes; the admission below bounds the request's time.
-	req, err := http.NewRequestWithContext(context.WithoutCancel(first.req.Context()), http.MethodPost, u.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(sent.Body))
 	if err != nil {
-		return nil, err
+		return nil, sent, err
 	}
 	req.Header = first.req.Header.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	return req, nil
+	return req, sent, nil
 }
 
 // split answers each held write from its item of the batch response: 200
@@ -197,20 +215,7 @@ func split(resp *http.Response, data []byte, hs []*held) {
 		byID[id] = item
 	}
 	for i, h := range hs {
-		item, ok := byID[strconv.Itoa(i+1)]
-		status, out := http.StatusOK, map[string]json.RawMessage{"time": env.Time}
-		switch {
-		case !ok:
-			status = http.StatusBadGateway
-			out["Fault"] = json.RawMessage(`{"Error":[{"Message":"the batch answer left this item out","code":"0"}],"type":"SystemFault"}`)
-		case item["Fault"] != nil:
-			status = faultStatus(item["Fault"])
-			out["Fault"] = item["Fault"]
-		default:
-			out[h.write.name] = item[h.write.name]
-		}
-		body, _ := json.Marshal(out)
-		h.done <- result{resp: copyResponse(resp, status, body, h.req)}
+		h.done <- result{resp: answerOf(resp, byID[strconv.Itoa(i+1)], env.Time, h.write.name, h.req)}
 	}
 }
 

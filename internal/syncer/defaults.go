@@ -174,14 +174,23 @@ func pickAccount(accounts []qbo.Account, d ledgerDefault) string {
 }
 
 // defaultItem finds or creates a service item, at most once: its
-// requestid is fixed per tenant, realm and name.
+// requestid is fixed per tenant, realm and name, and a create refused
+// because the name now exists takes the item another sync created
+// meanwhile (in a batch, where the requestid does not travel).
 func (r *run) defaultItem(ctx context.Context, name, description, accountID string) (string, error) {
-	found, ok, err := findOne[qbo.Item](ctx, r, "select * from Item where Name = "+qbo.Quote(name)+" and Active in (true, false)")
+	stmt := "select * from Item where Name = " + qbo.Quote(name) + " and Active in (true, false)"
+	found, ok, err := findOne[qbo.Item](ctx, r, stmt)
 	if err != nil || ok {
 		return found.ID, err
 	}
 	item := qbo.Item{Name: name, Type: "Service", IncomeAccountRef: ref(accountID), Description: description}
 	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, item, requestID(r.st.Tenant, r.conn.RealmID, "item", name))
+	var qe *qbo.Error
+	if errors.As(err, &qe) && qe.DuplicateName() {
+		if found, ok, ferr := findOne[qbo.Item](ctx, r, stmt); ferr != nil || ok {
+			return found.ID, ferr
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("create item %q: %w", name, err)
 	}

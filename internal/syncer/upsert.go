@@ -11,6 +11,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/qbobatch"
 	"github.com/qbosync/qbosync/internal/record"
 )
 
@@ -114,6 +115,12 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 		if link, err = r.putLink(ctx, link); err != nil {
 			return link, err
 		}
+	}
+	if resume {
+		// The earlier create's answer may be lost: it must reach QuickBooks
+		// as that very request again (its batch, or alone with its
+		// requestid), never inside a new batch.
+		ctx = qbobatch.Retrying(ctx)
 	}
 	create := t.create
 	if create == nil {

@@ -285,3 +285,45 @@ func TestBatchesSpendTheirOwnSchedule(t *testing.T) {
 		t.Errorf("a third batch at once: refused %+v, want a later time", refused)
 	}
 }
+
+// counted answers 200 and counts what reached it.
+type counted struct{ n int }
+
+func (c *counted) RoundTrip(*http.Request) (*http.Response, error) {
+	c.n++
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+}
+
+// A request whose admitted step fails (a batch that could not be
+// recorded) is not sent and gives its slot back; a refused one never
+// runs the step.
+func TestAdmittedRunsOnlyForAnAdmittedRequest(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	realms := &memRealms{}
+	base := &counted{}
+	rt := &Transport{Base: base, Realms: realms, Now: func() time.Time { return now }}
+	req, _ := http.NewRequest(http.MethodPost, "http://qbo.invalid/v3/company/r1/customer", nil)
+	failed := errors.New("journal down")
+	if _, err := rt.RoundTripAdmitted(req, func(context.Context) error { return failed }); !errors.Is(err, failed) || base.n != 0 {
+		t.Fatalf("err %v, %d sent; want the step's error and nothing sent", err, base.n)
+	}
+	rt.Flush(context.Background())
+	if held := len(realms.schedules["r1"].Slots); held != 0 {
+		t.Errorf("%d slots held after the unsent request, want 0", held)
+	}
+	ran := 0
+	resp, err := rt.RoundTripAdmitted(req, func(context.Context) error { ran++; return nil })
+	if err != nil || ran != 1 || base.n != 1 {
+		t.Fatalf("err %v, step ran %d times, %d sent; want 1 and 1", err, ran, base.n)
+	}
+	resp.Body.Close()
+
+	if err := realms.ThrottleRealm(context.Background(), "r1", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	rt.Flush(context.Background())
+	ran = 0
+	if _, err := rt.RoundTripAdmitted(req, func(context.Context) error { ran++; return nil }); err == nil || ran != 0 {
+		t.Errorf("resting company: err %v, step ran %d times; want a refusal and no step", err, ran)
+	}
+}

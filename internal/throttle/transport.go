@@ -36,12 +36,24 @@ type Transport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.RoundTripAdmitted(req, nil)
+}
+
+// RoundTripAdmitted is RoundTrip calling admitted (when not nil) once the
+// request is admitted, just before it is sent. If admitted fails, the
+// request is not sent, its slot is given back and the error returned.
+func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.Context) error) (*http.Response, error) {
 	base := t.Base
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	realm := RealmOf(req.URL.Path)
 	if realm == "" {
+		if admitted != nil {
+			if err := admitted(req.Context()); err != nil {
+				return nil, err
+			}
+		}
 		return base.RoundTrip(req)
 	}
 	if strings.HasSuffix(req.URL.Path, "/batch") {
@@ -55,6 +67,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	g, err := t.acquire(req.Context(), realm)
 	if err != nil {
 		return nil, err
+	}
+	if admitted != nil {
+		if err := admitted(req.Context()); err != nil {
+			t.putBack(context.WithoutCancel(req.Context()), realm, g)
+			return nil, err
+		}
 	}
 	// The slot's lease must outlive the request.
 	ctx, cancel := context.WithDeadline(req.Context(), g.Lease)

@@ -1,0 +1,36 @@
+package qbobatch_test
+
+import (
+	"context"
+	"sync"
+
+	"github.com/qbosync/qbosync/internal/qbobatch"
+)
+
+// memJournal keeps batches in memory, for the batcher's own tests; the
+// store's journal is tested on DynamoDB Local.
+type memJournal struct {
+	mu       sync.Mutex
+	byWrite  map[string]qbobatch.Sent
+	recorded []string // batch requestids, in order
+}
+
+func (j *memJournal) RecordBatch(_ context.Context, s qbobatch.Sent) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.byWrite == nil {
+		j.byWrite = map[string]qbobatch.Sent{}
+	}
+	j.recorded = append(j.recorded, s.RequestID)
+	for id := range s.Creates {
+		j.byWrite[s.Realm+"|"+id] = s
+	}
+	return nil
+}
+
+func (j *memJournal) BatchCarrying(_ context.Context, realm, requestID string) (qbobatch.Sent, bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	s, ok := j.byWrite[realm+"|"+requestID]
+	return s, ok, nil
+}
