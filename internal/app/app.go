@@ -115,7 +115,7 @@ func (d Deps) Verifier() auth.Verifier {
 }
 
 func (d Deps) publisher() *queue.Publisher {
-	return queue.NewPublisher(d.SQS, d.Config.QueueURLs, d.Config.DeferQueueURL, d.Now)
+	return queue.NewPublisher(d.SQS, d.Config.QueueURLs, d.Config.DeferQueueURL, d.Now).WithBackfill(d.Config.BackfillQueueURLs)
 }
 
 // Connector builds what keeps a tenant's QBO tokens fresh, as every
@@ -183,7 +183,9 @@ func flushing[E, R any](h func(context.Context, E) (R, error), trs ...*throttle.
 // Webhook builds the billing webhook handler.
 func Webhook(d Deps) HTTPHandler {
 	st := d.store()
-	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Now: d.now(), Log: d.Log})
+	lanes := &queue.Lanes{Counter: st, LivePerMinute: d.Config.LiveEventsPerMinute, BackfillAge: d.Config.BackfillAge,
+		Now: d.now(), Log: d.Log}
+	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Lanes: lanes, Now: d.now(), Log: d.Log})
 	return h.Handle
 }
 

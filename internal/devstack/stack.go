@@ -252,7 +252,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		if err != nil {
 			return err
 		}
-		srcs, err := eventSources(ctx, f, d, s.resources, s.sqs)
+		srcs, err := eventSources(ctx, tmpl, f, d, s.resources, s.sqs)
 		if err != nil {
 			return err
 		}

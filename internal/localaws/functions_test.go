@@ -159,6 +159,7 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		needs[id] = config.Sync
 	}
 	fns := repoFunctions(t)
+	tpl := repoTemplate(t)
 	for id, need := range needs {
 		f, ok := fns[id]
 		if !ok {
@@ -169,6 +170,9 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 			v, ok := f.Environment[name]
 			if lit, isLit := v.Literal(); isLit {
 				return lit, ok
+			}
+			if param, err := tpl.resolve(v.node, Resources{}, Deployment{}); err == nil {
+				return param, ok // a parameter's default
 			}
 			return "set by the template", ok
 		}
@@ -181,6 +185,9 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		for _, k := range billing.Kinds {
 			if ref, _ := f.Environment[config.QueueEnv(k)].Ref(); ref != QueueLogicalID(k) {
 				t.Errorf("%s: %s = %s, want !Ref %s", id, config.QueueEnv(k), f.Environment[config.QueueEnv(k)], QueueLogicalID(k))
+			}
+			if ref, _ := f.Environment[config.BackfillQueueEnv(k)].Ref(); ref != BackfillQueueLogicalID(k) {
+				t.Errorf("%s: %s = %s, want !Ref %s", id, config.BackfillQueueEnv(k), f.Environment[config.BackfillQueueEnv(k)], BackfillQueueLogicalID(k))
 			}
 		}
 	}
@@ -213,6 +220,15 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		allQueues = append(allQueues, QueueLogicalID(k))
 	}
 	sort.Strings(allQueues)
+	// The webhook, the sync functions (a backfill's wake-ups) and the
+	// resume function send to the backfill lanes too.
+	bothLanes := slices.Clone(allQueues)
+	for _, k := range billing.Kinds {
+		bothLanes = append(bothLanes, BackfillQueueLogicalID(k))
+	}
+	sort.Strings(bothLanes)
+	bothLanesDefer := append(slices.Clone(bothLanes), "DeferQueue")
+	sort.Strings(bothLanesDefer)
 	tokens := []string{"IntuitClientSecretParam", "TokenKey"}
 	withDefer := append(slices.Clone(allQueues), "DeferQueue")
 	sort.Strings(withDefer)
@@ -231,7 +247,7 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	want := map[string]map[string][]string{
 		// The webhook opens sealed webhook secrets; the OAuth function
 		// requeues parked entities after a connect.
-		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"TokenKey"}},
+		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": bothLanes, "Statement": {"TokenKey"}},
 		"OAuthFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
 			"SQSSendMessagePolicy": allQueues,
@@ -245,11 +261,11 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 			"Statement":            adminStatements,
 		},
 		// The resume function only moves parked syncs between queues.
-		"ResumeFunction": {"SQSSendMessagePolicy": withDefer},
+		"ResumeFunction": {"SQSSendMessagePolicy": bothLanesDefer},
 	}
 	// Sync functions also park syncs that must wait.
 	for _, id := range syncFunctions() {
-		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": withDefer, "Statement": tokens}
+		want[id] = map[string][]string{"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": bothLanesDefer, "Statement": tokens}
 	}
 	got := map[string]map[string][]string{}
 	for id, f := range repoFunctions(t) {

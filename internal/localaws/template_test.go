@@ -135,9 +135,9 @@ func retention(q QueueSpec) int {
 func TestTemplateKindQueuesAreFIFO(t *testing.T) {
 	tpl := repoTemplate(t)
 	ids := tpl.LogicalIDs(TypeQueue)
-	if len(ids) != 2*len(billing.Kinds)+2 {
-		t.Errorf("template has %d queues, want %d (a queue and a dead-letter queue per kind, and the defer queue with its own): %v",
-			len(ids), 2*len(billing.Kinds)+2, ids)
+	if len(ids) != 3*len(billing.Kinds)+2 {
+		t.Errorf("template has %d queues, want %d (a live queue, a backfill queue and a dead-letter queue per kind, and the defer queue with its own): %v",
+			len(ids), 3*len(billing.Kinds)+2, ids)
 	}
 	for _, id := range ids {
 		q, err := tpl.Queue(id)
@@ -187,12 +187,21 @@ func TestTemplateSyncFunctionPerKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(events) != 1 {
-				t.Fatalf("%d SQS events, want 1", len(events))
+			if len(events) != 2 {
+				t.Fatalf("%d SQS events, want 2 (live and backfill)", len(events))
 			}
-			for _, e := range events {
-				if id, err := e.QueueLogicalID(); err != nil || id != QueueLogicalID(k) {
-					t.Errorf("consumes %q (%v), want %s", id, err, QueueLogicalID(k))
+			lanes := map[string]struct{ queue, concurrency string }{
+				"Queue":    {QueueLogicalID(k), "LiveConcurrency"},
+				"Backfill": {BackfillQueueLogicalID(k), "BackfillConcurrency"},
+			}
+			for name, e := range events {
+				want, ok := lanes[name]
+				if !ok {
+					t.Errorf("SQS event %s, want Queue and Backfill", name)
+					continue
+				}
+				if id, err := e.QueueLogicalID(); err != nil || id != want.queue {
+					t.Errorf("%s consumes %q (%v), want %s", name, id, err, want.queue)
 				}
 				if e.BatchSize < 1 || e.BatchSize > 10 {
 					t.Errorf("BatchSize = %d, want 1..10 (FIFO maximum)", e.BatchSize)
@@ -200,8 +209,11 @@ func TestTemplateSyncFunctionPerKind(t *testing.T) {
 				if !slices.Contains(e.FunctionResponseTypes, "ReportBatchItemFailures") {
 					t.Errorf("FunctionResponseTypes = %v, want ReportBatchItemFailures", e.FunctionResponseTypes)
 				}
-				if c := e.ScalingConfig.MaximumConcurrency; c < 2 || c > 1000 {
-					t.Errorf("ScalingConfig.MaximumConcurrency = %d, want 2..1000", c)
+				if ref, _ := e.ScalingConfig.MaximumConcurrency.Ref(); ref != want.concurrency {
+					t.Errorf("%s MaximumConcurrency = %s, want !Ref %s", name, e.ScalingConfig.MaximumConcurrency, want.concurrency)
+				}
+				if c, err := tpl.Int(e.ScalingConfig.MaximumConcurrency, Deployment{}); err != nil || c < 2 || c > 1000 {
+					t.Errorf("%s MaximumConcurrency = %d (%v), want 2..1000", name, c, err)
 				}
 			}
 		})
@@ -238,8 +250,8 @@ func TestTemplateVisibilityTimeoutCoversConsumers(t *testing.T) {
 			}
 		}
 	}
-	if consumers != len(billing.Kinds)+1 {
-		t.Errorf("%d SQS consumers, want %d (a sync function per kind and the resume function)", consumers, len(billing.Kinds)+1)
+	if consumers != 2*len(billing.Kinds)+1 {
+		t.Errorf("%d SQS consumers, want %d (a sync function per kind on two lanes, and the resume function)", consumers, 2*len(billing.Kinds)+1)
 	}
 }
 

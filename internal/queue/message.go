@@ -33,6 +33,9 @@ type Message struct {
 	// defer queue delays at most 15 minutes, so a longer wait is deferred
 	// again.
 	NotBefore int64 `json:"not_before,omitempty"`
+	// Lane is the queue the message waits in; a deferred message returns
+	// to its lane.
+	Lane Lane `json:"lane,omitempty"`
 	// Nonce distinguishes deliberate re-sends of the same version (wake-ups,
 	// resends) from duplicates, which share the deduplication id.
 	Nonce string `json:"nonce,omitempty"`

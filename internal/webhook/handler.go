@@ -51,11 +51,18 @@ type Publisher interface {
 	Publish(ctx context.Context, m queue.Message) error
 }
 
-// Deps are the Handler's collaborators. Now, Log and EventTTL are optional.
+// LaneChooser tells a tenant's backfill from its live events.
+type LaneChooser interface {
+	Choose(ctx context.Context, tenant string, occurred time.Time) queue.Lane
+}
+
+// Deps are the Handler's collaborators. Now, Log, EventTTL and Lanes are
+// optional; without Lanes every event is live.
 type Deps struct {
 	Secrets  SecretSource
 	Store    SnapshotStore
 	Queue    Publisher
+	Lanes    LaneChooser
 	Now      func() time.Time
 	Log      *slog.Logger
 	EventTTL time.Duration
@@ -66,6 +73,7 @@ type Handler struct {
 	secrets SecretSource
 	store   SnapshotStore
 	queue   Publisher
+	lanes   LaneChooser
 	now     func() time.Time
 	log     *slog.Logger
 	ttl     time.Duration
@@ -73,7 +81,7 @@ type Handler struct {
 
 // New returns a Handler using deps.
 func New(deps Deps) *Handler {
-	h := &Handler{secrets: deps.Secrets, store: deps.Store, queue: deps.Queue,
+	h := &Handler{secrets: deps.Secrets, store: deps.Store, queue: deps.Queue, lanes: deps.Lanes,
 		now: deps.Now, log: deps.Log, ttl: deps.EventTTL}
 	if h.now == nil {
 		h.now = time.Now
@@ -165,7 +173,7 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 	if err == nil || unchanged != nil && unchanged.Status == store.StatusNotTried {
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
-			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook",
+			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: h.lane(ctx, tenant, ev),
 		})
 		if err != nil {
 			return h.unavailable(ctx, log, "queue message", err)
@@ -184,6 +192,13 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 	}
 	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted")
 	return answer(202, statusBody{EventID: ev.ID, Status: "accepted"})
+}
+
+func (h *Handler) lane(ctx context.Context, tenant string, ev billing.Event) queue.Lane {
+	if h.lanes == nil {
+		return queue.LaneLive
+	}
+	return h.lanes.Choose(ctx, tenant, ev.OccurredAt)
 }
 
 func (h *Handler) badSignature(ctx context.Context, tenant, reason string) (events.APIGatewayV2HTTPResponse, error) {
