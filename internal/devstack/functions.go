@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -58,6 +59,7 @@ type environment struct {
 	// authorizer (hex).
 	sealKey, authKey string
 	throttleBackoff  time.Duration
+	livePerMinute    int
 }
 
 func (e environment) overlay(env map[string]string) config.Lookup {
@@ -75,6 +77,9 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 	}
 	if e.throttleBackoff > 0 {
 		local["QBO_THROTTLE_BACKOFF"] = e.throttleBackoff.String()
+	}
+	if e.livePerMinute > 0 {
+		local["LIVE_EVENTS_PER_MINUTE"] = strconv.Itoa(e.livePerMinute)
 	}
 	return func(name string) (string, bool) {
 		if v, ok := local[name]; ok {

@@ -114,6 +114,9 @@ func overlayNames(e environment) []string {
 	if e.throttleBackoff > 0 {
 		names = append(names, "QBO_THROTTLE_BACKOFF")
 	}
+	if e.livePerMinute > 0 {
+		names = append(names, "LIVE_EVENTS_PER_MINUTE")
+	}
 	return names
 }
 

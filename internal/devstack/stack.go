@@ -65,6 +65,9 @@ type Options struct {
 	// ThrottleBackoff shortens the realm's rest after a 429 (tests); zero
 	// keeps the functions' default, Intuit's 60 s.
 	ThrottleBackoff time.Duration
+	// LiveEventsPerMinute lowers the webhook's live rate per tenant
+	// (tests of the backfill lane); zero keeps the template's.
+	LiveEventsPerMinute int
 	// Log receives the functions' and the gateway's logs; nil discards.
 	Log *slog.Logger
 	// EmulatorLog receives the emulators' output; nil discards.
@@ -210,7 +213,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	slices.Sort(ids)
 	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32)),
 		sealKey: hex.EncodeToString(randomBytes(32)), authKey: hex.EncodeToString(randomBytes(32)),
-		throttleBackoff: s.opts.ThrottleBackoff}
+		throttleBackoff: s.opts.ThrottleBackoff, livePerMinute: s.opts.LiveEventsPerMinute}
 	authKey, _ := hex.DecodeString(env.authKey)
 	s.tokens = auth.NewLocal(authKey)
 	sealer, err := app.LocalSealer(env.sealKey)
