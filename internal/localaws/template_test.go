@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
@@ -293,5 +295,35 @@ Resources:
 	want := []string{"FindInMap NoMap", "GetAtt Gone", "GetAtt Lost", "If NoCondition", "Ref AlsoMissing", "Ref Missing", "Ref Nope"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("undefined references (-want +got):\n%s", d)
+	}
+}
+
+// The lanes' parameters default to what the code assumes when the
+// variables are unset (the in-process dev stack), and every sync queue
+// is in SQS's high-throughput FIFO mode.
+func TestTemplateSizingParameters(t *testing.T) {
+	tpl := repoTemplate(t)
+	for name, want := range map[string]int{
+		"LiveEventsPerMinute": queue.DefaultLiveEventsPerMinute,
+		"BackfillAgeSeconds":  int(queue.DefaultBackfillAge / time.Second),
+	} {
+		var p struct {
+			Default int `yaml:"Default"`
+		}
+		if node, ok := tpl.Parameters[name]; !ok || node.Decode(&p) != nil || p.Default != want {
+			t.Errorf("parameter %s defaults to %d, want %d", name, p.Default, want)
+		}
+	}
+	for _, k := range billing.Kinds {
+		for _, id := range []string{QueueLogicalID(k), BackfillQueueLogicalID(k)} {
+			q, err := tpl.Queue(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.DeduplicationScope != "messageGroup" || q.FifoThroughputLimit != "perMessageGroupId" {
+				t.Errorf("%s: DeduplicationScope %q, FifoThroughputLimit %q; want messageGroup, perMessageGroupId",
+					id, q.DeduplicationScope, q.FifoThroughputLimit)
+			}
+		}
 	}
 }
