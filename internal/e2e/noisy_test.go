@@ -58,6 +58,7 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	}
 	a.e.drain()
 	logsBefore := logs.n.Load()
+	s.ResetCounts()
 	before, err := a.e.simStats()
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +118,14 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	row("others: webhook → QBO latency", "p50 %s · p99 %s · max %s", percentile(lat, 50).Round(time.Millisecond),
 		percentile(lat, 99).Round(time.Millisecond), percentile(lat, 100).Round(time.Millisecond))
 	row("others: invoices", "%d synced, %d unsynced", len(lat), unsynced)
+	var all devstack.FunctionCounts
+	c := s.Counts()
+	for _, fc := range c.Functions {
+		all = plus(all, fc)
+	}
+	n := float64(max(synced+len(lat), 1))
+	row("per entity, every function", "DynamoDB %.2f req, %.2f WCU, %.2f RCU · SQS %.2f · polls %.2f",
+		float64(all.DynamoDB)/n, all.WriteUnits/n, all.ReadUnits/n, float64(all.SQS)/n, float64(devstack.Total(c.EventSource))/n)
 	row("function log bytes per entity (JSON, INFO)", "%.0f", float64(logs.n.Load()-logsBefore)/float64(max(synced+len(lat), 1)))
 	row("dead letters", "%d", deadLetters(t, s))
 	report(t, w.String())
