@@ -56,11 +56,11 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 		m.Lane = laneOf(ctx)
 	}
 	url, ok := p.urls[m.Kind]
-	if b, has := p.backfill[m.Kind]; m.Lane == LaneBackfill && has {
-		url = b
-	}
 	if !ok {
 		return fmt.Errorf("publish %s/%s: no queue for kind %q", m.Kind, m.ID, m.Kind)
+	}
+	if b, has := p.backfill[m.Kind]; m.Lane == LaneBackfill && has {
+		url = b
 	}
 	body, err := json.Marshal(m)
 	if err != nil {

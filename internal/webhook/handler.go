@@ -170,10 +170,12 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 	// A new version is queued; so is the same version of an entity not
 	// yet tried (the first delivery's enqueue may have failed), and it is
 	// answered as accepted. A tried entity stays as it is: a duplicate.
+	lane := queue.LaneLive
 	if err == nil || unchanged != nil && unchanged.Status == store.StatusNotTried {
+		lane = h.lane(ctx, tenant, ev)
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
-			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: h.lane(ctx, tenant, ev),
+			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: lane,
 		})
 		if err != nil {
 			return h.unavailable(ctx, log, "queue message", err)
@@ -190,7 +192,7 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "duplicate", "entity_status", unchanged.Status)
 		return answer(200, statusBody{EventID: ev.ID, Status: "duplicate"})
 	}
-	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted")
+	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted", "lane", lane.String())
 	return answer(202, statusBody{EventID: ev.ID, Status: "accepted"})
 }
 
