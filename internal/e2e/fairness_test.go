@@ -73,7 +73,10 @@ func (f *fleetTenant) liveInvoices(stop <-chan struct{}, errs chan<- error) {
 		f.mu.Lock()
 		f.posted[id] = time.Now()
 		f.mu.Unlock()
-		data := invoice(id, 1, "cus_0", fmt.Sprintf("L-%d", i), "posted", line{id: "l1", product: "prod_1", qty: "1", unit: 900, tax: 0})
+		// A billing system's live events are for many customers: each
+		// message group (one customer) sees one every few seconds.
+		data := invoice(id, 1, fmt.Sprintf("cus_%d", i%f.customers), fmt.Sprintf("L-%d", i), "posted",
+			line{id: "l1", product: "prod_1", qty: "1", unit: 900, tax: 0})
 		if err := f.postOne("evt_live_"+id, "invoice.created", data); err != nil {
 			select {
 			case errs <- err:
@@ -131,10 +134,14 @@ func (f *fleetTenant) lastLinked() (time.Time, error) {
 	return last, nil
 }
 
-// postBackfill posts the tenant's customers, then its invoices.
-func (b *backfill) postBackfill() {
-	b.post(b.customers, func(i int) (string, any) {
+// postBackfill posts the tenant's customers, then its invoices, from
+// senders senders.
+func (b *backfill) postBackfill(senders int) error {
+	err := b.postAll(b.customers, senders, func(i int) (string, any) {
 		return "customer.created", customer(fmt.Sprintf("cus_%d", i), 1, fmt.Sprintf("Bench Customer %d", i), fmt.Sprintf("c%d@bench.example", i))
 	})
-	b.post(b.invoices, func(i int) (string, any) { return "invoice.created", b.invoice("inv", i) })
+	if err != nil {
+		return err
+	}
+	return b.postAll(b.invoices, senders, func(i int) (string, any) { return "invoice.created", b.invoice("inv", i) })
 }

@@ -25,7 +25,9 @@ func TestBackfillLaneKeepsOtherTenantsLive(t *testing.T) {
 	b.mustPost(http.StatusAccepted, "customer.created", customer("cus_b", 1, "Globex Buyer", "buyer@globex.example"))
 	b.drain()
 
-	a.postBackfill()
+	if err := a.postBackfill(benchSenders); err != nil {
+		t.Fatal(err)
+	}
 	st, err := s.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
