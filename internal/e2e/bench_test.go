@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -164,6 +165,11 @@ func (b *backfill) postOne(id string, typ string, data any) error {
 			time.Sleep(wait)
 			wait = min(2*wait, 4*time.Second)
 			continue
+		}
+		// A retry answered "duplicate" found the event already accepted:
+		// the earlier attempt's answer was lost, not its work.
+		if err == nil && try > 0 && status == http.StatusOK && strings.Contains(string(answer), `"duplicate"`) {
+			return nil
 		}
 		if err == nil && status != http.StatusAccepted {
 			err = fmt.Errorf("post %s for %s: %d %s, want 202", typ, b.e.tenant, status, answer)
