@@ -46,6 +46,7 @@ func functionEnv(t *testing.T, url string) {
 	t.Setenv("TABLE_NAME", "qbosync-Table")
 	for _, k := range billing.Kinds {
 		t.Setenv(config.QueueEnv(k), url+"/000000000000/"+string(k)+".fifo")
+		t.Setenv(config.BackfillQueueEnv(k), url+"/000000000000/"+string(k)+"-backfill.fifo")
 	}
 	t.Setenv("QBO_API_BASE", "https://sandbox-quickbooks.api.intuit.com")
 	t.Setenv("QBO_AUTH_URL", "https://appcenter.intuit.com/connect/oauth2")
