@@ -9,6 +9,8 @@
 #   make lint     gofmt, go vet, a tidy go.mod, cfn-lint template.yaml, staticcheck
 #   make bench    backfill benchmark on the local stack: one table
 #                 (BENCH_INVOICES, default 5000; BENCH_CUSTOMERS, default one per 10)
+#   make bench-fairness  noisy-neighbour and fleet benchmarks: two tables
+#                 (NOISY_ENTITIES, NOISY_OTHERS, FLEET_TENANTS, FLEET_ENTITIES)
 #
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 
@@ -31,7 +33,7 @@ STACK        := bash infra/local/stack.sh
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GO_FILES      = $(shell find . -name '*.go' -not -path './infra/local/node_modules/*' -not -path './.build/*' -not -path './.aws-sam/*')
 
-.PHONY: all build test dev deps java chromium fuzz qbosim lint clean bench $(addprefix build-,$(FUNCTIONS))
+.PHONY: all build test dev deps java chromium fuzz qbosim lint clean bench bench-fairness $(addprefix build-,$(FUNCTIONS))
 
 all: lint build
 
@@ -175,3 +177,21 @@ bench: deps
 	  -bench.invoices=$(BENCH_INVOICES) -bench.customers=$(BENCH_CUSTOMERS) -bench.rate=$(BENCH_RATE) \
 	  -bench.steady=$(BENCH_STEADY) -bench.out=$(CURDIR)/.build/bench.txt -bench.progress=$(CURDIR)/.build/bench-progress.txt
 	@cat .build/bench.txt
+
+# The fairness benchmarks (internal/e2e, skipped by make test): tenant A
+# backfills NOISY_ENTITIES entities while NOISY_OTHERS tenants post one
+# invoice a second each (about 11 minutes at A's 500 requests a minute);
+# then FLEET_TENANTS tenants post FLEET_ENTITIES entities each at once.
+# Both tables go to .build/fairness.txt.
+NOISY_ENTITIES ?= 5000
+NOISY_OTHERS   ?= 20
+FLEET_TENANTS  ?= 100
+FLEET_ENTITIES ?= 100
+
+bench-fairness: deps
+	@mkdir -p .build
+	@rm -f .build/fairness.txt
+	@$(STACK) run -- $(GO) test -count=1 -timeout 90m -run '^(TestNoisyNeighbourBenchmark|TestFleetBenchmark)$$' ./internal/e2e -args \
+	  -noisy.entities=$(NOISY_ENTITIES) -noisy.others=$(NOISY_OTHERS) -fleet.tenants=$(FLEET_TENANTS) \
+	  -fleet.entities=$(FLEET_ENTITIES) -fairness.out=$(CURDIR)/.build/fairness.txt
+	@cat .build/fairness.txt

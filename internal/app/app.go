@@ -118,7 +118,7 @@ func (d Deps) Verifier() auth.Verifier {
 }
 
 func (d Deps) publisher() *queue.Publisher {
-	return queue.NewPublisher(d.SQS, d.Config.QueueURLs, d.Config.DeferQueueURL, d.Now)
+	return queue.NewPublisher(d.SQS, d.Config.QueueURLs, d.Config.DeferQueueURL, d.Now).WithBackfill(d.Config.BackfillQueueURLs)
 }
 
 // Connector builds what keeps a tenant's QBO tokens fresh, as every
@@ -191,7 +191,9 @@ const IntuitWebhookPath = "/v1/intuit/webhooks"
 // Intuit's notifications of changes in QuickBooks.
 func Webhook(d Deps) HTTPHandler {
 	st := d.store()
-	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Tenants: st, Now: d.now(), Log: d.Log})
+	lanes := &queue.Lanes{Counter: st, LivePerMinute: d.Config.LiveEventsPerMinute, BackfillAge: d.Config.BackfillAge,
+		Now: d.now(), Log: d.Log}
+	h := webhook.New(webhook.Deps{Secrets: st, Store: st, Queue: d.publisher(), Lanes: lanes, Tenants: st, Now: d.now(), Log: d.Log})
 	in := &intuit.Handler{VerifierToken: d.Config.IntuitVerifierToken, Store: st, Queue: d.publisher(), Now: d.Now, Log: d.Log}
 	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		// The route key names the route whatever the stage prefixes to

@@ -35,6 +35,7 @@ func functionEnv(t *testing.T, url string) {
 	t.Setenv("TABLE_NAME", "qbosync-Table")
 	for _, k := range billing.Kinds {
 		t.Setenv(config.QueueEnv(k), url+"/000000000000/"+string(k)+".fifo")
+		t.Setenv(config.BackfillQueueEnv(k), url+"/000000000000/"+string(k)+"-backfill.fifo")
 	}
 	t.Setenv("OUTBOUND_QUEUE_URL", url+"/000000000000/outbound")
 	t.Setenv("QBO_API_BASE", "https://sandbox-quickbooks.api.intuit.com")

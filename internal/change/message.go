@@ -33,6 +33,9 @@ type Message struct {
 	// defer queue delays at most 15 minutes, so a longer wait is deferred
 	// again.
 	NotBefore int64 `json:"not_before,omitempty"`
+	// Lane is the queue the message waits in; a deferred message returns
+	// to its lane.
+	Lane Lane `json:"lane,omitempty"`
 	// Nonce distinguishes deliberate re-sends of the same version (wake-ups,
 	// resends) from duplicates, which share the deduplication id.
 	Nonce string `json:"nonce,omitempty"`
@@ -69,4 +72,23 @@ func (m Message) DedupID() string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
+}
+
+// Lane is which of its kind's two queues a message waits in. Each has its
+// own event source with its own concurrency, so a tenant's backfill never
+// stands in the queue ahead of other tenants' live events.
+type Lane string
+
+// The lanes. Live is the zero value: wake-ups, resends and redrives are
+// live unless they follow from a backfill message.
+const (
+	LaneLive     Lane = ""
+	LaneBackfill Lane = "backfill"
+)
+
+func (l Lane) String() string {
+	if l == LaneLive {
+		return "live"
+	}
+	return string(l)
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 type Config struct {
 	Table     string
 	QueueURLs map[billing.Kind]string
+	// BackfillQueueURLs are the kinds' backfill lanes
+	// (BACKFILL_QUEUE_URL_<KIND>), read with the live queues.
+	BackfillQueueURLs map[billing.Kind]string
 	// DeferQueueURL is the standard queue that parks syncs until they are
 	// due (DEFER_QUEUE_URL).
 	DeferQueueURL string
@@ -53,6 +57,11 @@ type Config struct {
 	SealLocalKey string
 	AuthLocalKey string
 	SyncKind     billing.Kind
+	// LiveEventsPerMinute and BackfillAge tell the webhook which events
+	// are backfill (LIVE_EVENTS_PER_MINUTE, BACKFILL_AGE_SECONDS); zero
+	// takes the lanes' defaults.
+	LiveEventsPerMinute int
+	BackfillAge         time.Duration
 	// ThrottleBackoff is how long a realm rests after Intuit throttles it
 	// (QBO_THROTTLE_BACKOFF, a Go duration; default 60s, Intuit's advice).
 	ThrottleBackoff time.Duration
@@ -67,6 +76,12 @@ type Lookup func(string) (string, bool)
 // QueueEnv is the environment variable holding kind's queue URL.
 func QueueEnv(kind billing.Kind) string {
 	return "QUEUE_URL_" + strings.ToUpper(string(kind))
+}
+
+// BackfillQueueEnv is the environment variable holding kind's backfill
+// queue URL.
+func BackfillQueueEnv(kind billing.Kind) string {
+	return "BACKFILL_QUEUE_URL_" + strings.ToUpper(string(kind))
 }
 
 // DLQEnv is the environment variable holding kind's dead-letter queue URL.
@@ -129,6 +144,12 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 			c.QueueURLs[k] = u
 		}
 	}
+	c.BackfillQueueURLs = map[billing.Kind]string{}
+	for _, k := range billing.Kinds {
+		if u := get(BackfillQueueEnv(k), needs["queues"]); u != "" {
+			c.BackfillQueueURLs[k] = u
+		}
+	}
 	c.DeferQueueURL = get("DEFER_QUEUE_URL", needs["defer"])
 	c.OutboundQueueURL = get("OUTBOUND_QUEUE_URL", needs["outbound"])
 	c.DLQURLs = map[billing.Kind]string{}
@@ -171,6 +192,7 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 		}
 		c.OutboundRetryFirst = d
 	}
+	malformed = append(malformed, c.readLanes(get)...)
 	if needs["sync"] && c.SyncKind != "" && !c.SyncKind.Valid() {
 		malformed = append(malformed, "SYNC_KIND is not a billing kind: "+string(c.SyncKind))
 	}
@@ -187,3 +209,24 @@ func FromEnv(lookup Lookup, need ...string) (Config, error) {
 // groups are the names FromEnv's need accepts.
 var groups = map[string]bool{"table": true, "queues": true, "seal": true, "qbo": true, "state": true,
 	"sync": true, "defer": true, "deadletters": true, "outbound": true, "intuit": true}
+
+// readLanes reads the webhook's live and backfill thresholds, both
+// optional, and says what is malformed.
+func (c *Config) readLanes(get func(string, bool) string) []string {
+	var malformed []string
+	if v := get("LIVE_EVENTS_PER_MINUTE", false); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			malformed = append(malformed, fmt.Sprintf("LIVE_EVENTS_PER_MINUTE must be a positive whole number, not %q", v))
+		}
+		c.LiveEventsPerMinute = n
+	}
+	if v := get("BACKFILL_AGE_SECONDS", false); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			malformed = append(malformed, fmt.Sprintf("BACKFILL_AGE_SECONDS must be a positive whole number, not %q", v))
+		}
+		c.BackfillAge = time.Duration(n) * time.Second
+	}
+	return malformed
+}

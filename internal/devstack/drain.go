@@ -32,6 +32,9 @@ type QueueStatus struct {
 // Status is the stack's queues and running invocations.
 type Status struct {
 	Queues []QueueStatus `json:"queues"`
+	// Backfill is each kind's backfill lane (its dead letters are counted
+	// with the kind's queue, which shares the dead-letter queue).
+	Backfill []QueueStatus `json:"backfill"`
 	// Deferred is the defer queue: syncs parked until they are due; its
 	// DeadLetters are deferred messages that could not be read.
 	Deferred QueueStatus `json:"deferred"`
@@ -52,6 +55,14 @@ func (s *Stack) Status(ctx context.Context) (Status, error) {
 		}
 		q.Kind, q.DeadLetters = k, dlq.Visible+dlq.InFlight+dlq.Delayed
 		st.Queues = append(st.Queues, q)
+		if url := s.resources.Backfill[k]; url != "" {
+			b, err := s.depth(ctx, url)
+			if err != nil {
+				return Status{}, err
+			}
+			b.Kind = k
+			st.Backfill = append(st.Backfill, b)
+		}
 	}
 	if url := s.resources.Physical[deferQueue]; url != "" {
 		q, err := s.depth(ctx, url)
@@ -138,13 +149,18 @@ func (s *Stack) Drain(ctx context.Context) error {
 // busy describes the queues that still hold messages; "" when none do.
 func (s *Stack) busy(ctx context.Context) (string, error) {
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(s.resources.Queues)) {
-		q, err := s.depth(ctx, s.resources.Queues[k])
-		if err != nil {
-			return "", err
-		}
-		if q.Visible+q.InFlight+q.Delayed > 0 {
-			parts = append(parts, fmt.Sprintf("%s: %d visible, %d in flight, %d delayed", k, q.Visible, q.InFlight, q.Delayed))
+	for _, lane := range []struct {
+		suffix string
+		urls   map[billing.Kind]string
+	}{{"", s.resources.Queues}, {" backfill", s.resources.Backfill}} {
+		for _, k := range slices.Sorted(maps.Keys(lane.urls)) {
+			q, err := s.depth(ctx, lane.urls[k])
+			if err != nil {
+				return "", err
+			}
+			if q.Visible+q.InFlight+q.Delayed > 0 {
+				parts = append(parts, fmt.Sprintf("%s%s: %d visible, %d in flight, %d delayed", k, lane.suffix, q.Visible, q.InFlight, q.Delayed))
+			}
 		}
 	}
 	if url := s.resources.Physical[deferQueue]; url != "" {

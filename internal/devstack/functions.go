@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -69,6 +70,7 @@ type environment struct {
 	throttleBackoff time.Duration
 	// outboundRetryFirst, when set, shortens the outbound back-off.
 	outboundRetryFirst time.Duration
+	livePerMinute      int
 }
 
 func (e environment) overlay(env map[string]string) config.Lookup {
@@ -91,6 +93,9 @@ func (e environment) overlay(env map[string]string) config.Lookup {
 	}
 	if e.outboundRetryFirst > 0 {
 		local["OUTBOUND_RETRY_FIRST"] = e.outboundRetryFirst.String()
+	}
+	if e.livePerMinute > 0 {
+		local["LIVE_EVENTS_PER_MINUTE"] = strconv.Itoa(e.livePerMinute)
 	}
 	return func(name string) (string, bool) {
 		if v, ok := local[name]; ok {
@@ -155,7 +160,7 @@ func routes(f localaws.Function, d app.Deps) ([]Route, error) {
 
 // eventSources returns a poller per SQS event source of f, each invoking
 // the sync handler built for f.
-func eventSources(ctx context.Context, f localaws.Function, d app.Deps, res localaws.Resources, sq *sqs.Client) ([]*eventSource, error) {
+func eventSources(ctx context.Context, tmpl *localaws.Template, f localaws.Function, d app.Deps, res localaws.Resources, sq *sqs.Client) ([]*eventSource, error) {
 	evs, err := f.SQSEvents()
 	if err != nil || len(evs) == 0 {
 		return nil, err
@@ -186,8 +191,14 @@ func eventSources(ctx context.Context, f localaws.Function, d app.Deps, res loca
 		if ev.BatchSize > 0 {
 			src.batchSize = int32(min(ev.BatchSize, defaultBatchSize))
 		}
-		if ev.ScalingConfig.MaximumConcurrency > 0 {
-			src.concurrency = ev.ScalingConfig.MaximumConcurrency
+		// The template's parameter defaults: the concurrency a deployment
+		// with no overrides gets, so local numbers mean what AWS's would.
+		n, err := tmpl.Int(ev.ScalingConfig.MaximumConcurrency, localaws.Deployment{})
+		if err != nil {
+			return nil, fmt.Errorf("function %s event %s: MaximumConcurrency: %w", f.LogicalID, name, err)
+		}
+		if n > 0 {
+			src.concurrency = n
 		}
 		out = append(out, src)
 	}

@@ -117,6 +117,9 @@ func overlayNames(e environment) []string {
 	if e.outboundRetryFirst > 0 {
 		names = append(names, "OUTBOUND_RETRY_FIRST")
 	}
+	if e.livePerMinute > 0 {
+		names = append(names, "LIVE_EVENTS_PER_MINUTE")
+	}
 	return names
 }
 

@@ -70,6 +70,9 @@ type Options struct {
 	// OutboundRetryFirst shortens the wait after an event delivery's
 	// first failure (tests); zero keeps the default, 30 s.
 	OutboundRetryFirst time.Duration
+	// LiveEventsPerMinute lowers the webhook's live rate per tenant
+	// (tests of the backfill lane); zero keeps the template's.
+	LiveEventsPerMinute int
 	// Log receives the functions' and the gateway's logs; nil discards.
 	Log *slog.Logger
 	// EmulatorLog receives the emulators' output; nil discards.
@@ -217,7 +220,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	env := environment{simURL: s.sim.url, gatewayURL: s.gwURL, stateKey: hex.EncodeToString(randomBytes(32)),
 		sealKey: hex.EncodeToString(randomBytes(32)), authKey: hex.EncodeToString(randomBytes(32)),
 		verifierToken: hex.EncodeToString(randomBytes(16)), throttleBackoff: s.opts.ThrottleBackoff,
-		outboundRetryFirst: s.opts.OutboundRetryFirst}
+		outboundRetryFirst: s.opts.OutboundRetryFirst, livePerMinute: s.opts.LiveEventsPerMinute}
 	// The simulator's app delivers its webhooks to the gateway, as an
 	// Intuit app's are configured to the deployed endpoint.
 	if err := s.sim.sim.SetWebhooks(qbosim.WebhookConfig{Endpoint: s.gwURL + app.IntuitWebhookPath, VerifierToken: env.verifierToken}); err != nil {
@@ -265,7 +268,7 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 		if err != nil {
 			return err
 		}
-		srcs, err := eventSources(ctx, f, d, s.resources, s.sqs)
+		srcs, err := eventSources(ctx, tmpl, f, d, s.resources, s.sqs)
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +108,8 @@ type backfill struct {
 	webhook [2]devstack.FunctionCounts
 	// progress receives a line every progressEvery while a phase syncs.
 	progress io.Writer
+	// retried counts the webhooks sent again after a 429 or 503.
+	retried atomic.Int64
 }
 
 func (b *backfill) invoice(prefix string, i int) map[string]any {
@@ -117,11 +121,19 @@ func (b *backfill) invoice(prefix string, i int) map[string]any {
 // fails the test on any answer but 202.
 func (b *backfill) post(n int, event func(i int) (string, any)) {
 	b.t.Helper()
+	if err := b.postAll(n, benchSenders, event); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// postAll sends n events built by event from senders senders and returns
+// the first answer that is not 202, after retries.
+func (b *backfill) postAll(n, senders int, event func(i int) (string, any)) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, benchSenders)
-	for w := range benchSenders {
+	errs := make(chan error, senders)
+	for w := range senders {
 		wg.Go(func() {
-			for i := w; i < n; i += benchSenders {
+			for i := w; i < n; i += senders {
 				typ, data := event(i)
 				if err := b.postOne(fmt.Sprintf("evt_bench_%s_%d", typ, i), typ, data); err != nil {
 					errs <- err
@@ -132,21 +144,38 @@ func (b *backfill) post(n int, event func(i int) (string, any)) {
 	}
 	wg.Wait()
 	close(errs)
-	for err := range errs {
-		b.t.Fatal(err)
-	}
+	return <-errs
 }
+
+// postRetries bounds how often postOne sends an event the service
+// answered 429 or 503, as a billing system retries with backoff.
+const postRetries = 8
 
 func (b *backfill) postOne(id string, typ string, data any) error {
 	body, err := json.Marshal(map[string]any{"id": id, "type": typ, "occurred_at": time.Now().UTC().Format(time.RFC3339), "data": data})
 	if err != nil {
 		return err
 	}
-	status, answer, err := b.s.PostEvent(context.Background(), b.e.tenant, b.e.secret, body)
-	if err == nil && status != http.StatusAccepted {
-		err = fmt.Errorf("post %s: %d %s, want 202", typ, status, answer)
+	wait := 250 * time.Millisecond
+	for try := 0; ; try++ {
+		status, answer, err := b.s.PostEvent(context.Background(), b.e.tenant, b.e.secret, body)
+		busy := err == nil && (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests)
+		if busy && try < postRetries {
+			b.retried.Add(1)
+			time.Sleep(wait)
+			wait = min(2*wait, 4*time.Second)
+			continue
+		}
+		// A retry answered "duplicate" found the event already accepted:
+		// the earlier attempt's answer was lost, not its work.
+		if err == nil && try > 0 && status == http.StatusOK && strings.Contains(string(answer), `"duplicate"`) {
+			return nil
+		}
+		if err == nil && status != http.StatusAccepted {
+			err = fmt.Errorf("post %s for %s: %d %s, want 202", typ, b.e.tenant, status, answer)
+		}
+		return err
 	}
-	return err
 }
 
 // waitSynced polls the tenant's counters until want entities are synced

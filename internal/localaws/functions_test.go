@@ -160,6 +160,7 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		needs[id] = config.Sync
 	}
 	fns := repoFunctions(t)
+	tpl := repoTemplate(t)
 	for id, need := range needs {
 		f, ok := fns[id]
 		if !ok {
@@ -170,6 +171,9 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 			v, ok := f.Environment[name]
 			if lit, isLit := v.Literal(); isLit {
 				return lit, ok
+			}
+			if param, err := tpl.resolve(v.node, Resources{}, Deployment{}); err == nil {
+				return param, ok // a parameter's default
 			}
 			return "set by the template", ok
 		}
@@ -182,6 +186,9 @@ func TestTemplateEnvironmentSatisfiesConfig(t *testing.T) {
 		for _, k := range billing.Kinds {
 			if ref, _ := f.Environment[config.QueueEnv(k)].Ref(); ref != QueueLogicalID(k) {
 				t.Errorf("%s: %s = %s, want !Ref %s", id, config.QueueEnv(k), f.Environment[config.QueueEnv(k)], QueueLogicalID(k))
+			}
+			if ref, _ := f.Environment[config.BackfillQueueEnv(k)].Ref(); ref != BackfillQueueLogicalID(k) {
+				t.Errorf("%s: %s = %s, want !Ref %s", id, config.BackfillQueueEnv(k), f.Environment[config.BackfillQueueEnv(k)], BackfillQueueLogicalID(k))
 			}
 		}
 	}
@@ -214,6 +221,15 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		allQueues = append(allQueues, QueueLogicalID(k))
 	}
 	sort.Strings(allQueues)
+	// The webhook, the sync functions (a backfill's wake-ups) and the
+	// resume function send to the backfill lanes too.
+	bothLanes := slices.Clone(allQueues)
+	for _, k := range billing.Kinds {
+		bothLanes = append(bothLanes, BackfillQueueLogicalID(k))
+	}
+	sort.Strings(bothLanes)
+	bothLanesDefer := append(slices.Clone(bothLanes), "DeferQueue")
+	sort.Strings(bothLanesDefer)
 	tokens := []string{"IntuitClientSecretParam", "TokenKey"}
 	withDefer := append(slices.Clone(allQueues), "DeferQueue")
 	sort.Strings(withDefer)
@@ -226,7 +242,7 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 	sort.Strings(adminStatements)
 	withOutbound := append(slices.Clone(allQueues), "OutboundQueue")
 	sort.Strings(withOutbound)
-	syncSends := append(slices.Clone(withDefer), "OutboundQueue")
+	syncSends := append(slices.Clone(bothLanesDefer), "OutboundQueue")
 	sort.Strings(syncSends)
 	sendsAndTokens := map[string][]string{
 		"DynamoDBCrudPolicy":   {TableLogicalID},
@@ -237,7 +253,7 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 		// The webhook opens sealed webhook secrets and reads the verifier
 		// token of Intuit's webhooks; the OAuth function requeues parked
 		// entities after a connect.
-		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": allQueues, "Statement": {"IntuitVerifierTokenParam", "TokenKey"}},
+		"WebhookFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": bothLanes, "Statement": {"IntuitVerifierTokenParam", "TokenKey"}},
 		"OAuthFunction": {
 			"DynamoDBCrudPolicy":   {TableLogicalID},
 			"SQSSendMessagePolicy": allQueues,
@@ -253,7 +269,7 @@ func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
 			"Statement":            adminStatements,
 		},
 		// The resume function only moves parked syncs between queues.
-		"ResumeFunction": {"SQSSendMessagePolicy": withDefer},
+		"ResumeFunction": {"SQSSendMessagePolicy": bothLanesDefer},
 		// The outbound function opens the endpoints' signing secrets and
 		// parks each next attempt on its own queue.
 		"OutboundFunction": {"DynamoDBCrudPolicy": {TableLogicalID}, "SQSSendMessagePolicy": {"OutboundQueue"}, "Statement": {"TokenKey"}},

@@ -35,6 +35,10 @@ const (
 // for example ChargeReversalQueue.
 func QueueLogicalID(kind billing.Kind) string { return pascal(kind) + "Queue" }
 
+// BackfillQueueLogicalID is the template's logical id of kind's backfill
+// FIFO queue, for example InvoiceBackfillQueue.
+func BackfillQueueLogicalID(kind billing.Kind) string { return pascal(kind) + "BackfillQueue" }
+
 // DLQLogicalID is the template's logical id of kind's dead-letter queue.
 func DLQLogicalID(kind billing.Kind) string { return pascal(kind) + "DLQ" }
 

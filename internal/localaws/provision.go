@@ -22,7 +22,9 @@ import (
 type Resources struct {
 	Table  string                  // table name
 	Queues map[billing.Kind]string // queue URL per kind
-	DLQs   map[billing.Kind]string // dead-letter queue URL per kind
+	// Backfill is the backfill queue URL per kind.
+	Backfill map[billing.Kind]string
+	DLQs     map[billing.Kind]string // dead-letter queue URL per kind
 	// Physical maps every provisioned logical id to its table name or
 	// queue URL.
 	Physical map[string]string
@@ -63,7 +65,8 @@ func ProvisionTemplate(ctx context.Context, ddb *dynamodb.Client, sq *sqs.Client
 	if !prefixPattern.MatchString(prefix) {
 		return Resources{}, fmt.Errorf("provision: prefix %q: want 1-48 letters, digits, '-' or '_'", prefix)
 	}
-	r := Resources{Queues: map[billing.Kind]string{}, DLQs: map[billing.Kind]string{}, Physical: map[string]string{}}
+	r := Resources{Queues: map[billing.Kind]string{}, Backfill: map[billing.Kind]string{}, DLQs: map[billing.Kind]string{},
+		Physical: map[string]string{}}
 	for _, id := range t.LogicalIDs(TypeTable) {
 		name, err := createTable(ctx, ddb, t, id, prefix)
 		if err != nil {
@@ -83,8 +86,10 @@ func ProvisionTemplate(ctx context.Context, ddb *dynamodb.Client, sq *sqs.Client
 	}
 	for _, k := range billing.Kinds {
 		r.Queues[k], r.DLQs[k] = r.Physical[QueueLogicalID(k)], r.Physical[DLQLogicalID(k)]
-		if r.Queues[k] == "" || r.DLQs[k] == "" {
-			return Resources{}, fmt.Errorf("provision: template lacks %s or %s for kind %s", QueueLogicalID(k), DLQLogicalID(k), k)
+		r.Backfill[k] = r.Physical[BackfillQueueLogicalID(k)]
+		if r.Queues[k] == "" || r.DLQs[k] == "" || r.Backfill[k] == "" {
+			return Resources{}, fmt.Errorf("provision: template lacks %s, %s or %s for kind %s",
+				QueueLogicalID(k), BackfillQueueLogicalID(k), DLQLogicalID(k), k)
 		}
 	}
 	return r, nil
@@ -213,6 +218,12 @@ func (m queueMaker) attributes(id string, s QueueSpec) (map[string]string, error
 	if s.ContentBasedDeduplication {
 		attrs[string(sqstypes.QueueAttributeNameContentBasedDeduplication)] = "true"
 	}
+	if s.DeduplicationScope != "" {
+		attrs[string(sqstypes.QueueAttributeNameDeduplicationScope)] = s.DeduplicationScope
+	}
+	if s.FifoThroughputLimit != "" {
+		attrs[string(sqstypes.QueueAttributeNameFifoThroughputLimit)] = s.FifoThroughputLimit
+	}
 	for name, v := range map[sqstypes.QueueAttributeName]*int{
 		sqstypes.QueueAttributeNameVisibilityTimeout:             s.VisibilityTimeout,
 		sqstypes.QueueAttributeNameMessageRetentionPeriod:        s.MessageRetentionPeriod,
@@ -269,7 +280,7 @@ func Deprovision(ctx context.Context, ddb *dynamodb.Client, sq *sqs.Client, r Re
 			errs = append(errs, fmt.Errorf("delete table %s: %w", r.Table, err))
 		}
 	}
-	for _, urls := range []map[billing.Kind]string{r.Queues, r.DLQs} {
+	for _, urls := range []map[billing.Kind]string{r.Queues, r.Backfill, r.DLQs} {
 		for _, url := range urls {
 			var missing *sqstypes.QueueDoesNotExist
 			if _, err := sq.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)}); err != nil && !errors.As(err, &missing) {

@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"fmt"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 )
@@ -84,6 +85,24 @@ func (t *Template) ref(name string, res Resources, d Deployment) (string, error)
 		return *spec.Default, nil
 	}
 	return "", fmt.Errorf("!Ref %s names nothing deployed", name)
+}
+
+// Int resolves v, a whole number or !Ref of a parameter, as a deployment
+// with d's parameters would (a parameter left out takes its Default);
+// an unset v is 0.
+func (t *Template) Int(v Value, d Deployment) (int, error) {
+	if v.node.Kind == 0 {
+		return 0, nil
+	}
+	s, err := t.resolve(v.node, Resources{}, d)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s is not a whole number: %w", v, err)
+	}
+	return n, nil
 }
 
 // Decode decodes the value's node into out.

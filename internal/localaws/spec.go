@@ -203,7 +203,9 @@ type SQSEvent struct {
 	BatchSize             int      `yaml:"BatchSize"`
 	FunctionResponseTypes []string `yaml:"FunctionResponseTypes"`
 	ScalingConfig         struct {
-		MaximumConcurrency int `yaml:"MaximumConcurrency"`
+		// MaximumConcurrency is a number or !Ref of a Number parameter;
+		// Template.Int resolves it.
+		MaximumConcurrency Value `yaml:"MaximumConcurrency"`
 	} `yaml:"ScalingConfig"`
 }
 

@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
 )
 
@@ -135,9 +137,9 @@ func retention(q QueueSpec) int {
 func TestTemplateKindQueuesAreFIFO(t *testing.T) {
 	tpl := repoTemplate(t)
 	ids := tpl.LogicalIDs(TypeQueue)
-	if len(ids) != 2*len(billing.Kinds)+4 {
-		t.Errorf("template has %d queues, want %d (a queue and a dead-letter queue per kind, the defer and outbound queues with their own): %v",
-			len(ids), 2*len(billing.Kinds)+4, ids)
+	if len(ids) != 3*len(billing.Kinds)+4 {
+		t.Errorf("template has %d queues, want %d (a live queue, a backfill queue and a dead-letter queue per kind, the defer and outbound queues with their own): %v",
+			len(ids), 3*len(billing.Kinds)+4, ids)
 	}
 	for _, id := range ids {
 		q, err := tpl.Queue(id)
@@ -187,12 +189,21 @@ func TestTemplateSyncFunctionPerKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(events) != 1 {
-				t.Fatalf("%d SQS events, want 1", len(events))
+			if len(events) != 2 {
+				t.Fatalf("%d SQS events, want 2 (live and backfill)", len(events))
 			}
-			for _, e := range events {
-				if id, err := e.QueueLogicalID(); err != nil || id != QueueLogicalID(k) {
-					t.Errorf("consumes %q (%v), want %s", id, err, QueueLogicalID(k))
+			lanes := map[string]struct{ queue, concurrency string }{
+				"Queue":    {QueueLogicalID(k), "LiveConcurrency"},
+				"Backfill": {BackfillQueueLogicalID(k), "BackfillConcurrency"},
+			}
+			for name, e := range events {
+				want, ok := lanes[name]
+				if !ok {
+					t.Errorf("SQS event %s, want Queue and Backfill", name)
+					continue
+				}
+				if id, err := e.QueueLogicalID(); err != nil || id != want.queue {
+					t.Errorf("%s consumes %q (%v), want %s", name, id, err, want.queue)
 				}
 				if e.BatchSize < 1 || e.BatchSize > 10 {
 					t.Errorf("BatchSize = %d, want 1..10 (FIFO maximum)", e.BatchSize)
@@ -200,8 +211,11 @@ func TestTemplateSyncFunctionPerKind(t *testing.T) {
 				if !slices.Contains(e.FunctionResponseTypes, "ReportBatchItemFailures") {
 					t.Errorf("FunctionResponseTypes = %v, want ReportBatchItemFailures", e.FunctionResponseTypes)
 				}
-				if c := e.ScalingConfig.MaximumConcurrency; c < 2 || c > 1000 {
-					t.Errorf("ScalingConfig.MaximumConcurrency = %d, want 2..1000", c)
+				if ref, _ := e.ScalingConfig.MaximumConcurrency.Ref(); ref != want.concurrency {
+					t.Errorf("%s MaximumConcurrency = %s, want !Ref %s", name, e.ScalingConfig.MaximumConcurrency, want.concurrency)
+				}
+				if c, err := tpl.Int(e.ScalingConfig.MaximumConcurrency, Deployment{}); err != nil || c < 2 || c > 1000 {
+					t.Errorf("%s MaximumConcurrency = %d (%v), want 2..1000", name, c, err)
 				}
 			}
 		})
@@ -238,8 +252,8 @@ func TestTemplateVisibilityTimeoutCoversConsumers(t *testing.T) {
 			}
 		}
 	}
-	if consumers != len(billing.Kinds)+2 {
-		t.Errorf("%d SQS consumers, want %d (a sync function per kind, the resume and outbound functions)", consumers, len(billing.Kinds)+2)
+	if consumers != 2*len(billing.Kinds)+2 {
+		t.Errorf("%d SQS consumers, want %d (a sync function per kind on two lanes, the resume and outbound functions)", consumers, 2*len(billing.Kinds)+2)
 	}
 }
 
@@ -281,5 +295,35 @@ Resources:
 	want := []string{"FindInMap NoMap", "GetAtt Gone", "GetAtt Lost", "If NoCondition", "Ref AlsoMissing", "Ref Missing", "Ref Nope"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("undefined references (-want +got):\n%s", d)
+	}
+}
+
+// The lanes' parameters default to what the code assumes when the
+// variables are unset (the in-process dev stack), and every sync queue
+// is in SQS's high-throughput FIFO mode.
+func TestTemplateSizingParameters(t *testing.T) {
+	tpl := repoTemplate(t)
+	for name, want := range map[string]int{
+		"LiveEventsPerMinute": queue.DefaultLiveEventsPerMinute,
+		"BackfillAgeSeconds":  int(queue.DefaultBackfillAge / time.Second),
+	} {
+		var p struct {
+			Default int `yaml:"Default"`
+		}
+		if node, ok := tpl.Parameters[name]; !ok || node.Decode(&p) != nil || p.Default != want {
+			t.Errorf("parameter %s defaults to %d, want %d", name, p.Default, want)
+		}
+	}
+	for _, k := range billing.Kinds {
+		for _, id := range []string{QueueLogicalID(k), BackfillQueueLogicalID(k)} {
+			q, err := tpl.Queue(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.DeduplicationScope != "messageGroup" || q.FifoThroughputLimit != "perMessageGroupId" {
+				t.Errorf("%s: DeduplicationScope %q, FifoThroughputLimit %q; want messageGroup, perMessageGroupId",
+					id, q.DeduplicationScope, q.FifoThroughputLimit)
+			}
+		}
 	}
 }

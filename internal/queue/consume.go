@@ -101,5 +101,5 @@ func handleOne(ctx context.Context, rec events.SQSMessage, fn func(context.Conte
 		log.ErrorContext(ctx, "dropping undecodable message", "message_id", rec.MessageId, "err", err)
 		return nil
 	}
-	return fn(ctx, m)
+	return fn(withLane(ctx, m.Lane), m)
 }

@@ -24,6 +24,7 @@ const MaxDelay = 15 * time.Minute
 type Publisher struct {
 	sqs      Sender
 	urls     map[billing.Kind]string
+	backfill map[billing.Kind]string
 	deferURL string
 	now      func() time.Time
 }
@@ -38,12 +39,28 @@ func NewPublisher(s Sender, urls map[billing.Kind]string, deferURL string, now f
 	return &Publisher{sqs: s, urls: urls, deferURL: deferURL, now: now}
 }
 
-// Publish sends m to its kind's queue, grouped by tenant#customer and
-// deduplicated by tenant#kind#id#version.
+// WithBackfill gives p the kinds' backfill queues; without them every
+// message goes to its kind's live queue.
+func (p *Publisher) WithBackfill(urls map[billing.Kind]string) *Publisher {
+	c := *p
+	c.backfill = urls
+	return &c
+}
+
+// Publish sends m to its kind's queue in its lane, grouped by
+// tenant#customer and deduplicated by tenant#kind#id#version. A message
+// published while a backfill message is handled (a wake-up) is backfill
+// too.
 func (p *Publisher) Publish(ctx context.Context, m Message) error {
+	if m.Lane == LaneLive {
+		m.Lane = laneOf(ctx)
+	}
 	url, ok := p.urls[m.Kind]
 	if !ok {
 		return fmt.Errorf("publish %s/%s: no queue for kind %q", m.Kind, m.ID, m.Kind)
+	}
+	if b, has := p.backfill[m.Kind]; m.Lane == LaneBackfill && has {
+		url = b
 	}
 	body, err := json.Marshal(m)
 	if err != nil {

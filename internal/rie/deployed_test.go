@@ -89,8 +89,9 @@ func TestBootstrapsUnderLambdaEmulator(t *testing.T) {
 
 	realm := d.connect(ctx)
 
-	// One signed webhook: the billing system creates a customer.
-	event := `{"id":"evt_rie_1","type":"customer.created","occurred_at":"2026-11-21T10:00:00Z",` +
+	// One signed webhook: the billing system creates a customer now, so
+	// the event takes the live lane.
+	event := `{"id":"evt_rie_1","type":"customer.created","occurred_at":"` + time.Now().UTC().Format(time.RFC3339) + `",` +
 		`"data":{"id":"cus_rie_1","version":1,"display_name":"Runtime Emulator Ltd","email":"billing@rie.example","currency":"USD"}}`
 	sig := billing.Sign([]byte(created.WebhookSecret.Value), time.Now(), []byte(event))
 	ev := apiEvent(http.MethodPost, "/v1/webhooks/"+tenant, "", map[string]string{

@@ -58,11 +58,18 @@ type Publisher interface {
 	Publish(ctx context.Context, m queue.Message) error
 }
 
-// Deps are the Handler's collaborators. Now, Log and EventTTL are optional.
+// LaneChooser tells a tenant's backfill from its live events.
+type LaneChooser interface {
+	Choose(ctx context.Context, tenant string, occurred time.Time) queue.Lane
+}
+
+// Deps are the Handler's collaborators. Now, Log, EventTTL and Lanes are
+// optional; without Lanes every event is live.
 type Deps struct {
 	Secrets SecretSource
 	Store   SnapshotStore
 	Queue   Publisher
+	Lanes   LaneChooser
 	// Tenants is optional: without it payments are answered as accepted
 	// whatever the payments direction.
 	Tenants  SettingsReader
@@ -77,6 +84,7 @@ type Handler struct {
 	store   SnapshotStore
 	queue   Publisher
 	tenants SettingsReader
+	lanes   LaneChooser
 	now     func() time.Time
 	log     *slog.Logger
 	ttl     time.Duration
@@ -84,7 +92,7 @@ type Handler struct {
 
 // New returns a Handler using deps.
 func New(deps Deps) *Handler {
-	h := &Handler{secrets: deps.Secrets, store: deps.Store, queue: deps.Queue, tenants: deps.Tenants,
+	h := &Handler{secrets: deps.Secrets, store: deps.Store, queue: deps.Queue, tenants: deps.Tenants, lanes: deps.Lanes,
 		now: deps.Now, log: deps.Log, ttl: deps.EventTTL}
 	if h.now == nil {
 		h.now = time.Now
@@ -173,13 +181,23 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 	// A new version is queued; so is the same version of an entity not
 	// yet tried (the first delivery's enqueue may have failed), and it is
 	// answered as accepted. A tried entity stays as it is: a duplicate.
+	lane := queue.LaneLive
 	if err == nil || unchanged != nil && unchanged.Status == store.StatusNotTried {
+		lane = h.lane(ctx, tenant, ev)
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
-			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook",
+			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: lane,
 		})
 		if err != nil {
 			return h.unavailable(ctx, log, "queue message", err)
+		}
+	}
+	// Read before the event id is recorded: an answer other than 2xx must
+	// leave nothing remembered, so the sender's retry does the whole work.
+	var skipped string
+	if !stale && (unchanged == nil || unchanged.Status == store.StatusNotTried) {
+		if skipped, err = h.notSynced(ctx, tenant, ev.Kind); err != nil {
+			return h.unavailable(ctx, log, "read settings", err)
 		}
 	}
 	if err := h.store.RecordEvent(ctx, tenant, ev.ID, now.Add(h.ttl)); err != nil {
@@ -193,14 +211,11 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		log.InfoContext(ctx, "webhook answered", "status", 200, "result", "duplicate", "entity_status", unchanged.Status)
 		return answer(200, statusBody{EventID: ev.ID, Status: "duplicate"})
 	}
-	if reason, err := h.notSynced(ctx, tenant, ev.Kind); err != nil || reason != "" {
-		if err != nil {
-			return h.unavailable(ctx, log, "read settings", err)
-		}
+	if skipped != "" {
 		log.InfoContext(ctx, "webhook answered", "status", 202, "result", "skipped")
-		return answer(202, skippedBody{EventID: ev.ID, Status: "skipped", Reason: reason})
+		return answer(202, skippedBody{EventID: ev.ID, Status: "skipped", Reason: skipped})
 	}
-	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted")
+	log.InfoContext(ctx, "webhook answered", "status", 202, "result", "accepted", "lane", lane.String())
 	return answer(202, statusBody{EventID: ev.ID, Status: "accepted"})
 }
 
@@ -225,6 +240,13 @@ func (h *Handler) notSynced(ctx context.Context, tenant string, kind billing.Kin
 // while the tenant's payments come from QuickBooks.
 const PaymentsFromQuickBooks = "payments_direction is from_quickbooks: payments are recorded in QuickBooks and sent to billing, " +
 	"so this payment is stored but not synced to QuickBooks"
+
+func (h *Handler) lane(ctx context.Context, tenant string, ev billing.Event) queue.Lane {
+	if h.lanes == nil {
+		return queue.LaneLive
+	}
+	return h.lanes.Choose(ctx, tenant, ev.OccurredAt)
+}
 
 func (h *Handler) badSignature(ctx context.Context, tenant, reason string) (events.APIGatewayV2HTTPResponse, error) {
 	// The reason is logged for operators; the sender only learns that the
