@@ -36,6 +36,7 @@ func deployed() map[string]string {
 	for _, k := range billing.Kinds {
 		m[QueueEnv(k)] = "https://sqs/" + string(k)
 		m[DLQEnv(k)] = "https://sqs/" + string(k) + "-dlq"
+		m[BackfillQueueEnv(k)] = "https://sqs/" + string(k) + "-backfill"
 	}
 	return m
 }
@@ -147,6 +148,20 @@ func TestFromEnvRefusesMalformedValuesNamingThem(t *testing.T) {
 		if _, err := FromEnv(env(m), Sync...); err == nil || !strings.Contains(err.Error(), "QBO_THROTTLE_BACKOFF") {
 			t.Errorf("QBO_THROTTLE_BACKOFF=%s: %v, want it refused and named", bad, err)
 		}
+	}
+	for _, name := range []string{"LIVE_EVENTS_PER_MINUTE", "BACKFILL_AGE_SECONDS"} {
+		for _, bad := range []string{"0", "-1", "ten", "1.5"} {
+			m = deployed()
+			m[name] = bad
+			if _, err := FromEnv(env(m), Webhook...); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), bad) {
+				t.Errorf("%s=%s: %v, want it refused and named with its value", name, bad, err)
+			}
+		}
+	}
+	m = deployed()
+	m["LIVE_EVENTS_PER_MINUTE"], m["BACKFILL_AGE_SECONDS"] = "30", "600"
+	if c, err := FromEnv(env(m), Webhook...); err != nil || c.LiveEventsPerMinute != 30 || c.BackfillAge != 10*time.Minute {
+		t.Errorf("lanes 30/min, 600 s: %d, %v, %v", c.LiveEventsPerMinute, c.BackfillAge, err)
 	}
 }
 
