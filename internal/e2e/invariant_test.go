@@ -304,7 +304,7 @@ func (m *billingModel) checkStatuses(ctx context.Context, st *store.Store, f *fi
 			return err
 		}
 		if e.Version != int64(w.version) || e.Status != w.status || e.StatusVersion != e.Version {
-			msg := fmt.Sprintf("%s/%s v%d: %s (about v%d)", w.kind, w.id, e.Version, e.Status, e.StatusVersion)
+			msg := fmt.Sprintf("%s/%s v%d: %s (about v%d, %d attempts)", w.kind, w.id, e.Version, e.Status, e.StatusVersion, e.Attempts)
 			if e.WaitingOn != "" {
 				msg += " on " + e.WaitingOn
 			}

@@ -179,6 +179,16 @@ func settle(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (open, u
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if err := s.Drain(dctx); err != nil {
+		// Name what is still open, with its attempts and reason, so the
+		// failure says which sync never finished and why.
+		for _, pt := range tenants {
+			var f findings
+			if serr := pt.model.checkStatuses(ctx, s.Store(), &f); serr == nil {
+				for _, msg := range f.byCategory["status"] {
+					t.Errorf("not final when the drain gave up: %s: %s", pt.model.tenant, msg)
+				}
+			}
+		}
 		t.Fatalf("queues did not drain: %v", err)
 	}
 	for _, pt := range tenants {
