@@ -105,3 +105,29 @@ func TestOverApplicationFreedMeanwhileIsWrittenAgain(t *testing.T) {
 		t.Errorf("payments = %+v, want billing's pay_1 alone", pays)
 	}
 }
+
+// The read that would explain QuickBooks' refusal fails (the connection
+// drops): nothing is known about the balances, so the payment is not
+// shown as refused; it waits and is retried like any failed read.
+func TestOverApplicationUnreadBalancesAreRetried(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
+	w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_0]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
+	w.books.Fail("read Invoice", qbofake.Unsent)
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	st := w.entity(billing.KindPayment, "pay_1")
+	if st.Status != record.StatusNotTried || (st.Warning != nil && !st.Warning.Retryable) {
+		t.Errorf("status %s %+v, want not_tried, retried automatically", st.Status, st.Warning)
+	}
+	if len(w.queue.deferred) != 1 {
+		t.Errorf("deferred %d times, want once", len(w.queue.deferred))
+	}
+}
