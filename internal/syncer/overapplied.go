@@ -48,7 +48,9 @@ func (r *run) explain(ctx context.Context, ent billing.Entity, err error) error 
 	}
 	over, rerr := r.overApplied(ctx, ent)
 	if rerr != nil {
-		return fmt.Errorf("read the balances behind %w: %w", err, rerr)
+		// Only the failed read is wrapped: it is what decides the outcome.
+		// Unread balances say nothing of the refusal, so it is not shown.
+		return fmt.Errorf("read the balances behind a refusal (%v): %w", err, rerr)
 	}
 	switch {
 	case over:
