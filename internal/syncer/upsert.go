@@ -117,6 +117,14 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 		}
 	}
 	if resume {
+		// Every sender of a create first wins a write of the intent: the
+		// sync that stored it may still be deciding that its own send was
+		// kept back, and clearing the requestid then must fail rather
+		// than leave a request this sync sent looking unsent.
+		var err error
+		if link, err = r.putLink(ctx, link); err != nil {
+			return link, err
+		}
 		// The earlier create's answer may be lost: it must reach QuickBooks
 		// as that very request again (its batch, or alone with its
 		// requestid), never inside a new batch.
