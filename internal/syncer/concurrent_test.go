@@ -93,3 +93,72 @@ func TestCreateResentByAConcurrentSyncIsNotCreatedTwice(t *testing.T) {
 		t.Errorf("link = %+v, want linked to %s", l, invs[0].ID)
 	}
 }
+
+// changedUnder is the fake company under a payment's sync while its
+// refund is voided concurrently: just before the payment's update is
+// applied, change runs (the refund's sync releases the journal entry on
+// the payment's link and deletes it), and QuickBooks refuses the update
+// for the line that still links the deleted entry.
+type changedUnder struct {
+	*qbofake.Company
+	once   sync.Once
+	change func()
+}
+
+func (c *changedUnder) Do(ctx context.Context, r qbo.Request) (qbo.Envelope, error) {
+	refuse := false
+	if r.Op == "update Payment" {
+		c.once.Do(func() { c.change(); refuse = true })
+	}
+	if refuse {
+		return qbo.Parse(r.Op, 400, []byte(`{"Fault":{"type":"ValidationFault","Error":[{"code":"2500",`+
+			`"Message":"Invalid Reference Id","Detail":"Invalid Reference Id : JournalEntry 77 assigned to Line[1].LinkedTxn does not exist or has been deleted."}]}}`))
+	}
+	return c.Company.Do(ctx, r)
+}
+
+// QuickBooks refuses a payment's write because what it was built from
+// changed meanwhile (the refund it applies was voided by another sync):
+// the refusal is not the payment's fault, so it is not shown as final;
+// the sync is retried soon and writes the payment as billing has it now.
+func TestRefusalOfAWriteBuiltFromAChangedLinkIsRetried(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	const payment = `{"id":"pay_1","version":2,"customer_id":"cus_1","received_on":"2026-11-22","amount":6292,
+		"currency":"USD","method":"card","reference":"ch_1","applications":[{"invoice_id":"inv_1","amount":5292}]}`
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 2, payment)
+	w.linked(billing.KindPayment, "pay_1", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "62.92",
+		PrivateNote: "[billing acme/payment pay_1]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	l := w.link(billing.KindPayment, "pay_1")
+	l.Extra = map[string]string{"refund:ref_1": "77|1000"}
+	if _, err := w.store.PutLink(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	books := &changedUnder{Company: w.books, change: func() {
+		l := w.link(billing.KindPayment, "pay_1")
+		delete(l.Extra, "refund:ref_1")
+		if _, err := w.store.PutLink(context.Background(), l); err != nil {
+			t.Error(err)
+		}
+	}}
+	w.engine = syncer.New(w.config(func(string) syncer.QBO { return books }))
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status == record.StatusWarning || len(w.queue.deferred) != 1 {
+		t.Fatalf("status %s %+v, deferred %d times; want retried soon, not shown as refused", st.Status, st.Warning, len(w.queue.deferred))
+	}
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusSynced {
+		t.Fatalf("status %s %+v, want synced", st.Status, st.Warning)
+	}
+	pays, _ := qbofake.All[qbo.Payment](w.books)
+	if len(pays) != 1 || len(pays[0].Line) != 1 || pays[0].TotalAmt != "62.92" {
+		t.Errorf("payments = %+v, want one of 62.92 applying only the invoice", pays)
+	}
+}
