@@ -241,11 +241,28 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 			"The change is not forced into closed books; book an adjustment in the open period or reopen it, then resend.", qe.Detail)}
 	}
 	if err != nil {
-		return link, err
+		return link, changedMeanwhile(ctx, r, link, err)
 	}
 	_, link.SyncToken = updated.Identity()
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
 	return r.putLink(ctx, link)
+}
+
+// changedMeanwhile turns QuickBooks' refusal of an update into a
+// conflict when another worker rewrote the link since this attempt read
+// it: the payload was built from what changed (a refund's journal entry
+// released and deleted), so the refusal is not billing's to fix, and the
+// next attempt builds the payload again.
+func changedMeanwhile(ctx context.Context, r *run, link record.Link, err error) error {
+	var qe *qbo.Error
+	if !errors.As(err, &qe) || qe.Class() != qbo.ClassValidation {
+		return err
+	}
+	cur, lerr := r.e.cfg.Store.Link(ctx, r.st.Tenant, link.Kind, link.ID)
+	if lerr != nil || cur.Rev == link.Rev {
+		return err
+	}
+	return fmt.Errorf("%w: the link changed while the write was refused (%v)", record.ErrConflict, err)
 }
 
 // link loads the entity's link, or a new one.
