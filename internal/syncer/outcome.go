@@ -68,6 +68,9 @@ const (
 	// so the sync keeps looking that often rather than backing off to
 	// QuickBooks-outage lengths.
 	concurrentMax = 30 * time.Second
+	// unexplainedTries is how many attempts a refusal the balances do not
+	// explain is tried before it is shown as final.
+	unexplainedTries = 5
 )
 
 // spread is a random extra wait for a sync the company's schedule turned
@@ -114,6 +117,13 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 		// Another change frees the balance soon: wait as for a SyncToken race.
 		return concurrent(oe.fault, attempt, now)
 	case errors.As(err, &une):
+		// Another sync of the customer's documents may have held and freed
+		// the balance between the write and the read, on every try of an
+		// attempt; a refusal that outlasts unexplainedTries attempts is
+		// QuickBooks' rule, not a race.
+		if attempt < unexplainedTries {
+			return concurrent(une.fault, attempt, now)
+		}
 		return decision{action: warn, warning: faultWarning(une.fault, false)}
 	case errors.As(err, &ue):
 		return transient(attempt, now, ue.Error(), nil)
