@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -187,6 +188,7 @@ func settle(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (open, u
 				for _, msg := range f.byCategory["status"] {
 					t.Errorf("not final when the drain gave up: %s: %s", pt.model.tenant, msg)
 				}
+				logHolders(t, pt, f.byCategory["status"])
 			}
 		}
 		t.Fatalf("queues did not drain: %v", err)
@@ -255,4 +257,66 @@ type testLogWriter struct{ t *testing.T }
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+var documentPattern = regexp.MustCompile(`(Invoice|CreditMemo) (\d+) \(`)
+
+// logHolders names, for every document a refusal in msgs says is
+// over-applied, the payments in QuickBooks that apply it and by how much:
+// what holds the balance the refused entity waits for.
+func logHolders(t *testing.T, pt *propertyTenant, msgs []string) {
+	docs := map[string]bool{}
+	for _, m := range msgs {
+		for _, d := range documentPattern.FindAllStringSubmatch(m, -1) {
+			docs[d[1]+" "+d[2]] = true
+		}
+	}
+	if len(docs) == 0 {
+		return
+	}
+	b := pt.env.readBooks()
+	for doc := range docs {
+		typ, id, _ := strings.Cut(doc, " ")
+		for _, entity := range []string{"Invoice", "CreditMemo"} {
+			for _, o := range b.objects[entity] {
+				if entity == typ && str(o["Id"]) == id {
+					t.Logf("%s: %s %s [%s] total %v balance %v remaining %v", pt.model.tenant, typ, id, markerOf(o),
+						o["TotalAmt"], o["Balance"], o["RemainingCredit"])
+				}
+			}
+		}
+		for _, p := range b.objects["Payment"] {
+			lines, _ := p["Line"].([]any)
+			for _, l := range lines {
+				line, _ := l.(map[string]any)
+				linked, _ := line["LinkedTxn"].([]any)
+				for _, lt := range linked {
+					ltm, _ := lt.(map[string]any)
+					if str(ltm["TxnType"]) == typ && str(ltm["TxnId"]) == id {
+						t.Logf("%s:   held by Payment %s [%s] total %v: %v; billing wants %s", pt.model.tenant, str(p["Id"]),
+							markerOf(p), p["TotalAmt"], line["Amount"], pt.model.wants(markerOf(p)))
+					}
+				}
+			}
+		}
+	}
+}
+
+// wants describes what billing applies for the entity named by marker.
+func (m *billingModel) wants(marker string) string {
+	fields := strings.Fields(marker)
+	if len(fields) < 2 {
+		return "nothing (not billing's)"
+	}
+	for _, p := range m.payments {
+		if fields[0] == "payment" && p.id == fields[1] {
+			return fmt.Sprintf("v%d voided=%v apps %v", p.version, p.voided, p.apps)
+		}
+	}
+	for _, c := range m.credits {
+		if string(c.kind) == fields[0] && c.id == fields[1] {
+			return fmt.Sprintf("v%d voided=%v amount %d apps %v", c.version, c.voided, c.amount, c.apps)
+		}
+	}
+	return "unknown"
 }
