@@ -2,7 +2,9 @@ package syncer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/big"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/change"
@@ -54,11 +56,19 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 			return err
 		}
 		ms := marks(p.PrivateNote)
-		if len(ms) == 0 {
+		if len(ms) == 0 && isZero(p.TotalAmt) {
 			// Made by QuickBooks to apply a credit memo: not billing's.
 			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
 			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
 				return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+			}
+			continue
+		}
+		if len(ms) == 0 {
+			// Someone's own payment in QuickBooks: only the line the
+			// automation added for docID is taken back.
+			if err := r.releaseForeignPayment(ctx, p, docID); err != nil {
+				return err
 			}
 			continue
 		}
@@ -149,4 +159,44 @@ func (r *run) sweepForeignApplications(ctx context.Context, billingCustomer stri
 		}
 	}
 	return nil
+}
+
+// releaseForeignPayment writes payment p, recorded in QuickBooks by
+// someone other than billing, without its lines for document docID: the
+// money goes back to being unapplied, as it was before the automation
+// applied it to billing's document.
+func (r *run) releaseForeignPayment(ctx context.Context, p qbo.Payment, docID string) error {
+	var kept []qbo.Line
+	for _, line := range p.Line {
+		if !linksTxn(line, docID) {
+			kept = append(kept, line)
+		}
+	}
+	if len(kept) == len(p.Line) {
+		return nil
+	}
+	v, err := qbo.WithIdentity(paymentBody{Line: append([]qbo.Line{}, kept...)}, p.ID, p.SyncToken, true)
+	if err != nil {
+		return err
+	}
+	reqID := requestID(r.st.Tenant, r.conn.RealmID, "release-foreign", p.ID, p.SyncToken)
+	if _, err := qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID); err != nil && !qbo.IsValidation(err) {
+		return fmt.Errorf("take back QuickBooks' automatic application of payment %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+func linksTxn(line qbo.Line, txnID string) bool {
+	for _, lt := range line.LinkedTxn {
+		if lt.TxnID == txnID && (lt.TxnType == "Invoice" || lt.TxnType == "CreditMemo") {
+			return true
+		}
+	}
+	return false
+}
+
+// isZero reports an amount QuickBooks shows as zero (or leaves out).
+func isZero(n json.Number) bool {
+	r, ok := new(big.Rat).SetString(n.String())
+	return n == "" || ok && r.Sign() == 0
 }
