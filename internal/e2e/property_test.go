@@ -121,8 +121,13 @@ func checkTenants(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) (f
 			sum.objects += len(objs)
 		}
 		pt.model.checkInvariant(books, &f)
-		if err := pt.model.checkStatuses(context.Background(), s.Store(), &f); err != nil {
+		var statuses findings
+		if err := pt.model.checkStatuses(context.Background(), s.Store(), &statuses); err != nil {
 			t.Fatal(err)
+		}
+		logHolders(t, pt, statuses.byCategory["status"])
+		for _, msg := range statuses.byCategory["status"] {
+			f.add("status", "%s", msg)
 		}
 		st, err := pt.env.simStats()
 		if err != nil {
