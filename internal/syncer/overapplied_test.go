@@ -131,3 +131,37 @@ func TestOverApplicationUnreadBalancesAreRetried(t *testing.T) {
 		t.Errorf("deferred %d times, want once", len(w.queue.deferred))
 	}
 }
+
+// QuickBooks answers a requestid it has seen with its first answer, a
+// refusal included. A payment's update refused because another payment
+// held the invoice must, once that payment let go, be sent as a new
+// request: resent under the refused request's id it would be refused
+// forever.
+func TestUpdateRefusedOnceIsSentAnewWhenTheBalanceFrees(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	other := w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_0]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 2, strings.Replace(paymentV1, `"version":1`, `"version":2`, 1))
+	w.linked(billing.KindPayment, "pay_1", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_1]"})
+
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusNotTried {
+		t.Fatalf("while pay_0 holds the invoice: status %s %+v, want not_tried, waiting", st.Status, st.Warning)
+	}
+	if err := w.books.Edit("Payment", other, func(p map[string]any) { delete(p, "Line") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusSynced {
+		t.Fatalf("once the invoice is free: status %s %+v, want synced", st.Status, st.Warning)
+	}
+}

@@ -255,7 +255,9 @@ func (c *Company) answer(r qbo.Request) (int, []byte) {
 	if status == http.StatusOK {
 		c.rebalance()
 	}
-	if status == http.StatusOK && r.RequestID != "" {
+	if r.RequestID != "" {
+		// Intuit does not run a requestid twice: a refusal is answered
+		// again as it was, however the company changed meanwhile.
 		c.replies[r.RequestID] = env
 	}
 	return reply(env)
