@@ -201,3 +201,28 @@ func TestVoidCreditMemoReopensInvoice(t *testing.T) {
 		t.Errorf("open A/R = %s", ar)
 	}
 }
+
+// A credit memo raised after part of it was applied can be applied in
+// full at once: the application payment is written again to move and
+// raise what it applies, against the memo's new total.
+func TestRaisedCreditMemoAppliesInFull(t *testing.T) {
+	s := newSim(t, "")
+	noAutoApply(s)
+	cust := s.customer("Credit Co")
+	a := str(s.invoice(cust, "100", nil), "Id")
+	b := str(s.invoice(cust, "100", nil), "Id")
+	cm := s.ok("CreditMemo", "", map[string]any{"CustomerRef": refTo(cust), "Line": []any{itemLine("23.41")}})
+	p := s.ok("Payment", "", map[string]any{"CustomerRef": refTo(cust), "TotalAmt": json.Number("0"),
+		"Line": []any{payLine("23.41", "Invoice", a), payLine("23.41", "CreditMemo", str(cm, "Id"))}})
+	cur := s.read("CreditMemo", str(cm, "Id"))
+	s.ok("CreditMemo", "", map[string]any{"Id": str(cm, "Id"), "SyncToken": str(cur, "SyncToken"), "sparse": true,
+		"CustomerRef": refTo(cust), "Line": []any{itemLine("35.00")}})
+	wantAmounts(t, s.read("CreditMemo", str(cm, "Id")), map[string]string{"TotalAmt": "35.00", "RemainingCredit": "11.59"})
+	cur = s.read("Payment", str(p, "Id"))
+	s.ok("Payment", "", map[string]any{"Id": str(p, "Id"), "SyncToken": str(cur, "SyncToken"), "sparse": true,
+		"CustomerRef": refTo(cust), "TotalAmt": json.Number("0"),
+		"Line": []any{payLine("35.00", "Invoice", b), payLine("35.00", "CreditMemo", str(cm, "Id"))}})
+	wantAmounts(t, s.read("CreditMemo", str(cm, "Id")), map[string]string{"RemainingCredit": "0.00"})
+	wantAmounts(t, s.read("Invoice", b), map[string]string{"Balance": "65.00"})
+	wantAmounts(t, s.read("Invoice", a), map[string]string{"Balance": "100.00"})
+}

@@ -58,7 +58,7 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		ms := marks(p.PrivateNote)
 		if len(ms) == 0 && isZero(p.TotalAmt) {
 			// Made by QuickBooks to apply a credit memo: not billing's.
-			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
+			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID, p.SyncToken)
 			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
 				return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
 			}
@@ -153,7 +153,7 @@ func (r *run) sweepForeignApplications(ctx context.Context, billingCustomer stri
 		if markerRE.MatchString(p.PrivateNote) {
 			continue
 		}
-		reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID)
+		reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID, p.SyncToken)
 		if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
 			return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
 		}

@@ -184,7 +184,7 @@ func (r *run) defaultItem(ctx context.Context, name, description, accountID stri
 		return found.ID, err
 	}
 	item := qbo.Item{Name: name, Type: "Service", IncomeAccountRef: ref(accountID), Description: description}
-	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, item, requestID(r.st.Tenant, r.conn.RealmID, "item", name))
+	created, err := qbo.Create(ctx, r.qbo, r.conn.RealmID, item, requestID(r.st.Tenant, r.conn.RealmID, "item", name, accountID))
 	var qe *qbo.Error
 	if errors.As(err, &qe) && qe.DuplicateName() {
 		if found, ok, ferr := findOne[qbo.Item](ctx, r, stmt); ferr != nil || ok {

@@ -60,7 +60,7 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 		err = nil
 	}
 	if err != nil {
-		return link, err
+		return link, refusedWrite(ctx, r, link, err)
 	}
 	_, link.SyncToken = voided.Identity()
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""

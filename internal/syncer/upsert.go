@@ -236,33 +236,42 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 		}
 		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+strings.Repeat("r", attempt))
 	}
+	if err != nil {
+		if rerr := refusedWrite(ctx, r, link, err); rerr != err {
+			return link, rerr
+		}
+	}
 	if errors.As(err, &qe) && qe.PeriodClosed() {
 		return link, &PermanentError{Reason: fmt.Sprintf("QuickBooks refused the change: the document is dated inside the closed period (%s). "+
 			"The change is not forced into closed books; book an adjustment in the open period or reopen it, then resend.", qe.Detail)}
 	}
 	if err != nil {
-		return link, changedMeanwhile(ctx, r, link, err)
+		return link, err
 	}
 	_, link.SyncToken = updated.Identity()
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
 	return r.putLink(ctx, link)
 }
 
-// changedMeanwhile turns QuickBooks' refusal of an update into a
-// conflict when another worker rewrote the link since this attempt read
-// it: the payload was built from what changed (a refund's journal entry
-// released and deleted), so the refusal is not billing's to fix, and the
-// next attempt builds the payload again.
-func changedMeanwhile(ctx context.Context, r *run, link record.Link, err error) error {
+// refusedWrite handles QuickBooks' refusal of an update or void. Intuit answers
+// a requestid it has seen with its first answer, so the refused request
+// must never be sent again: the link is saved, moving its revision and
+// with it the next attempt's requestid. When another worker rewrote the
+// link since this attempt read it, that save loses: the payload was built
+// from what changed (a refund's journal entry released and deleted), the
+// refusal is not billing's to fix, and the next attempt builds it again.
+func refusedWrite(ctx context.Context, r *run, link record.Link, err error) error {
 	var qe *qbo.Error
-	if !errors.As(err, &qe) || qe.Class() != qbo.ClassValidation {
+	if !errors.As(err, &qe) || (qe.Class() != qbo.ClassValidation && qe.Class() != qbo.ClassStale) {
 		return err
 	}
-	cur, lerr := r.e.cfg.Store.Link(ctx, r.st.Tenant, link.Kind, link.ID)
-	if lerr != nil || cur.Rev == link.Rev {
-		return err
+	if _, perr := r.e.cfg.Store.PutLink(ctx, link); perr != nil {
+		if errors.Is(perr, record.ErrConflict) {
+			return fmt.Errorf("%w: the link changed while the write was refused (%v)", record.ErrConflict, err)
+		}
+		return fmt.Errorf("save link after a refusal (%v): %w", err, perr)
 	}
-	return fmt.Errorf("%w: the link changed while the write was refused (%v)", record.ErrConflict, err)
+	return err
 }
 
 // link loads the entity's link, or a new one.
