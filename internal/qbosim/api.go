@@ -73,7 +73,31 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(res.status)
 	w.Write(res.body)
 	s.cfg.Logger.InfoContext(r.Context(), "qbo request", "realm_id", realm, "method", r.Method,
-		"op", req.op, "entity", req.entityName(), "status", res.status, "ms", time.Since(started).Milliseconds())
+		"op", req.op, "entity", req.entityName(), "id", req.target(), "requestid", req.requestID,
+		"lines", req.linked(), "status", res.status, "ms", time.Since(started).Milliseconds())
+}
+
+// target is the Id the call names: a read's path, a write's body.
+func (req *apiRequest) target() string {
+	if req.id != "" {
+		return req.id
+	}
+	id, _ := req.body["Id"].(string)
+	return id
+}
+
+// linked lists, for the log, what a write's lines link ("Invoice 65
+// 12.38"), so a trace shows which write applied what.
+func (req *apiRequest) linked() string {
+	var parts []string
+	for _, l := range list(req.body, "Line") {
+		line, _ := l.(map[string]any)
+		for _, lt := range list(line, "LinkedTxn") {
+			ltm, _ := lt.(map[string]any)
+			parts = append(parts, fmt.Sprintf("%v %v %v", ltm["TxnType"], ltm["TxnId"], line["Amount"]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (s *Server) handleAPI(r *http.Request, realm string) (*response, *apiRequest) {
