@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/change"
@@ -48,7 +47,7 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, e
 			mark{tenant: r.st.Tenant, kind: billing.KindRefund, id: f.ID}, func(v qbo.JournalEntry) string { return v.PrivateNote })
 	}
 	if r.st.Action == billing.ActionVoided {
-		if err := r.setRefundOnPayment(ctx, f, ""); err != nil {
+		if err := r.setRefundOnPayment(ctx, f, nil); err != nil {
 			return record.Link{}, err
 		}
 		return voidLinked(ctx, r, me, find)
@@ -64,27 +63,29 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, e
 	if err != nil {
 		return link, err
 	}
-	return link, r.setRefundOnPayment(ctx, f, fmt.Sprintf("%s|%d", link.QBOID, f.Amount))
+	return link, r.setRefundOnPayment(ctx, f, &record.RefundEntry{JournalEntryID: link.QBOID, Amount: f.Amount})
 }
 
-// setRefundOnPayment records (value != "") or removes the refund on its
+// setRefundOnPayment records (entry != nil) or removes the refund on its
 // payment's link and converges the payment at once, so the payment applies
 // (or releases) the refund's journal entry.
-func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, value string) error {
+func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, entry *record.RefundEntry) error {
 	pl, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID})
 	if err != nil {
 		return err
 	}
-	key := refundPrefix + f.ID
-	if pl.Extra[key] != value {
-		if pl.Extra == nil {
-			pl.Extra = map[string]string{}
-		}
-		if value == "" {
-			delete(pl.Extra, key)
+	refunds, err := pl.RefundEntries()
+	if err != nil {
+		return err
+	}
+	cur, had := refunds[f.ID]
+	if changed := entry == nil && had || entry != nil && (!had || cur != *entry); changed {
+		if entry == nil {
+			delete(refunds, f.ID)
 		} else {
-			pl.Extra[key] = value
+			refunds[f.ID] = *entry
 		}
+		pl.SetRefunds(refunds)
 		if _, err := r.putLink(ctx, pl); err != nil {
 			return err
 		}
