@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
@@ -67,6 +68,11 @@ var classifyCases = []classifyCase{
 	{"not connected", fmt.Errorf("token: %w", record.ErrNotConnected), 1, park, 0, false, "not connected"},
 	{"reconnect needed", record.ErrReconnect, 1, park, 0, false, "needs to be reconnected"},
 	{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
+	// The payment a refund converged at once could not be deferred: its
+	// 5010 was classified for the payment already and is not read again
+	// as the refund's.
+	{"nested sync could not be deferred", &nestedError{ref: billing.Ref{Kind: billing.KindPayment, ID: "pay_1"},
+		err: fmt.Errorf("sync payment/pay_1: %w (and could not defer: sqs down)", fault(400, "5010", "Stale Object Error", ""))}, 1, requeue, 0, false, ""},
 }
 
 func TestClassify(t *testing.T) {

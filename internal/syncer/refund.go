@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 )
@@ -68,7 +67,10 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, e
 
 // setRefundOnPayment records (entry != nil) or removes the refund on its
 // payment's link and converges the payment at once, so the payment applies
-// (or releases) the refund's journal entry.
+// (or releases) the refund's journal entry. At once, not queued: the
+// refund's sync then ends with the customer's open A/R and the payment's
+// unapplied amount as billing has them, and a refund voided next releases
+// a line that is really there.
 func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, entry *record.RefundEntry) error {
 	pl, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID})
 	if err != nil {
@@ -78,20 +80,28 @@ func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, entry *
 	if err != nil {
 		return err
 	}
-	cur, had := refunds[f.ID]
-	if changed := entry == nil && had || entry != nil && (!had || cur != *entry); changed {
-		if entry == nil {
-			delete(refunds, f.ID)
-		} else {
-			refunds[f.ID] = *entry
-		}
+	if setRefund(refunds, f.ID, entry) {
 		pl.SetRefunds(refunds)
 		if _, err := r.putLink(ctx, pl); err != nil {
 			return err
 		}
 	}
-	return r.e.Handle(ctx, change.Message{Tenant: r.st.Tenant, Kind: billing.KindPayment, ID: f.PaymentID,
-		CustomerID: f.CustomerID, Reason: "refund " + f.ID})
+	return r.syncNow(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID}, f.CustomerID, "refund "+f.ID)
+}
+
+// setRefund records entry as refund id (removes it when nil) and reports
+// whether that changed refunds.
+func setRefund(refunds map[string]record.RefundEntry, id string, entry *record.RefundEntry) bool {
+	cur, had := refunds[id]
+	switch {
+	case entry == nil && had:
+		delete(refunds, id)
+	case entry != nil && (!had || cur != *entry):
+		refunds[id] = *entry
+	default:
+		return false
+	}
+	return true
 }
 
 // refundCovered returns a waitError while the payment, as billing now has
