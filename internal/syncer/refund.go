@@ -67,10 +67,10 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, e
 
 // setRefundOnPayment records (entry != nil) or removes the refund on its
 // payment's link and converges the payment at once, so the payment applies
-// (or releases) the refund's journal entry. At once, not queued: the
-// refund's sync then ends with the customer's open A/R and the payment's
-// unapplied amount as billing has them, and a refund voided next releases
-// a line that is really there.
+// (or releases) the refund's journal entry. At once, not queued: when the
+// refund shows synced, the payment applies its journal entry, so the
+// customer's open A/R and the payment's unapplied amount in QuickBooks are
+// billing's (or the payment shows why not).
 func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, entry *record.RefundEntry) error {
 	pl, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID})
 	if err != nil {
