@@ -2,30 +2,21 @@ package customerimport
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 const (
 	candidatePrefix = "QC#"
 	stateSK         = "QCIMPORT"
 )
-
-func tenantPK(tenant string) string { return "T#" + tenant }
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk},
-	}
-}
 
 type candidateItem struct {
 	PK string `dynamodbav:"pk"`
@@ -34,7 +25,7 @@ type candidateItem struct {
 }
 
 func (im *Importer) keep(ctx context.Context, tenant string, c Candidate) error {
-	av, err := attributevalue.MarshalMap(candidateItem{PK: tenantPK(tenant), SK: candidatePrefix + c.QBOID, Candidate: c})
+	av, err := attributevalue.MarshalMap(candidateItem{PK: store.TenantPK(tenant), SK: candidatePrefix + c.QBOID, Candidate: c})
 	if err != nil {
 		return fmt.Errorf("encode QuickBooks customer %s: %w", c.QBOID, err)
 	}
@@ -46,7 +37,7 @@ func (im *Importer) keep(ctx context.Context, tenant string, c Candidate) error 
 
 // Forget drops a kept customer: it was linked to a billing customer.
 func (im *Importer) Forget(ctx context.Context, tenant, qboID string) error {
-	_, err := im.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &im.Table, Key: key(tenantPK(tenant), candidatePrefix+qboID)})
+	_, err := im.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &im.Table, Key: store.Key(store.TenantPK(tenant), candidatePrefix+qboID)})
 	if err != nil {
 		return fmt.Errorf("forget QuickBooks customer %s of %s: %w", qboID, tenant, err)
 	}
@@ -72,8 +63,8 @@ func (im *Importer) kept(ctx context.Context, tenant string) (map[string]string,
 	}
 }
 
-// ErrBadCursor: a cursor this list did not produce.
-var ErrBadCursor = errors.New("invalid cursor")
+// ErrBadCursor: a cursor this list did not produce (store.ErrBadCursor).
+var ErrBadCursor = store.ErrBadCursor
 
 // List returns a page of the kept customers, by QuickBooks id, and the
 // cursor of the next page ("" after the last).
@@ -82,17 +73,16 @@ func (im *Importer) List(ctx context.Context, tenant string, limit int, cursor s
 		TableName:              &im.Table,
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: tenantPK(tenant)}, ":p": &types.AttributeValueMemberS{Value: candidatePrefix},
+			":pk": &types.AttributeValueMemberS{Value: store.TenantPK(tenant)}, ":p": &types.AttributeValueMemberS{Value: candidatePrefix},
 		},
 		Limit: aws.Int32(int32(max(1, min(limit, 500)))), ConsistentRead: aws.Bool(true),
 	}
 	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !strings.HasPrefix(string(b), candidatePrefix) {
-			return nil, "", ErrBadCursor
+		start, err := store.DecodeCursor(cursor, store.CursorScope{PK: store.TenantPK(tenant), SKPrefix: candidatePrefix})
+		if err != nil {
+			return nil, "", err
 		}
-		// Rebuilt in the tenant's own partition: a cursor reaches no other.
-		in.ExclusiveStartKey = key(tenantPK(tenant), string(b))
+		in.ExclusiveStartKey = start
 	}
 	res, err := im.DB.Query(ctx, in)
 	if err != nil {
@@ -106,11 +96,8 @@ func (im *Importer) List(ctx context.Context, tenant string, limit int, cursor s
 		}
 		out = append(out, it.Candidate)
 	}
-	next := ""
-	if sk, ok := res.LastEvaluatedKey["sk"].(*types.AttributeValueMemberS); ok {
-		next = base64.RawURLEncoding.EncodeToString([]byte(sk.Value))
-	}
-	return out, next, nil
+	next, err := store.EncodeCursor(res.LastEvaluatedKey)
+	return out, next, err
 }
 
 // State is the tenant's last import.
@@ -129,7 +116,7 @@ type stateItem struct {
 }
 
 func (im *Importer) saveState(ctx context.Context, tenant, realm string, r Result) error {
-	av, err := attributevalue.MarshalMap(stateItem{PK: tenantPK(tenant), SK: stateSK,
+	av, err := attributevalue.MarshalMap(stateItem{PK: store.TenantPK(tenant), SK: stateSK,
 		State: State{RealmID: realm, At: r.At, Read: r.Read, Unlinked: r.Unlinked, Found: r.Found}})
 	if err != nil {
 		return fmt.Errorf("encode import state: %w", err)
@@ -142,7 +129,7 @@ func (im *Importer) saveState(ctx context.Context, tenant, realm string, r Resul
 
 // LastImport returns the tenant's last import; ok is false before the first.
 func (im *Importer) LastImport(ctx context.Context, tenant string) (State, bool, error) {
-	res, err := im.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &im.Table, Key: key(tenantPK(tenant), stateSK), ConsistentRead: aws.Bool(true)})
+	res, err := im.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &im.Table, Key: store.Key(store.TenantPK(tenant), stateSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return State{}, false, fmt.Errorf("read import state of %s: %w", tenant, err)
 	}

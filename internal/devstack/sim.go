@@ -32,7 +32,7 @@ func (s *Stack) startSim() error {
 		return fmt.Errorf("qbosim: %w", err)
 	}
 	sim := standalone.New(standalone.Options{ClientID: SimClientID, ClientSecret: SimClientSecret,
-		Logger: s.opts.Log.With("component", "qbosim")})
+		Now: s.clock.Now, Logger: s.opts.Log.With("component", "qbosim")})
 	grants := &grantLog{}
 	srv := &simServer{sim: sim, url: "http://" + l.Addr().String(), grants: grants,
 		http: &http.Server{Handler: grants.wrap(sim.Handler()), ReadHeaderTimeout: 10 * time.Second}}

@@ -73,6 +73,10 @@ type Options struct {
 	// LiveEventsPerMinute lowers the webhook's live rate per tenant
 	// (tests of the backfill lane); zero keeps the template's.
 	LiveEventsPerMinute int
+	// Timeouts replace the template's timeout of the functions they name
+	// by logical id, in whole seconds (tests of what a function does at
+	// its deadline, without waiting the deployed one).
+	Timeouts map[string]time.Duration
 	// Log receives the functions' and the gateway's logs; nil discards.
 	Log *slog.Logger
 	// EmulatorLog receives the emulators' output; nil discards.
@@ -109,6 +113,8 @@ type Stack struct {
 	// dynamoHung and sqsHung make the functions' requests to DynamoDB or
 	// SQS go unanswered (HangDynamoDB, HangSQS).
 	dynamoHung, sqsHung atomic.Bool
+	// clock is the simulator's and the in-process functions' time (Advance).
+	clock clock
 
 	stopPolling, stopInvoking context.CancelFunc
 	polling, invoking         sync.WaitGroup
@@ -211,6 +217,14 @@ func (s *Stack) wire(ctx context.Context, tmpl *localaws.Template, awsCfg aws.Co
 	fns, err := tmpl.Functions()
 	if err != nil {
 		return err
+	}
+	for id, t := range s.opts.Timeouts {
+		f, ok := fns[id]
+		if !ok || t < time.Second {
+			return fmt.Errorf("timeout %s of function %q: no such function, or under a second", t, id)
+		}
+		f.Timeout = int(t / time.Second)
+		fns[id] = f
 	}
 	ids := make([]string, 0, len(fns))
 	for id := range fns {
@@ -326,7 +340,7 @@ func (s *Stack) baseDeps(awsCfg aws.Config) app.Deps {
 	}
 	return app.Deps{
 		DynamoDB: localaws.DynamoClient(ddbCfg, s.emu), SQS: localaws.SQSClient(sqsCfg, s.emu),
-		HTTPClient: intuit, Log: s.opts.Log, Now: time.Now,
+		HTTPClient: intuit, Log: s.opts.Log, Now: s.clock.Now,
 	}
 }
 

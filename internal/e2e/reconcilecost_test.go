@@ -71,6 +71,12 @@ func TestReconciliationRequestCost(t *testing.T) {
 	cus := e.marked("Customer", "customer cus_1")
 	item := e.objects("Item", "select * from Item where Name = 'Plan'")[0]
 	e.seedSynced(1000, str(cus["Id"]), str(item["Id"]))
+	// The seeded invoices age past the skew each CDC window reaches back
+	// (5 s before the previous run), so the hourly run below is asked for
+	// the accountant's change alone.
+	if err := s.Advance(6 * time.Second); err != nil {
+		t.Skip(err)
+	}
 
 	s.ResetCounts()
 	rec := e.reconcile()
@@ -80,15 +86,15 @@ func TestReconciliationRequestCost(t *testing.T) {
 	}
 	sameLines(t, "totals", totalLines(rec), []string{"invoice: 1000 15000.00 / 1000 15000.00"})
 
-	// An hour later the seeded invoices are older than the next CDC
-	// window, which starts a few seconds before the previous run.
-	time.Sleep(6 * time.Second)
 	inv := e.marked("Invoice", "invoice inv_7")
 	e.accountantWrite("invoice", map[string]any{"Id": inv["Id"], "SyncToken": inv["SyncToken"], "sparse": true, "TxnDate": "2026-11-23"})
 	s.ResetCounts()
 	rec = e.reconcile()
 	hourly, hourlyBy := devstack.Total(s.Counts().QBO), breakdown(s.Counts().QBO)
 	sameLines(t, "drift after one change", driftLines(rec), []string{"invoice/inv_7 date: billing 2026-11-21, quickbooks 2026-11-23"})
+	if last, err := s.Store().Reconciliation(context.Background(), e.tenant); err != nil || last.Extra.FullRead || last.Extra.Changed != 1 {
+		t.Errorf("hourly run read %+v (%v), want by CDC the one invoice the accountant changed", last.Extra, err)
+	}
 
 	t.Logf("reconciling 1,000 synced invoices: first run %d QuickBooks requests (%s), hourly run %d (%s)",
 		full, fullBy, hourly, hourlyBy)

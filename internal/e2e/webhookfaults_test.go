@@ -30,10 +30,14 @@ func TestInvalidUTF8BodyIsRefusedAsSuch(t *testing.T) {
 }
 
 // TestWebhookAnswers503WhenAStoreHangs: DynamoDB or SQS that stops
-// answering gets the documented 503 before the function's own 10 s
-// timeout, not the platform's 500; once they answer, the retry lands.
+// answering gets the documented 503 before the function's own timeout,
+// not the platform's 500; once they answer, the retry lands. The
+// function is given 3 s instead of the template's 10 s: the rule under
+// test is the margin the handler keeps before its deadline, whatever
+// that deadline is.
 func TestWebhookAnswers503WhenAStoreHangs(t *testing.T) {
-	s := newStack(t, devstack.Options{})
+	const timeout = 3 * time.Second
+	s := newStack(t, devstack.Options{Timeouts: map[string]time.Duration{"WebhookFunction": timeout}})
 	e := newTenant(t, s, "acme")
 	for name, hang := range map[string]func(bool){"DynamoDB": s.HangDynamoDB, "SQS": s.HangSQS} {
 		hang(true)
@@ -45,8 +49,8 @@ func TestWebhookAnswers503WhenAStoreHangs(t *testing.T) {
 		if status != http.StatusServiceUnavailable || out["error"] != "unavailable" {
 			t.Errorf("%s hanging: %d %v after %s, want 503 unavailable", name, status, out, took)
 		}
-		if took >= 10*time.Second {
-			t.Errorf("%s hanging: answered after %s, want within the function's 10 s", name, took)
+		if took >= timeout {
+			t.Errorf("%s hanging: answered after %s, want within the function's %s", name, took, timeout)
 		}
 	}
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Acme Corp", "ap@acme.example"))

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 // IdempotencyHeader carries the event's id on every delivery; the body's
@@ -210,7 +211,7 @@ func (d *Deliverer) finish(ctx context.Context, tenant string, it eventItem, ans
 		return err
 	}
 	_, err = d.Store.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &d.Store.table, Key: key(tenantPK(tenant), eventSK(it.ID)),
+		TableName: &d.Store.table, Key: store.Key(store.TenantPK(tenant), eventSK(it.ID)),
 		UpdateExpression:         aws.String("SET #st = :st, answers = :answers, next_at = :next, lease_until = :zero"),
 		ConditionExpression:      aws.String("attempts = :n"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
@@ -240,7 +241,7 @@ func (d *Deliverer) finish(ctx context.Context, tenant string, it eventItem, ans
 // one event (a retried Record, a redeliver) only one attempts it.
 func (s *Store) claim(ctx context.Context, tenant string, it eventItem, now time.Time) (bool, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenant), eventSK(it.ID)),
+		TableName: &s.table, Key: store.Key(store.TenantPK(tenant), eventSK(it.ID)),
 		UpdateExpression:         aws.String("SET attempts = :next, lease_until = :lease"),
 		ConditionExpression:      aws.String("#st = :pending AND attempts = :n AND lease_until <= :now"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},

@@ -2,17 +2,17 @@ package outbound
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 // Answer is what the receiver answered one delivery attempt: its HTTP
@@ -77,7 +77,7 @@ func appendAnswer(old []Answer, a Answer) (types.AttributeValue, error) {
 }
 
 // ErrBadCursor: a cursor that this listing did not produce.
-var ErrBadCursor = errors.New("invalid cursor")
+var ErrBadCursor = store.ErrBadCursor
 
 // Deliveries returns a page of the tenant's delivery log, newest first,
 // and the cursor of the next page ("" after the last). status ""
@@ -96,7 +96,7 @@ func (s *Store) Deliveries(ctx context.Context, tenant, status string, limit int
 		in.ExpressionAttributeValues[":st"] = &types.AttributeValueMemberS{Value: status}
 	}
 	if cursor != "" {
-		start, err := decodeCursor(cursor, tenant)
+		start, err := store.DecodeCursor(cursor, store.CursorScope{PK: store.TenantPK(tenant), GSIPK: logPK(tenant), SKPrefix: "OB#"})
 		if err != nil {
 			return nil, "", err
 		}
@@ -114,53 +114,12 @@ func (s *Store) Deliveries(ctx context.Context, tenant, status string, limit int
 		}
 		out = append(out, it.delivery(tenant))
 	}
-	next, err := encodeCursor(res.LastEvaluatedKey)
+	next, err := store.EncodeCursor(res.LastEvaluatedKey)
 	return out, next, err
 }
 
 // statusIndex is the table's one index (template.yaml).
 const statusIndex = "status-index"
-
-type cursorKey struct {
-	SK    string `json:"sk"`
-	GSISK string `json:"gsk"`
-}
-
-func encodeCursor(lek map[string]types.AttributeValue) (string, error) {
-	if lek == nil {
-		return "", nil
-	}
-	c := cursorKey{SK: strOf(lek["sk"]), GSISK: strOf(lek["gsi1sk"])}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// decodeCursor rebuilds the start key inside the tenant's own partition,
-// so a cursor cannot reach another tenant's log.
-func decodeCursor(text, tenant string) (map[string]types.AttributeValue, error) {
-	b, err := base64.RawURLEncoding.DecodeString(text)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	var c cursorKey
-	if err := json.Unmarshal(b, &c); err != nil || !strings.HasPrefix(c.SK, "OB#") || c.GSISK == "" {
-		return nil, ErrBadCursor
-	}
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: tenantPK(tenant)}, "sk": &types.AttributeValueMemberS{Value: c.SK},
-		"gsi1pk": &types.AttributeValueMemberS{Value: logPK(tenant)}, "gsi1sk": &types.AttributeValueMemberS{Value: c.GSISK},
-	}, nil
-}
-
-func strOf(av types.AttributeValue) string {
-	if v, ok := av.(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
 
 // Redeliver sends the event again now, whatever its status: the
 // receiver lost it, or every attempt failed and the endpoint is fixed.
@@ -168,7 +127,7 @@ func strOf(av types.AttributeValue) string {
 // superseded.
 func (s *Store) Redeliver(ctx context.Context, tenant, id string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenant), eventSK(id)),
+		TableName: &s.table, Key: store.Key(store.TenantPK(tenant), eventSK(id)),
 		UpdateExpression:         aws.String("SET #st = :pending, attempts = :zero, next_at = :now, lease_until = :never"),
 		ConditionExpression:      aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},

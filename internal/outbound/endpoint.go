@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 // Sealer encrypts secrets for one tenant (package seal implements it).
@@ -110,7 +112,7 @@ func CheckURL(raw string) error {
 
 func (s *Store) endpointItem(ctx context.Context, tenant string) (endpointItem, error) {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenant), endpointSK), ConsistentRead: aws.Bool(true),
+		TableName: &s.table, Key: store.Key(store.TenantPK(tenant), endpointSK), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return endpointItem{}, fmt.Errorf("read outbound endpoint of %s: %w", tenant, err)
@@ -148,7 +150,7 @@ func (s *Store) SetEndpoint(ctx context.Context, tenant, rawURL string) (Endpoin
 	fresh := errors.Is(err, ErrNoEndpoint)
 	var made *NewSecret
 	if fresh {
-		it = endpointItem{PK: tenantPK(tenant), SK: endpointSK}
+		it = endpointItem{PK: store.TenantPK(tenant), SK: endpointSK}
 		sec, value, err := s.newSecret(ctx, tenant)
 		if err != nil {
 			return Endpoint{}, nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/qbosync/qbosync/internal/money"
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 // TypeInvoicePaid: a synced invoice's balance in QuickBooks reached zero.
@@ -62,7 +63,7 @@ func paidEventID(tenant, invoiceID string, round int64) string {
 func (s *Store) ObserveInvoice(ctx context.Context, b InvoiceBalance) error {
 	var it paidItem
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(tenantPK(b.Tenant), paidSK(b.InvoiceID)), ConsistentRead: aws.Bool(true),
+		TableName: &s.table, Key: store.Key(store.TenantPK(b.Tenant), paidSK(b.InvoiceID)), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return fmt.Errorf("read paid state of %s: %w", b.InvoiceID, err)
@@ -99,7 +100,7 @@ func paidEvent(b InvoiceBalance, round int64, now time.Time) Event {
 // savePaid moves the invoice's state conditionally on the round read: of
 // two observers only one moves it, and both recorded the same event.
 func (s *Store) savePaid(ctx context.Context, b InvoiceBalance, old paidItem, paid bool) error {
-	next := paidItem{PK: tenantPK(b.Tenant), SK: paidSK(b.InvoiceID), Paid: paid, Round: old.Round}
+	next := paidItem{PK: store.TenantPK(b.Tenant), SK: paidSK(b.InvoiceID), Paid: paid, Round: old.Round}
 	if paid {
 		next.Round++
 	}

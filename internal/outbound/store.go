@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 // DB is the slice of the DynamoDB client the outbound store uses.
@@ -85,16 +87,8 @@ type eventItem struct {
 	ExpiresAt int64    `dynamodbav:"expires_at"`
 }
 
-func tenantPK(tenant string) string { return "T#" + tenant }
-func eventSK(id string) string      { return "OB#" + id }
-func logPK(tenant string) string    { return "T#" + tenant + "#OB" }
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: pk},
-		"sk": &types.AttributeValueMemberS{Value: sk},
-	}
-}
+func eventSK(id string) string   { return "OB#" + id }
+func logPK(tenant string) string { return store.TenantPK(tenant) + "#OB" }
 
 // Record stores e once per (tenant, ID) and schedules its delivery. A
 // second Record of the same ID changes nothing and returns nil, so callers
@@ -112,7 +106,7 @@ func (s *Store) Record(ctx context.Context, e Event) error {
 		e.OccurredAt = now
 	}
 	it := eventItem{
-		PK: tenantPK(e.Tenant), SK: eventSK(e.ID),
+		PK: store.TenantPK(e.Tenant), SK: eventSK(e.ID),
 		GSIPK: logPK(e.Tenant), GSISK: now.Format(time.RFC3339Nano) + "#" + e.ID,
 		ID: e.ID, Type: e.Type, OccurredAt: e.OccurredAt.UTC(), Data: string(e.Data),
 		RecordedAt: now, Status: StatusPending, NextAt: now, ExpiresAt: now.Add(Retention).Unix(),
@@ -153,7 +147,7 @@ func (s *Store) schedule(ctx context.Context, tenant, id string) error {
 		return err
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenant), eventSK(id)),
+		TableName: &s.table, Key: store.Key(store.TenantPK(tenant), eventSK(id)),
 		UpdateExpression: aws.String("SET queued = :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":t": &types.AttributeValueMemberBOOL{Value: true},
@@ -190,7 +184,7 @@ func (s *Store) send(ctx context.Context, tenant, id string, delay time.Duration
 
 func (s *Store) item(ctx context.Context, tenant, id string) (eventItem, error) {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(tenantPK(tenant), eventSK(id)), ConsistentRead: aws.Bool(true),
+		TableName: &s.table, Key: store.Key(store.TenantPK(tenant), eventSK(id)), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return eventItem{}, fmt.Errorf("read outbound event %s of %s: %w", id, tenant, err)

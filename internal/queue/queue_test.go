@@ -235,3 +235,33 @@ func TestFIFOHandlerKeepsOrderPerGroup(t *testing.T) {
 		t.Errorf("handled = %v, want g1 to stop at b and g2 in order", handled)
 	}
 }
+
+// A batch received too close to the function's deadline is not started:
+// every message goes back to SQS (each spends a receive) rather than
+// being cut off mid-write.
+func TestFIFOHandlerNearTheDeadlineStartsNothing(t *testing.T) {
+	t.Parallel()
+	var handled []string
+	fn := func(_ context.Context, m queue.Message) error {
+		handled = append(handled, m.ID)
+		return nil
+	}
+	var ev events.SQSEvent
+	for _, id := range []string{"a", "b"} {
+		body, _ := json.Marshal(queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: id})
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m-" + id, Body: string(body)})
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(4*time.Second))
+	defer cancel()
+	resp, err := queue.FIFOHandler(fn, nil, slog.New(slog.DiscardHandler))(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if fmt.Sprint(failed) != "[m-a m-b]" || len(handled) != 0 {
+		t.Errorf("failed = %v, handled = %v; want both returned unhandled", failed, handled)
+	}
+}

@@ -130,10 +130,21 @@ type Link struct {
 	RequestID string
 	IntentAt  time.Time
 	// Voided is set once the QBO object has been voided or deactivated.
-	Voided    bool
+	Voided bool
+	// Refunds, on a payment's link, are the refunds taken off the
+	// payment's unapplied amount, by refund id (see RefundEntries).
+	Refunds   map[string]RefundEntry
 	Extra     map[string]string
 	Rev       int64
 	UpdatedAt time.Time
+}
+
+// RefundEntry is a refund booked against a payment: the journal entry
+// QuickBooks holds for it and the amount, in minor units, the payment
+// applies to that entry.
+type RefundEntry struct {
+	JournalEntryID string `dynamodbav:"journal_entry_id"`
+	Amount         int64  `dynamodbav:"amount"`
 }
 
 // Linked reports whether the QBO object exists and is known.

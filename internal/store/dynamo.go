@@ -55,6 +55,13 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
+// TenantPK is the partition that holds a tenant's items, for the packages
+// that keep items of their own in the table (outbound, customerimport).
+func TenantPK(tenant string) string { return tenantPK(tenant) }
+
+// Key is the primary key of the table's item pk/sk.
+func Key(pk, sk string) map[string]types.AttributeValue { return key(pk, sk) }
+
 // get loads one item into out; ErrNotFound when absent.
 func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{

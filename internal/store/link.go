@@ -10,28 +10,44 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/record"
 )
 
 type linkItem struct {
-	PK            string            `dynamodbav:"pk"`
-	SK            string            `dynamodbav:"sk"`
-	Kind          billing.Kind      `dynamodbav:"kind"`
-	ID            string            `dynamodbav:"id"`
-	RealmID       string            `dynamodbav:"realm_id"`
-	State         LinkState         `dynamodbav:"state"`
-	QBOID         string            `dynamodbav:"qbo_id,omitempty"`
-	SyncToken     string            `dynamodbav:"sync_token,omitempty"`
-	SentHash      string            `dynamodbav:"sent_hash,omitempty"`
-	SyncedVersion int64             `dynamodbav:"synced_version"`
-	RequestID     string            `dynamodbav:"request_id,omitempty"`
-	IntentAt      time.Time         `dynamodbav:"intent_at"`
-	Voided        bool              `dynamodbav:"voided,omitempty"`
-	Extra         map[string]string `dynamodbav:"extra,omitempty"`
-	Rev           int64             `dynamodbav:"rev"`
-	UpdatedAt     time.Time         `dynamodbav:"updated_at"`
+	PK            string                        `dynamodbav:"pk"`
+	SK            string                        `dynamodbav:"sk"`
+	Kind          billing.Kind                  `dynamodbav:"kind"`
+	ID            string                        `dynamodbav:"id"`
+	RealmID       string                        `dynamodbav:"realm_id"`
+	State         LinkState                     `dynamodbav:"state"`
+	QBOID         string                        `dynamodbav:"qbo_id,omitempty"`
+	SyncToken     string                        `dynamodbav:"sync_token,omitempty"`
+	SentHash      string                        `dynamodbav:"sent_hash,omitempty"`
+	SyncedVersion int64                         `dynamodbav:"synced_version"`
+	RequestID     string                        `dynamodbav:"request_id,omitempty"`
+	IntentAt      time.Time                     `dynamodbav:"intent_at"`
+	Voided        bool                          `dynamodbav:"voided,omitempty"`
+	Refunds       map[string]record.RefundEntry `dynamodbav:"refunds,omitempty"`
+	Extra         map[string]string             `dynamodbav:"extra,omitempty"`
+	Rev           int64                         `dynamodbav:"rev"`
+	UpdatedAt     time.Time                     `dynamodbav:"updated_at"`
 }
 
 func linkSK(kind billing.Kind, id string) string { return "L#" + string(kind) + "#" + id }
+
+func newLinkItem(l Link) linkItem {
+	return linkItem{PK: tenantPK(l.Tenant), SK: linkSK(l.Kind, l.ID), Kind: l.Kind, ID: l.ID,
+		RealmID: l.RealmID, State: l.State, QBOID: l.QBOID, SyncToken: l.SyncToken,
+		SentHash: l.SentHash, SyncedVersion: l.SyncedVersion, RequestID: l.RequestID,
+		IntentAt: l.IntentAt, Voided: l.Voided, Refunds: l.Refunds, Extra: l.Extra, Rev: l.Rev, UpdatedAt: l.UpdatedAt}
+}
+
+func (it linkItem) link(tenant string) Link {
+	return Link{Tenant: tenant, Kind: it.Kind, ID: it.ID, RealmID: it.RealmID, State: it.State,
+		QBOID: it.QBOID, SyncToken: it.SyncToken, SentHash: it.SentHash,
+		SyncedVersion: it.SyncedVersion, RequestID: it.RequestID, IntentAt: it.IntentAt,
+		Voided: it.Voided, Refunds: it.Refunds, Extra: it.Extra, Rev: it.Rev, UpdatedAt: it.UpdatedAt}
+}
 
 // Link loads the link of an entity; ErrNotFound when it never got one.
 func (s *Store) Link(ctx context.Context, tenant string, kind billing.Kind, id string) (Link, error) {
@@ -39,10 +55,7 @@ func (s *Store) Link(ctx context.Context, tenant string, kind billing.Kind, id s
 	if err := s.get(ctx, tenantPK(tenant), linkSK(kind, id), &it); err != nil {
 		return Link{}, err
 	}
-	return Link{Tenant: tenant, Kind: it.Kind, ID: it.ID, RealmID: it.RealmID, State: it.State,
-		QBOID: it.QBOID, SyncToken: it.SyncToken, SentHash: it.SentHash,
-		SyncedVersion: it.SyncedVersion, RequestID: it.RequestID, IntentAt: it.IntentAt,
-		Voided: it.Voided, Extra: it.Extra, Rev: it.Rev, UpdatedAt: it.UpdatedAt}, nil
+	return it.link(tenant), nil
 }
 
 // PutLink writes l if the stored link still has revision l.Rev (0: none
@@ -52,10 +65,7 @@ func (s *Store) PutLink(ctx context.Context, l Link) (Link, error) {
 	prev := l.Rev
 	l.Rev++
 	l.UpdatedAt = s.now().UTC()
-	it := linkItem{PK: tenantPK(l.Tenant), SK: linkSK(l.Kind, l.ID), Kind: l.Kind, ID: l.ID,
-		RealmID: l.RealmID, State: l.State, QBOID: l.QBOID, SyncToken: l.SyncToken,
-		SentHash: l.SentHash, SyncedVersion: l.SyncedVersion, RequestID: l.RequestID,
-		IntentAt: l.IntentAt, Voided: l.Voided, Extra: l.Extra, Rev: l.Rev, UpdatedAt: l.UpdatedAt}
+	it := newLinkItem(l)
 	cond, vals := "attribute_not_exists(pk)", map[string]types.AttributeValue(nil)
 	if prev > 0 {
 		cond, vals = "rev = :prev", map[string]types.AttributeValue{":prev": num(prev)}

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -49,9 +47,6 @@ type ListQuery struct {
 	Cursor string // from the previous page; empty for the first
 }
 
-// ErrBadCursor: a cursor that this query did not produce.
-var ErrBadCursor = errors.New("invalid cursor")
-
 // ListEntities returns one page of q's entities, kinds top-down (customers
 // first) and the longest in their state first, and the cursor of the next
 // page ("" after the last). It reads only the page, whatever the total.
@@ -75,7 +70,7 @@ func (s *Store) ListEntities(ctx context.Context, tenant string, q ListQuery) ([
 		return nil, "", errors.New("list entities: since needs a kind")
 	}
 	if q.Cursor != "" {
-		start, err := decodeCursor(q.Cursor, tenantPK(tenant), pk)
+		start, err := DecodeCursor(q.Cursor, CursorScope{PK: tenantPK(tenant), GSIPK: pk})
 		if err != nil {
 			return nil, "", err
 		}
@@ -93,50 +88,8 @@ func (s *Store) ListEntities(ctx context.Context, tenant string, q ListQuery) ([
 		}
 		out = append(out, it.record(tenant))
 	}
-	next, err := encodeCursor(res.LastEvaluatedKey)
+	next, err := EncodeCursor(res.LastEvaluatedKey)
 	return out, next, err
-}
-
-// cursor is the status index's LastEvaluatedKey.
-type cursor struct {
-	PK     string `json:"pk"`
-	SK     string `json:"sk"`
-	GSI1PK string `json:"gpk"`
-	GSI1SK string `json:"gsk"`
-}
-
-func encodeCursor(lek map[string]types.AttributeValue) (string, error) {
-	if lek == nil {
-		return "", nil
-	}
-	c := cursor{PK: strOf(lek["pk"]), SK: strOf(lek["sk"]), GSI1PK: strOf(lek["gsi1pk"]), GSI1SK: strOf(lek["gsi1sk"])}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// decodeCursor accepts only a cursor of the same tenant and status, so a
-// cursor cannot reach into another tenant's partition.
-func decodeCursor(text, pk, gsiPK string) (map[string]types.AttributeValue, error) {
-	b, err := base64.RawURLEncoding.DecodeString(text)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.PK != pk || c.GSI1PK != gsiPK || c.SK == "" || c.GSI1SK == "" {
-		return nil, ErrBadCursor
-	}
-	return map[string]types.AttributeValue{"pk": str(c.PK), "sk": str(c.SK),
-		"gsi1pk": str(c.GSI1PK), "gsi1sk": str(c.GSI1SK)}, nil
-}
-
-func strOf(av types.AttributeValue) string {
-	if v, ok := av.(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
 }
 
 // Oldest returns the entity of kind that has been in status st the

@@ -143,10 +143,7 @@ func (s *Store) Links(ctx context.Context, tenant string) ([]Link, error) {
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return fmt.Errorf("decode link: %w", err)
 		}
-		out = append(out, Link{Tenant: tenant, Kind: it.Kind, ID: it.ID, RealmID: it.RealmID, State: it.State,
-			QBOID: it.QBOID, SyncToken: it.SyncToken, SentHash: it.SentHash,
-			SyncedVersion: it.SyncedVersion, RequestID: it.RequestID, IntentAt: it.IntentAt,
-			Voided: it.Voided, Extra: it.Extra, Rev: it.Rev, UpdatedAt: it.UpdatedAt})
+		out = append(out, it.link(tenant))
 		return nil
 	})
 	return out, err

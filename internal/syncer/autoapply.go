@@ -7,7 +7,6 @@ import (
 	"math/big"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
 )
 
@@ -109,8 +108,7 @@ func (r *run) rewriteNow(ctx context.Context, key billing.Ref, id, qboID, syncTo
 	if err != nil {
 		return err
 	}
-	return r.e.Handle(ctx, change.Message{Tenant: r.st.Tenant, Kind: key.Kind, ID: id,
-		CustomerID: st.CustomerID, Reason: "auto-apply"})
+	return r.syncNow(ctx, billing.Ref{Kind: key.Kind, ID: id}, st.CustomerID, "auto-apply")
 }
 
 // releaseAutomaticApplications undoes what QuickBooks' automation applied

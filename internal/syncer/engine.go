@@ -68,6 +68,12 @@ func New(cfg Config) *Engine {
 // the entity's status. It returns an error only when our own
 // infrastructure failed and the queue should deliver m again.
 func (e *Engine) Handle(ctx context.Context, m change.Message) error {
+	return e.attempt(ctx, m, 0)
+}
+
+// attempt runs one sync attempt of m's entity and records its outcome or
+// acts on its failure; depth counts the runs it is nested in (syncNow).
+func (e *Engine) attempt(ctx context.Context, m change.Message, depth int) error {
 	log := e.log(m)
 	st, err := e.cfg.Store.Entity(ctx, m.Tenant, m.Kind, m.ID)
 	if errors.Is(err, record.ErrNotFound) {
@@ -81,6 +87,7 @@ func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 	if err != nil {
 		return e.failed(ctx, st, m, "", err)
 	}
+	r.depth = depth
 	out, err := r.sync(ctx)
 	if err != nil {
 		return e.failed(ctx, st, m, r.conn.RealmID, err)

@@ -38,6 +38,25 @@ func (a action) String() string {
 	return [...]string{"requeue", "wait", "warn", "park"}[a]
 }
 
+// deadLetterAfter is the receives after which SQS moves a message that
+// keeps failing to its kind's dead-letter queue (maxReceiveCount of every
+// queue in template.yaml, checked by a test). Only requeue spends one:
+// Handle returns nil for the other actions and the message is deleted; a
+// wait comes back through the defer queue as a new message, with no
+// receive spent, so throttling and outages never dead-letter anything.
+//
+// The queue consumer (queue.FIFOHandler) adds three rules of its own and
+// no other: a requeued message's later messages of the same group in the
+// batch go back unhandled with it (they keep their order, and spend a
+// receive); messages not started within 5 s of the function's deadline
+// go back unhandled (they spend a receive); a body that is no message is
+// dropped, logged as an error, since no delivery could sync it.
+const deadLetterAfter = 5
+
+// spendsReceive reports whether a failure with action a costs its message
+// one of its deadLetterAfter receives.
+func (a action) spendsReceive() bool { return a == requeue }
+
 // decision is the classification of one failure.
 type decision struct {
 	action action

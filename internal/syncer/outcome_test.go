@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 	"github.com/qbosync/qbosync/internal/throttle"
@@ -68,6 +71,11 @@ var classifyCases = []classifyCase{
 	{"not connected", fmt.Errorf("token: %w", record.ErrNotConnected), 1, park, 0, false, "not connected"},
 	{"reconnect needed", record.ErrReconnect, 1, park, 0, false, "needs to be reconnected"},
 	{"DynamoDB down", errors.New("dynamodb: RequestError: send request failed"), 1, requeue, 0, false, ""},
+	// The payment a refund converged at once could not be deferred: its
+	// 5010 was classified for the payment already and is not read again
+	// as the refund's.
+	{"nested sync could not be deferred", &nestedError{ref: billing.Ref{Kind: billing.KindPayment, ID: "pay_1"},
+		err: fmt.Errorf("sync payment/pay_1: %w (and could not defer: sqs down)", fault(400, "5010", "Stale Object Error", ""))}, 1, requeue, 0, false, ""},
 }
 
 func TestClassify(t *testing.T) {
@@ -154,26 +162,68 @@ func TestRetryTableMatchesClassify(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, table, _ := strings.Cut(string(doc), "## Retries")
-	rows := map[string]string{}
+	rows := map[string][2]string{}
 	for _, line := range strings.Split(table, "\n") {
 		cells := strings.Split(line, "|")
-		if len(cells) < 4 || strings.HasPrefix(strings.TrimSpace(cells[1]), "-") || strings.TrimSpace(cells[1]) == "case" {
+		if len(cells) < 5 || strings.HasPrefix(strings.TrimSpace(cells[1]), "-") || strings.TrimSpace(cells[1]) == "case" {
 			continue
 		}
-		rows[strings.TrimSpace(cells[1])] = strings.TrimSpace(cells[2])
+		rows[strings.TrimSpace(cells[1])] = [2]string{strings.TrimSpace(cells[2]), strings.TrimSpace(cells[3])}
 	}
 	for _, c := range classifyCases {
-		what, ok := rows[c.name]
+		row, ok := rows[c.name]
 		if !ok {
 			t.Errorf("docs/mapping.md has no retry row %q", c.name)
 			continue
 		}
-		if !strings.HasPrefix(what, c.action.String()) {
+		if what := row[0]; !strings.HasPrefix(what, c.action.String()) {
 			t.Errorf("docs/mapping.md says %q for %q, the code does %s", what, c.name, c.action)
+		}
+		receive := map[bool]string{true: "spent", false: "none"}[c.action.spendsReceive()]
+		if row[1] != receive {
+			t.Errorf("docs/mapping.md says receive %q for %q, the code: %s", row[1], c.name, receive)
 		}
 		delete(rows, c.name)
 	}
 	for name := range rows {
 		t.Errorf("docs/mapping.md's retry row %q is no case of the classification", name)
+	}
+}
+
+// Every queue the sync reads dead-letters a message after the receives
+// the classifier's table is written for, and the docs say that number.
+func TestDeadLetterRuleMatchesTheTemplate(t *testing.T) {
+	tmpl, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := regexp.MustCompile(`maxReceiveCount: *(\d+)`).FindAllStringSubmatch(string(tmpl), -1)
+	if policies := strings.Count(string(tmpl), "RedrivePolicy:"); len(counts) != policies || policies == 0 {
+		t.Fatalf("%d maxReceiveCount for %d redrive policies, want one each", len(counts), policies)
+	}
+	for _, c := range counts {
+		if c[1] != strconv.Itoa(deadLetterAfter) {
+			t.Errorf("template.yaml: maxReceiveCount %s, the classifier counts on %d", c[1], deadLetterAfter)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/mapping.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prose := strings.Join(strings.Fields(string(doc)), " ")
+	if want := fmt.Sprintf("after %d failed receives", deadLetterAfter); !strings.Contains(prose, want) {
+		t.Errorf("docs/mapping.md does not say %q", want)
+	}
+}
+
+// Throttling, outages and refusals never spend a receive: only our own
+// infrastructure failing can end in a dead-letter queue.
+func TestOnlyRequeueSpendsAReceive(t *testing.T) {
+	throttled := []error{&throttle.Error{Realm: "1", Until: classifyNow}, fault(429, "3001", "ThrottleExceeded", ""),
+		fault(403, "3001", "ThrottleExceeded", ""), fault(503, "", "Service Unavailable", "")}
+	for _, err := range throttled {
+		if d := classify(err, deadLetterAfter+1, classifyNow, classifyRest); d.action.spendsReceive() {
+			t.Errorf("%v after %d attempts spends a receive (%s), want a wait", err, deadLetterAfter+1, d.action)
+		}
 	}
 }

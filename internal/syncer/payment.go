@@ -2,19 +2,13 @@ package syncer
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 )
-
-// refundPrefix keys, in a payment's link, the journal entries of refunds
-// taken off the payment's unapplied amount: "refund:<refund id>" →
-// "<journal entry id>|<amount in minor units>".
-const refundPrefix = "refund:"
 
 // paymentRefs are the QBO ids a payment's mapping needs.
 type paymentRefs struct {
@@ -73,22 +67,14 @@ func linkedLine(minor int64, currency, txnID, txnType string) (qbo.Line, error) 
 // refundLines reads the refunds recorded on a payment's link, in a stable
 // order so the payload hash only changes when they do.
 func refundLines(l record.Link) ([]refundLine, error) {
-	var keys []string
-	for k := range l.Extra {
-		if strings.HasPrefix(k, refundPrefix) {
-			keys = append(keys, k)
-		}
+	entries, err := l.RefundEntries()
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(keys)
 	var out []refundLine
-	for _, k := range keys {
-		var r refundLine
-		jid, amt, _ := strings.Cut(l.Extra[k], "|")
-		if _, err := fmt.Sscan(amt, &r.amount); err != nil {
-			return nil, fmt.Errorf("refund %s on payment link: %w", k, err)
-		}
-		r.refundID, r.journalID = strings.TrimPrefix(k, refundPrefix), jid
-		out = append(out, r)
+	for _, id := range slices.Sorted(maps.Keys(entries)) {
+		e := entries[id]
+		out = append(out, refundLine{refundID: id, journalID: e.JournalEntryID, amount: e.Amount})
 	}
 	return out, nil
 }

@@ -2,10 +2,8 @@ package syncer
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/qbosync/qbosync/internal/billing"
-	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/record"
 )
@@ -48,7 +46,7 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, e
 			mark{tenant: r.st.Tenant, kind: billing.KindRefund, id: f.ID}, func(v qbo.JournalEntry) string { return v.PrivateNote })
 	}
 	if r.st.Action == billing.ActionVoided {
-		if err := r.setRefundOnPayment(ctx, f, ""); err != nil {
+		if err := r.setRefundOnPayment(ctx, f, nil); err != nil {
 			return record.Link{}, err
 		}
 		return voidLinked(ctx, r, me, find)
@@ -64,33 +62,46 @@ func (r *run) syncRefund(ctx context.Context, f *billing.Refund) (record.Link, e
 	if err != nil {
 		return link, err
 	}
-	return link, r.setRefundOnPayment(ctx, f, fmt.Sprintf("%s|%d", link.QBOID, f.Amount))
+	return link, r.setRefundOnPayment(ctx, f, &record.RefundEntry{JournalEntryID: link.QBOID, Amount: f.Amount})
 }
 
-// setRefundOnPayment records (value != "") or removes the refund on its
+// setRefundOnPayment records (entry != nil) or removes the refund on its
 // payment's link and converges the payment at once, so the payment applies
-// (or releases) the refund's journal entry.
-func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, value string) error {
+// (or releases) the refund's journal entry. At once, not queued: when the
+// refund shows synced, the payment applies its journal entry, so the
+// customer's open A/R and the payment's unapplied amount in QuickBooks are
+// billing's (or the payment shows why not).
+func (r *run) setRefundOnPayment(ctx context.Context, f *billing.Refund, entry *record.RefundEntry) error {
 	pl, err := r.linkOf(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID})
 	if err != nil {
 		return err
 	}
-	key := refundPrefix + f.ID
-	if pl.Extra[key] != value {
-		if pl.Extra == nil {
-			pl.Extra = map[string]string{}
-		}
-		if value == "" {
-			delete(pl.Extra, key)
-		} else {
-			pl.Extra[key] = value
-		}
+	refunds, err := pl.RefundEntries()
+	if err != nil {
+		return err
+	}
+	if setRefund(refunds, f.ID, entry) {
+		pl.SetRefunds(refunds)
 		if _, err := r.putLink(ctx, pl); err != nil {
 			return err
 		}
 	}
-	return r.e.Handle(ctx, change.Message{Tenant: r.st.Tenant, Kind: billing.KindPayment, ID: f.PaymentID,
-		CustomerID: f.CustomerID, Reason: "refund " + f.ID})
+	return r.syncNow(ctx, billing.Ref{Kind: billing.KindPayment, ID: f.PaymentID}, f.CustomerID, "refund "+f.ID)
+}
+
+// setRefund records entry as refund id (removes it when nil) and reports
+// whether that changed refunds.
+func setRefund(refunds map[string]record.RefundEntry, id string, entry *record.RefundEntry) bool {
+	cur, had := refunds[id]
+	switch {
+	case entry == nil && had:
+		delete(refunds, id)
+	case entry != nil && (!had || cur != *entry):
+		refunds[id] = *entry
+	default:
+		return false
+	}
+	return true
 }
 
 // refundCovered returns a waitError while the payment, as billing now has

@@ -21,6 +21,9 @@ type run struct {
 	// flag is a note for admins on an entity that synced, but not as sent
 	// (posted in the open period instead of closed books).
 	flag string
+	// depth is how many runs this one is nested in (syncNow); 0 for a
+	// run of a delivered message.
+	depth int
 }
 
 func (e *Engine) newRun(ctx context.Context, st record.EntityState) (*run, error) {

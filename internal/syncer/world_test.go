@@ -150,6 +150,8 @@ type queue struct {
 	mu        sync.Mutex
 	published []change.Message
 	deferred  []change.Message
+	// deferErr, when set, is what Defer fails with (SQS unreachable).
+	deferErr error
 }
 
 func (q *queue) Publish(_ context.Context, m change.Message) error {
@@ -162,6 +164,9 @@ func (q *queue) Publish(_ context.Context, m change.Message) error {
 func (q *queue) Defer(_ context.Context, m change.Message, _ time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.deferErr != nil {
+		return q.deferErr
+	}
 	q.deferred = append(q.deferred, m)
 	return nil
 }

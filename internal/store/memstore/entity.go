@@ -72,7 +72,7 @@ func (s *Store) Link(_ context.Context, tenant string, kind billing.Kind, id str
 	if !ok {
 		return record.Link{}, record.ErrNotFound
 	}
-	l.Extra = maps.Clone(l.Extra)
+	l.Extra, l.Refunds = maps.Clone(l.Extra), maps.Clone(l.Refunds)
 	return l, nil
 }
 
@@ -90,13 +90,11 @@ func (s *Store) PutLink(_ context.Context, l record.Link) (record.Link, error) {
 	l.Rev++
 	l.UpdatedAt = s.now().UTC()
 	l.IntentAt = l.IntentAt.UTC()
-	if len(l.Extra) == 0 {
-		l.Extra = nil // DynamoDB's store omits an empty map
-	}
-	l.Extra = maps.Clone(l.Extra)
+	// DynamoDB's store omits an empty map: nil, as it reads back.
+	l.Extra, l.Refunds = nilIfEmpty(l.Extra), nilIfEmpty(l.Refunds)
 	s.links[k] = l
 	out := l
-	out.Extra = maps.Clone(l.Extra)
+	out.Extra, out.Refunds = maps.Clone(l.Extra), maps.Clone(l.Refunds)
 	return out, nil
 }
 
@@ -154,4 +152,12 @@ func copyWarning(w *record.Warning) *record.Warning {
 	}
 	c := *w
 	return &c
+}
+
+// nilIfEmpty returns a copy of m, nil when m holds nothing.
+func nilIfEmpty[M ~map[K]V, K comparable, V any](m M) M {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -21,6 +22,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"SnapshotKeepsTheNewestVersion", snapshotKeepsTheNewestVersion},
 		{"StatusOnlyForItsVersion", statusOnlyForItsVersion},
 		{"LinkWrittenAtItsRevision", linkWrittenAtItsRevision},
+		{"LinkKeepsItsRefunds", linkKeepsItsRefunds},
+		{"LinkOfTheOlderRefundFormIsRead", linkOfTheOlderRefundFormIsRead},
 		{"DependentsListedAndRemoved", dependentsListedAndRemoved},
 		{"TenantAndSettingsRevision", tenantAndSettingsRevision},
 		{"EventsSeenUntilTheyExpire", eventsSeenUntilTheyExpire},
@@ -157,6 +160,76 @@ func linkWrittenAtItsRevision(t *testing.T, s Store) {
 	}
 	if _, err := s.Link(ctx, "other", billing.KindInvoice, "inv_1"); !errors.Is(err, record.ErrNotFound) {
 		t.Errorf("another tenant reads the link: err = %v, want ErrNotFound", err)
+	}
+}
+
+func paymentLink() record.Link {
+	return record.Link{Tenant: "acme", Kind: billing.KindPayment, ID: "pay_1", RealmID: "9130",
+		State: record.LinkLinked, QBOID: "170", SyncToken: "2"}
+}
+
+func mustLink(t *testing.T, s Store, kind billing.Kind, id string) record.Link {
+	t.Helper()
+	l, err := s.Link(ctx, "acme", kind, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func linkKeepsItsRefunds(t *testing.T, s Store) {
+	l := paymentLink()
+	l.Refunds = map[string]record.RefundEntry{
+		"ref_1": {JournalEntryID: "301", Amount: 1250},
+		"ref_2": {JournalEntryID: "302", Amount: 99_999_999_999_99},
+	}
+	saved, err := s.PutLink(ctx, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mustLink(t, s, billing.KindPayment, "pay_1")
+	if !maps.Equal(got.Refunds, l.Refunds) {
+		t.Errorf("refunds read back = %+v, want %+v", got.Refunds, l.Refunds)
+	}
+	got.Refunds["ref_1"] = record.RefundEntry{JournalEntryID: "changed by the caller"}
+	if again := mustLink(t, s, billing.KindPayment, "pay_1"); again.Refunds["ref_1"].JournalEntryID != "301" {
+		t.Errorf("a caller's change to a read link reached the store: %+v", again.Refunds["ref_1"])
+	}
+	saved.SetRefunds(nil)
+	if _, err := s.PutLink(ctx, saved); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLink(t, s, billing.KindPayment, "pay_1"); got.Refunds != nil {
+		t.Errorf("every refund removed: refunds = %+v, want none", got.Refunds)
+	}
+}
+
+// A payment's link written before Link.Refunds existed keeps its refunds
+// in Extra ("refund:<id>" → "<journal entry id>|<amount>"): they are read
+// from there, and the next write moves them to the typed field.
+func linkOfTheOlderRefundFormIsRead(t *testing.T, s Store) {
+	l := paymentLink()
+	l.Extra = map[string]string{"refund:ref_1": "301|1250", "intent_hash": "h1"}
+	if _, err := s.PutLink(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	old := mustLink(t, s, billing.KindPayment, "pay_1")
+	refunds, err := old.RefundEntries()
+	want := map[string]record.RefundEntry{"ref_1": {JournalEntryID: "301", Amount: 1250}}
+	if err != nil || !maps.Equal(refunds, want) {
+		t.Fatalf("refunds of the older form = %+v, %v; want %+v", refunds, err, want)
+	}
+	refunds["ref_2"] = record.RefundEntry{JournalEntryID: "302", Amount: 500}
+	old.SetRefunds(refunds)
+	if _, err := s.PutLink(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	got := mustLink(t, s, billing.KindPayment, "pay_1")
+	if _, left := got.Extra["refund:ref_1"]; left || got.Extra["intent_hash"] != "h1" {
+		t.Errorf("extra after the rewrite = %v, want the older refund key gone and the rest kept", got.Extra)
+	}
+	if again, err := got.RefundEntries(); err != nil || len(again) != 2 || again["ref_1"] != want["ref_1"] {
+		t.Errorf("refunds after the rewrite = %+v, %v; want ref_1 and ref_2 in the typed field", again, err)
 	}
 }
 
