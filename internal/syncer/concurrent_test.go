@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -160,5 +161,63 @@ func TestRefusalOfAWriteBuiltFromAChangedLinkIsRetried(t *testing.T) {
 	pays, _ := qbofake.All[qbo.Payment](w.books)
 	if len(pays) != 1 || len(pays[0].Line) != 1 || pays[0].TotalAmt != "62.92" {
 		t.Errorf("payments = %+v, want one of 62.92 applying only the invoice", pays)
+	}
+}
+
+// voidDuringCreate is the fake company while billing voids a payment
+// whose create is in flight: just before the create is applied, during
+// runs (the void's own sync, on another worker).
+type voidDuringCreate struct {
+	*qbofake.Company
+	once   sync.Once
+	during func()
+}
+
+func (c *voidDuringCreate) Do(ctx context.Context, r qbo.Request) (qbo.Envelope, error) {
+	if r.Op == "create Payment" {
+		c.once.Do(c.during)
+	}
+	return c.Company.Do(ctx, r)
+}
+
+// Billing voids a payment while its create is on the way to QuickBooks:
+// the void finds nothing to void yet, and the create lands after it. The
+// payment must still end voided in QuickBooks, not live beside billing's
+// void.
+func TestVoidWhileTheCreateIsInFlightEndsVoided(t *testing.T) {
+	w := newWorld(t)
+	withInvoice(w)
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
+	books := &voidDuringCreate{Company: w.books, during: func() {
+		err := w.store.PutSnapshot(context.Background(), record.Snapshot{Tenant: tenant, Kind: billing.KindPayment,
+			ID: "pay_1", Version: 2, CustomerID: "cus_1", Action: billing.ActionVoided, EventID: "evt_void",
+			OccurredAt: clock, ReceivedAt: clock, Data: []byte(strings.Replace(paymentV1, `"version":1`, `"version":2`, 1))})
+		if err != nil {
+			t.Error(err)
+		}
+		if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+			t.Errorf("the void's sync: %v", err)
+		}
+	}}
+	w.engine = syncer.New(w.config(func(string) syncer.QBO { return books }))
+
+	_ = w.sync(billing.KindPayment, "pay_1") // the create; deferred or failed: delivered again
+	for i := 0; i < 3 && len(w.queue.deferred) > 0; i++ {
+		w.queue.deferred = nil
+		if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
+			t.Fatalf("redelivery %d: %v", i+1, err)
+		}
+	}
+	pays, err := qbofake.All[qbo.Payment](w.books)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pays {
+		if p.TotalAmt != "0" && p.TotalAmt != "0.00" {
+			t.Errorf("payment %s is live in QuickBooks (total %s, note %q); billing voided it", p.ID, p.TotalAmt, p.PrivateNote)
+		}
+	}
+	if st := w.entity(billing.KindPayment, "pay_1"); st.Version != 2 || st.Status != record.StatusSynced {
+		t.Errorf("status %s of v%d, want the void (v2) synced", st.Status, st.Version)
 	}
 }
