@@ -33,6 +33,12 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	link, err := r.linkOf(ctx, key)
 	if err == nil && !link.Linked() && link.State == record.LinkCreating && link.RequestID != "" {
 		link, err = latchLostCreate(ctx, r, link, find)
+		if err == nil && !link.Linked() {
+			// The create may still be on its way to QuickBooks: saving its
+			// intent makes that sync's link write lose, so it tries again,
+			// finds the object it made and voids it.
+			link, err = r.putLink(ctx, link)
+		}
 	}
 	if err != nil || !link.Linked() || link.Voided {
 		return link, err
