@@ -36,6 +36,12 @@ type Store struct {
 	table  string
 	now    func() time.Time
 	sealer Sealer // nil: secrets can be neither stored nor read
+	// recent, schedules and marked remember what this process last read
+	// or wrote of entities, companies' schedules and tenants' last sync,
+	// to spare reads; copies of the Store share them.
+	recent    *recentItems
+	schedules *schedules
+	marked    *marks
 }
 
 // New returns a Store on table. now may be nil (time.Now).
@@ -43,7 +49,7 @@ func New(db DB, table string, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, table: table, now: now}
+	return &Store{db: db, table: table, now: now, recent: &recentItems{}, schedules: &schedules{}, marked: &marks{}}
 }
 
 func tenantPK(tenant string) string { return "T#" + tenant }
