@@ -77,6 +77,7 @@ func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 	if err != nil {
 		return err
 	}
+	ctx = e.prefetch(ctx, st)
 	r, err := e.newRun(ctx, st)
 	if err != nil {
 		return e.failed(ctx, st, m, "", err)
