@@ -2,8 +2,8 @@ package record
 
 import "github.com/qbosync/qbosync/internal/billing"
 
-// Reads names the items a sync is about to read, so a store can fetch
-// them in one request beforehand.
+// Reads names the items a sync or a webhook is about to read, so a store
+// can fetch them in one request beforehand.
 type Reads struct {
 	Tenant     bool // the tenant's settings
 	Connection bool // its QuickBooks connection
@@ -11,4 +11,6 @@ type Reads struct {
 	Entities   []billing.Ref
 	// CustomerConnections are billing customer ids.
 	CustomerConnections []string
+	// Events are webhook event ids (whether each was accepted before).
+	Events []string
 }

@@ -65,6 +65,9 @@ func prefetchKeys(tenant string, r record.Reads) []itemKey {
 	for _, id := range r.CustomerConnections {
 		add(customerConnSK(id))
 	}
+	for _, id := range r.Events {
+		add(eventSK(id))
+	}
 	return keys
 }
 

@@ -125,6 +125,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.WarnContext(ctx, "webhook refused", "status", 415, "reason", "content type")
 		return answer(415, errorBody{Error: "unsupported_media_type"}), nil
 	}
+	ctx = h.prefetch(ctx, tenant, body)
 	secrets, err := h.secrets.WebhookSecrets(ctx, tenant)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
