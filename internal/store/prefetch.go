@@ -16,7 +16,8 @@ import (
 const batchGetMax = 100
 
 // Prefetch reads the items r names in one consistent BatchGetItem and
-// returns a context carrying them. Each item (or its absence) answers the
+// returns a context carrying them (ctx itself when it carries some
+// already: they are added). Each item (or its absence) answers the
 // first read of it made with that context; any write made with it drops
 // them all, so no read ever sees a copy older than the context's own
 // writes. Later reads go to the table. A failed prefetch carries nothing:
@@ -30,10 +31,12 @@ func (s *Store) Prefetch(ctx context.Context, tenant string, r record.Reads) con
 	if err != nil {
 		return ctx
 	}
-	p := &prefetched{items: map[itemKey]map[string]types.AttributeValue{}}
-	for _, k := range keys {
-		p.items[k] = items[k] // nil: absent
+	if p, _ := ctx.Value(prefetchedKey{}).(*prefetched); p != nil {
+		p.add(keys, items)
+		return ctx
 	}
+	p := &prefetched{items: map[itemKey]map[string]types.AttributeValue{}}
+	p.add(keys, items)
 	return context.WithValue(ctx, prefetchedKey{}, p)
 }
 
@@ -98,6 +101,14 @@ type prefetchedKey struct{}
 type prefetched struct {
 	mu    sync.Mutex
 	items map[itemKey]map[string]types.AttributeValue
+}
+
+func (p *prefetched) add(keys []itemKey, items map[itemKey]map[string]types.AttributeValue) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, k := range keys {
+		p.items[k] = items[k] // nil: absent
+	}
 }
 
 // takePrefetched returns the prefetched item of pk/sk (nil when it was

@@ -69,6 +69,7 @@ func New(cfg Config) *Engine {
 // infrastructure failed and the queue should deliver m again.
 func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 	log := e.log(m)
+	ctx = e.prefetchMessage(ctx, m)
 	st, err := e.cfg.Store.Entity(ctx, m.Tenant, m.Kind, m.ID)
 	if errors.Is(err, record.ErrNotFound) {
 		log.WarnContext(ctx, "message for an unknown entity ignored")
@@ -77,7 +78,7 @@ func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 	if err != nil {
 		return err
 	}
-	ctx = e.prefetch(ctx, st)
+	ctx = e.prefetchParents(ctx, m, st)
 	r, err := e.newRun(ctx, st)
 	if err != nil {
 		return e.failed(ctx, st, m, "", err)

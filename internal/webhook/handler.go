@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -188,6 +189,7 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
 			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: lane,
+			Parents: change.ParentHints(ent.Refs()),
 		})
 		if err != nil {
 			return h.unavailable(ctx, log, "queue message", err)
