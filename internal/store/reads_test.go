@@ -248,6 +248,34 @@ func TestAdmitFromOwnWriteStillSeesAnotherFunctionsRest(t *testing.T) {
 	}
 }
 
+// A function whose own writes left every slot taken still admits once
+// another function freed one: its memory never refuses alone.
+func TestAdmitFromOwnWriteSeesSlotsFreedElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, _, b := twoFunctions(t)
+	p := throttle.DefaultPolicy()
+	now := time.Unix(1_800_000_000, 0)
+	var held []throttle.Grant
+	for i := 0; i < p.Slots; i++ {
+		g, refused, err := a.Admit(ctx, "4620816365", p, 1, now.Add(time.Duration(i)*p.Interval))
+		if err != nil || refused != nil {
+			t.Fatalf("admission %d: %+v, %v", i, refused, err)
+		}
+		held = append(held, g)
+	}
+	at := now.Add(time.Duration(p.Slots) * p.Interval)
+	if _, refused, err := a.Admit(ctx, "4620816365", p, 1, at); err != nil || refused == nil {
+		t.Fatalf("admission with every slot held: %+v, %v; want a refusal", refused, err)
+	}
+	if err := b.Release(ctx, "4620816365", held[0], 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, refused, err := a.Admit(ctx, "4620816365", p, 1, at); err != nil || refused != nil {
+		t.Fatalf("admission after another function freed a slot: %+v, %v; want a grant", refused, err)
+	}
+}
+
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 func num(n string) types.AttributeValue { return &types.AttributeValueMemberN{Value: n} }
 

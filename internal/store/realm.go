@@ -54,7 +54,8 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 		// The first round plans from what this process last wrote of the
 		// schedule, if anything: the claim is conditional on every value
 		// planned from, so a schedule another function moved meanwhile
-		// only costs the refused claim and a read.
+		// only costs the refused claim and a read; a refusal is planned
+		// again from a read.
 		cur, known := s.schedules.get(realm)
 		if try > 0 || !known {
 			var err error
@@ -64,6 +65,9 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 		}
 		// Milliseconds are what the item holds: plan in them too.
 		g, tat, refused := p.Plan(cur.schedule(), n, now.Truncate(time.Millisecond))
+		if refused != nil && try == 0 && known {
+			continue // only the stored schedule may refuse: slots may be free by now
+		}
 		if refused != nil {
 			return throttle.Grant{}, refused, nil
 		}
