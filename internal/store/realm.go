@@ -19,7 +19,8 @@ import (
 // realm. One item per realm holds its whole schedule: the theoretical
 // arrival time of the next request (`tat`, Unix ms), the rest after a 429
 // (`rest_until`, Unix ms) and the in-flight slots (`s0`…, lease ends in
-// Unix ms), so one read and one conditional write admit a grant.
+// Unix ms), so one conditional write (and a read, unless planned from this
+// process's own last write) admits a grant.
 func realmPK(realm string) string { return "R#" + realm }
 
 const realmSK = "SCHEDULE"
