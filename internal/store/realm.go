@@ -55,8 +55,7 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 		// The first round plans from what this process last wrote of the
 		// schedule, if anything: the claim is conditional on every value
 		// planned from, so a schedule another function moved meanwhile
-		// only costs the refused claim and a read; a refusal is planned
-		// again from a read.
+		// only costs the refused claim and a read.
 		cur, known := s.schedules.get(realm)
 		if try > 0 || !known {
 			var err error
@@ -66,8 +65,11 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 		}
 		// Milliseconds are what the item holds: plan in them too.
 		g, tat, refused := p.Plan(cur.schedule(), n, now.Truncate(time.Millisecond))
-		if refused != nil && try == 0 && known {
-			continue // only the stored schedule may refuse: slots may be free by now
+		if refused != nil && try == 0 && known && (refused.Resting || cur.slotsFull(p, now)) {
+			// Only the stored schedule may refuse for slots or a rest:
+			// another function may have freed them. A refusal for the
+			// rate stands: it waits no longer than the gaps given back.
+			continue
 		}
 		if refused != nil {
 			return throttle.Grant{}, refused, nil
@@ -84,6 +86,17 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 	}
 	// Lost every round: the schedule is busy; a short pause is fair.
 	return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(p.Interval)}, nil
+}
+
+// slotsFull reports whether every slot of p is held at now.
+func (it scheduleItem) slotsFull(p throttle.Policy, now time.Time) bool {
+	held := 0
+	for i := 0; i < p.Slots; i++ {
+		if it.slots[i] > now.UnixMilli() {
+			held++
+		}
+	}
+	return held == p.Slots
 }
 
 type claimCond struct {
