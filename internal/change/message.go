@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
 )
@@ -44,6 +45,40 @@ type Message struct {
 	// billing entities. A redrive keeps it.
 	Source string `json:"source,omitempty"`
 	Realm  string `json:"realm,omitempty"`
+	// Parents names the snapshot's parents ("kind/id") when the sender
+	// had it at hand (the webhook): only a hint of what the sync will read,
+	// so it reads them with its first request. The sync never trusts it
+	// for anything else; it reads the parents of the stored snapshot.
+	Parents []string `json:"parents,omitempty"`
+}
+
+// maxParentHints bounds the hints a message carries: one request reads
+// at most 100 items, and a message stays small.
+const maxParentHints = 50
+
+// ParentHints returns the hints of refs for Message.Parents; nil when
+// there are more than a message carries.
+func ParentHints(refs []billing.Ref) []string {
+	if len(refs) > maxParentHints {
+		return nil
+	}
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+// ParentRefs returns the well-formed refs of m.Parents.
+func (m Message) ParentRefs() []billing.Ref {
+	var out []billing.Ref
+	for _, p := range m.Parents {
+		kind, id, ok := strings.Cut(p, "/")
+		if ok && id != "" && billing.Kind(kind).Valid() {
+			out = append(out, billing.Ref{Kind: billing.Kind(kind), ID: id})
+		}
+	}
+	return out
 }
 
 // SourceQuickBooks marks a message about an object changed in QuickBooks.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestPublishGroupsAndDeduplicates(t *testing.T) {
 	if err := json.Unmarshal([]byte(*out.Messages[0].Body), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got != m {
+	if !reflect.DeepEqual(got, m) {
 		t.Errorf("message = %+v, want %+v", got, m)
 	}
 	if g := out.Messages[0].Attributes["MessageGroupId"]; g != "acme#cus_1" {

@@ -217,7 +217,7 @@ func (s *Store) Requeue(ctx context.Context, tenant string, kind billing.Kind, i
 // history entry and an audit entry in the same transaction.
 func (s *Store) adminTransition(ctx context.Context, tenant string, kind billing.Kind, id, action, by, reason string,
 	audit bool, decide func(cur *entityItem) (change, error)) error {
-	err := s.transition(ctx, tenant, kind, id, func(cur *entityItem) (change, error) {
+	err := s.transition(ctx, tenant, kind, id, false, func(cur *entityItem) (change, error) {
 		if cur == nil {
 			return change{}, ErrNotFound
 		}

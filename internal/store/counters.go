@@ -124,20 +124,21 @@ const transitionAttempts = 8
 // transition reads the entity, asks decide for the write (cur is nil when
 // the entity does not exist) and applies it conditionally on the state it
 // was decided from. When the status changes, the tenant's counters move in
-// the same transaction, so they can never drift from the items.
-func (s *Store) transition(ctx context.Context, tenant string, kind billing.Kind, id string,
+// the same transaction, so they can never drift from the items. The first
+// round decides without a read when it can: from the item this process
+// just read, or, when expectNew, from no item at all.
+func (s *Store) transition(ctx context.Context, tenant string, kind billing.Kind, id string, expectNew bool,
 	decide func(cur *entityItem) (change, error)) error {
+	sk := entitySK(kind, id)
 	for attempt := 0; attempt < transitionAttempts; attempt++ {
-		var cur *entityItem
-		var it entityItem
-		switch err := s.get(ctx, tenantPK(tenant), entitySK(kind, id), &it); {
-		case errors.Is(err, ErrNotFound):
-		case err != nil:
+		cur, guessed, err := s.current(ctx, tenant, sk, attempt == 0, expectNew)
+		if err != nil {
 			return err
-		default:
-			cur = &it
 		}
 		c, err := decide(cur)
+		if err != nil && guessed {
+			continue // only a read item may refuse the write
+		}
 		if err != nil {
 			return err
 		}
@@ -145,11 +146,37 @@ func (s *Store) transition(ctx context.Context, tenant string, kind billing.Kind
 		if !errors.Is(err, errRetry) {
 			return err
 		}
+		if guessed {
+			continue // the guess was stale, not a concurrent writer: no pause
+		}
 		if err := pause(ctx, attempt); err != nil {
 			return err
 		}
 	}
 	return fmt.Errorf("update %s/%s: %w (too many concurrent writers)", kind, id, ErrConflict)
+}
+
+// current is the entity item a transition decides from (nil when absent),
+// and whether it was guessed rather than read.
+func (s *Store) current(ctx context.Context, tenant, sk string, first, expectNew bool) (*entityItem, bool, error) {
+	if first {
+		if it, ok := s.recent.take(tenant, sk, s.now()); ok {
+			return &it, true, nil
+		}
+		if expectNew {
+			return nil, true, nil
+		}
+	} else {
+		s.recent.forget(tenant, sk)
+	}
+	var it entityItem
+	switch err := s.get(ctx, tenantPK(tenant), sk, &it); {
+	case errors.Is(err, ErrNotFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return &it, false, nil
 }
 
 // errRetry: the entity changed between read and write, or the write met
@@ -175,6 +202,11 @@ func (s *Store) apply(ctx context.Context, tenant string, kind billing.Kind, id 
 	c.setValue("gsi1pk = :gpk", ":gpk", str(statusPK(tenant, c.status)))
 	c.setValue("gsi1sk = :gsk", ":gsk", str(statusSK(kind, id, since)))
 	c.setValue("since = :since", ":since", mustTime(since))
+	var rev int64
+	if cur != nil {
+		rev = cur.Rev
+	}
+	c.setValue("rev = :rev", ":rev", num(rev+1))
 	names := map[string]string{"#status": "status"}
 	for k, v := range c.names {
 		names[k] = v
@@ -188,7 +220,12 @@ func (s *Store) apply(ctx context.Context, tenant string, kind billing.Kind, id 
 	if cur == nil {
 		upd.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	} else {
-		upd.ConditionExpression = aws.String("version = :cur_v AND #status = :cur_st")
+		cond := "version = :cur_v AND #status = :cur_st AND attribute_not_exists(rev)"
+		if cur.Rev != 0 {
+			cond = "version = :cur_v AND #status = :cur_st AND rev = :cur_rev"
+			c.values[":cur_rev"] = num(cur.Rev)
+		}
+		upd.ConditionExpression = aws.String(cond)
 		c.values[":cur_v"], c.values[":cur_st"] = num(cur.Version), str(string(cur.Status))
 	}
 	items := append([]types.TransactWriteItem{{Update: upd}}, c.extra...)

@@ -27,6 +27,7 @@ type DB interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Store is the DynamoDB implementation of every persistence interface the
@@ -36,6 +37,12 @@ type Store struct {
 	table  string
 	now    func() time.Time
 	sealer Sealer // nil: secrets can be neither stored nor read
+	// recent, schedules and marked remember what this process last read
+	// or wrote of entities, companies' schedules and tenants' last sync,
+	// to spare reads; copies of the Store share them.
+	recent    *recentItems
+	schedules *schedules
+	marked    *marks
 }
 
 // New returns a Store on table. now may be nil (time.Now).
@@ -43,7 +50,7 @@ func New(db DB, table string, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, table: table, now: now}
+	return &Store{db: writeDropsPrefetched{db}, table: table, now: now, recent: &recentItems{}, schedules: &schedules{}, marked: &marks{}}
 }
 
 func tenantPK(tenant string) string { return "T#" + tenant }
@@ -64,6 +71,15 @@ func Key(pk, sk string) map[string]types.AttributeValue { return key(pk, sk) }
 
 // get loads one item into out; ErrNotFound when absent.
 func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
+	if item, ok := takePrefetched(ctx, pk, sk); ok {
+		if item == nil {
+			return ErrNotFound
+		}
+		if err := attributevalue.UnmarshalMap(item, out); err != nil {
+			return fmt.Errorf("decode %s %s: %w", pk, sk, err)
+		}
+		return nil
+	}
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
 	})

@@ -40,6 +40,10 @@ type entityItem struct {
 	// unsynced) or entered its settled status; the status index sorts by it.
 	Since     time.Time  `dynamodbav:"since"`
 	Dismissal *Dismissal `dynamodbav:"dismissal,omitempty"`
+	// Rev counts the item's writes (absent on items written before it
+	// existed), so a write decided from a remembered read is conditional
+	// on nothing having changed since, whatever the attribute.
+	Rev int64 `dynamodbav:"rev,omitempty"`
 }
 
 func entitySK(kind billing.Kind, id string) string { return "E#" + string(kind) + "#" + id }
@@ -71,7 +75,10 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	if err != nil {
 		return err
 	}
-	err = s.transition(ctx, snap.Tenant, snap.Kind, snap.ID, func(cur *entityItem) (change, error) {
+	// An entity's first event is nearly always its creation: that write
+	// is tried without reading first, and a refusal reads and decides again.
+	expectNew := snap.Action == billing.ActionCreated
+	err = s.transition(ctx, snap.Tenant, snap.Kind, snap.ID, expectNew, func(cur *entityItem) (change, error) {
 		if cur != nil && cur.Version > snap.Version {
 			return change{}, ErrStale
 		}
@@ -111,6 +118,7 @@ func (s *Store) Entity(ctx context.Context, tenant string, kind billing.Kind, id
 	if err := s.get(ctx, tenantPK(tenant), entitySK(kind, id), &it); err != nil {
 		return EntityState{}, err
 	}
+	s.recent.remember(tenant, it, s.now())
 	return it.state(tenant), nil
 }
 
@@ -119,7 +127,7 @@ func (s *Store) Entity(ctx context.Context, tenant string, kind billing.Kind, id
 // kept in the entity's history and the tenant's counters move with it.
 func (s *Store) SetStatus(ctx context.Context, tenant string, kind billing.Kind, id string, u StatusUpdate) error {
 	now := s.now().UTC()
-	err := s.transition(ctx, tenant, kind, id, func(cur *entityItem) (change, error) {
+	err := s.transition(ctx, tenant, kind, id, false, func(cur *entityItem) (change, error) {
 		if cur == nil || cur.Version != u.Version {
 			return change{}, ErrStale
 		}

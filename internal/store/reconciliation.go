@@ -158,7 +158,7 @@ func (s *Store) MarkDrifted(ctx context.Context, tenant string, kind billing.Kin
 		return err
 	}
 	now := s.now().UTC()
-	err = s.transition(ctx, tenant, kind, id, func(cur *entityItem) (change, error) {
+	err = s.transition(ctx, tenant, kind, id, false, func(cur *entityItem) (change, error) {
 		if cur == nil {
 			return change{}, ErrNotFound
 		}
@@ -187,7 +187,7 @@ func (s *Store) MarkDrifted(ctx context.Context, tenant string, kind billing.Kin
 // with billing again.
 func (s *Store) ClearDrift(ctx context.Context, tenant string, kind billing.Kind, id string) error {
 	now := s.now().UTC()
-	err := s.transition(ctx, tenant, kind, id, func(cur *entityItem) (change, error) {
+	err := s.transition(ctx, tenant, kind, id, false, func(cur *entityItem) (change, error) {
 		if cur == nil || cur.Status != StatusDrifted {
 			return change{}, ErrWrongStatus
 		}

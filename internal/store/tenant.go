@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,6 +119,11 @@ func (s *Store) SaveSettings(ctx context.Context, tenant string, st Settings, re
 
 // MarkSynced records the time of the tenant's last successful sync.
 func (s *Store) MarkSynced(ctx context.Context, tenant string, at time.Time) error {
+	// The stored time is in whole seconds and only ever moves forward:
+	// a second this process already wrote would be refused anyway.
+	if s.marked.reached(tenant, at.Unix()) {
+		return nil
+	}
 	ts := num(at.Unix())
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(tenantPK(tenant), "TENANT"),
@@ -128,6 +134,7 @@ func (s *Store) MarkSynced(ctx context.Context, tenant string, at time.Time) err
 	if err = conflict(err); err != nil && !errors.Is(err, ErrConflict) {
 		return fmt.Errorf("mark %s synced: %w", tenant, err)
 	}
+	s.marked.reach(tenant, at.Unix())
 	return nil
 }
 
@@ -160,4 +167,27 @@ func (s *Store) Tenants(ctx context.Context) ([]TenantEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// marks remembers the last sync second this process wrote per tenant.
+type marks struct {
+	mu   sync.Mutex
+	last map[string]int64
+}
+
+// reached reports whether the stored time is known to be sec or later.
+func (m *marks) reached(tenant string, sec int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.last[tenant] >= sec
+}
+
+// reach remembers that the stored time is at least sec.
+func (m *marks) reach(tenant string, sec int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil || len(m.last) >= recentMax {
+		m.last = map[string]int64{}
+	}
+	m.last[tenant] = max(m.last[tenant], sec)
 }

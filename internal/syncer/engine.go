@@ -75,6 +75,7 @@ func (e *Engine) Handle(ctx context.Context, m change.Message) error {
 // acts on its failure; depth counts the runs it is nested in (syncNow).
 func (e *Engine) attempt(ctx context.Context, m change.Message, depth int) error {
 	log := e.log(m)
+	ctx = e.prefetchMessage(ctx, m)
 	st, err := e.cfg.Store.Entity(ctx, m.Tenant, m.Kind, m.ID)
 	if errors.Is(err, record.ErrNotFound) {
 		log.WarnContext(ctx, "message for an unknown entity ignored")
@@ -83,6 +84,7 @@ func (e *Engine) attempt(ctx context.Context, m change.Message, depth int) error
 	if err != nil {
 		return err
 	}
+	ctx = e.prefetchParents(ctx, m, st)
 	r, err := e.newRun(ctx, st)
 	if err != nil {
 		return e.failed(ctx, st, m, "", err)

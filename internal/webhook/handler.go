@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
 )
@@ -125,6 +126,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		log.WarnContext(ctx, "webhook refused", "status", 415, "reason", "content type")
 		return answer(415, errorBody{Error: "unsupported_media_type"}), nil
 	}
+	ctx = h.prefetch(ctx, tenant, body)
 	secrets, err := h.secrets.WebhookSecrets(ctx, tenant)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -187,6 +189,7 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 		err = h.queue.Publish(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
 			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: lane,
+			Parents: change.ParentHints(ent.Refs()),
 		})
 		if err != nil {
 			return h.unavailable(ctx, log, "queue message", err)

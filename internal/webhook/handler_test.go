@@ -90,7 +90,8 @@ func TestAccepted(t *testing.T) {
 		t.Errorf("stored snapshots (-want +got):\n%s", diff)
 	}
 	wantMsg := []queue.Message{{Tenant: demoTenant, Kind: billing.KindInvoice, ID: "inv_1001", CustomerID: "cus_1001",
-		Version: 1, EventID: "evt_demo_0004", Reason: "webhook"}}
+		Version: 1, EventID: "evt_demo_0004", Reason: "webhook",
+		Parents: []string{"customer/cus_1001", "product/prod_basic", "product/prod_addon"}}}
 	if diff := cmp.Diff(wantMsg, e.queue.msgs); diff != "" {
 		t.Errorf("queued messages (-want +got):\n%s", diff)
 	}
