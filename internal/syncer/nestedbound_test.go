@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"reflect"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func TestSyncNowBeyondTheBoundIsQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := change.Message{Tenant: "acme", Kind: billing.KindPayment, ID: "pay_1", CustomerID: "cus_1", Reason: "refund ref_1"}
-	if len(q.published) != 1 || q.published[0] != want {
+	if len(q.published) != 1 || !reflect.DeepEqual(q.published[0], want) {
 		t.Errorf("published %+v, want %+v once", q.published, want)
 	}
 }
