@@ -17,6 +17,7 @@ import (
 	"github.com/qbosync/qbosync/internal/intuit"
 	"github.com/qbosync/qbosync/internal/queue"
 	"github.com/qbosync/qbosync/internal/store"
+	"github.com/qbosync/qbosync/internal/store/memstore"
 )
 
 // sample reads one of Intuit's own payloads: testdata holds the exact
@@ -88,40 +89,18 @@ func TestParseBothShapes(t *testing.T) {
 	}
 }
 
-// fakes for the handler's routing (the endpoint's wire behaviour is in
-// the e2e tests on the local stack).
-type fakeStore struct {
-	owners  map[string]string
-	from    map[string]bool
-	seen    map[string]bool
-	failGet bool
+// downStore is the in-memory store, held to the DynamoDB store's contract
+// (package storetest), whose event reads fail while down is set.
+type downStore struct {
+	*memstore.Store
+	down bool
 }
 
-func (f *fakeStore) RealmOwner(_ context.Context, realm string) (string, error) {
-	if t, ok := f.owners[realm]; ok {
-		return t, nil
-	}
-	return "", store.ErrNotFound
-}
-
-func (f *fakeStore) Tenant(_ context.Context, id string) (store.Tenant, error) {
-	dir := store.PaymentsToQuickBooks
-	if f.from[id] {
-		dir = store.PaymentsFromQuickBooks
-	}
-	return store.Tenant{ID: id, Settings: store.Settings{PaymentsDirection: dir}}, nil
-}
-
-func (f *fakeStore) EventSeen(_ context.Context, tenant, id string) (bool, error) {
-	if f.failGet {
+func (d *downStore) EventSeen(ctx context.Context, tenant, id string) (bool, error) {
+	if d.down {
 		return false, errors.New("dynamodb down")
 	}
-	return f.seen[tenant+"/"+id], nil
-}
-
-func (f *fakeStore) RecordEvent(_ context.Context, tenant, id string, _ time.Time) error {
-	f.seen[tenant+"/"+id] = true
-	return nil
+	return d.Store.EventSeen(ctx, tenant, id)
 }
 
 type fakeQueue struct{ msgs []queue.Message }
@@ -132,7 +111,17 @@ func (q *fakeQueue) Publish(_ context.Context, m queue.Message) error {
 }
 
 func TestHandlerRoutesPaymentsByCompanyAndDeduplicates(t *testing.T) {
-	st := &fakeStore{owners: map[string]string{"111": "acme", "222": "globex"}, from: map[string]bool{"acme": true}, seen: map[string]bool{}}
+	st := &downStore{Store: memstore.New(time.Now)}
+	for _, c := range []struct{ tenant, realm, direction string }{
+		{"acme", "111", store.PaymentsFromQuickBooks}, {"globex", "222", store.PaymentsToQuickBooks}} {
+		if err := st.CreateTenant(context.Background(), store.Tenant{ID: c.tenant, Name: c.tenant,
+			Settings: store.Settings{PaymentsDirection: c.direction}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ClaimRealm(context.Background(), c.realm, c.tenant); err != nil {
+			t.Fatal(err)
+		}
+	}
 	q := &fakeQueue{}
 	h := &intuit.Handler{VerifierToken: "vt", Store: st, Queue: q}
 	body, _ := json.Marshal([]map[string]string{
@@ -162,7 +151,7 @@ func TestHandlerRoutesPaymentsByCompanyAndDeduplicates(t *testing.T) {
 	if res := deliver(sign("vt", body)); res.Body != `{"received":4,"queued":0}` || len(q.msgs) != 1 {
 		t.Errorf("redelivery: %s, %d queued in all", res.Body, len(q.msgs))
 	}
-	st.failGet, st.seen = true, map[string]bool{}
+	st.down = true
 	if res := deliver(sign("vt", body)); res.StatusCode != 503 {
 		t.Errorf("store down: %d, want 503 so that Intuit redelivers", res.StatusCode)
 	}

@@ -85,6 +85,18 @@ func (s *Store) ClaimRealm(_ context.Context, realm, tenant string) error {
 	return nil
 }
 
+// RealmOwner returns the tenant that claimed realm; record.ErrNotFound
+// when none did.
+func (s *Store) RealmOwner(_ context.Context, realm string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owner, ok := s.owners[realm]
+	if !ok {
+		return "", record.ErrNotFound
+	}
+	return owner, nil
+}
+
 // WalkStatus calls fn for each of the tenant's entities in status st,
 // without their snapshots.
 func (s *Store) WalkStatus(ctx context.Context, tenant string, st record.Status, fn func(record.EntityState) error) error {

@@ -419,6 +419,12 @@ func companyHasOneOwner(t *testing.T, s Store) {
 	if err := s.ClaimRealm(ctx, "9131", "globex"); err != nil {
 		t.Errorf("another company: %v", err)
 	}
+	if owner, err := s.RealmOwner(ctx, "9130"); err != nil || owner != "acme" {
+		t.Errorf("owner of 9130 = %q, %v; want acme", owner, err)
+	}
+	if _, err := s.RealmOwner(ctx, "9132"); !errors.Is(err, record.ErrNotFound) {
+		t.Errorf("owner of an unclaimed company: err = %v, want ErrNotFound", err)
+	}
 	for _, id := range []string{"globex", "acme"} {
 		if err := s.CreateTenant(ctx, record.Tenant{ID: id, Name: id}); err != nil {
 			t.Fatal(err)

@@ -47,5 +47,6 @@ type Store interface {
 	SetConnectionWarning(ctx context.Context, tenant string, w *record.Warning) error
 	TenantIDs(ctx context.Context) ([]string, error)
 	ClaimRealm(ctx context.Context, realm, tenant string) error
+	RealmOwner(ctx context.Context, realm string) (string, error)
 	WalkStatus(ctx context.Context, tenant string, st record.Status, fn func(record.EntityState) error) error
 }
