@@ -30,7 +30,7 @@ const sealKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1
 // wired is the webhook function as deployed (app.Webhook), on its own
 // table and queues, at a clock the test moves.
 type wired struct {
-	t      *testing.T
+	t      testing.TB
 	h      app.HTTPHandler
 	res    localaws.Resources
 	now    time.Time
@@ -38,7 +38,7 @@ type wired struct {
 	seq    int
 }
 
-func newWired(t *testing.T, tenant string) *wired {
+func newWired(t testing.TB, tenant string, db store.DB) *wired {
 	t.Helper()
 	_, _, res := stack.ForTest(t)
 	w := &wired{t: t, res: res, now: time.Date(2026, 11, 30, 23, 0, 1, 0, time.UTC), secret: []byte("whsec_" + tenant)}
@@ -51,7 +51,7 @@ func newWired(t *testing.T, tenant string) *wired {
 	if err := st.CreateTenant(context.Background(), store.Tenant{ID: tenant, Name: tenant, WebhookSecrets: []string{string(w.secret)}}); err != nil {
 		t.Fatal(err)
 	}
-	w.h = app.Webhook(app.Deps{DynamoDB: stack.DynamoDB, SQS: stack.SQS, Sealer: sl, Log: slog.New(slog.DiscardHandler), Now: clock,
+	w.h = app.Webhook(app.Deps{DynamoDB: db, SQS: stack.SQS, Sealer: sl, Log: slog.New(slog.DiscardHandler), Now: clock,
 		Config: config.Config{Table: res.Table, QueueURLs: res.Queues, BackfillQueueURLs: res.Backfill}})
 	return w
 }
@@ -98,7 +98,7 @@ type queuedMessage struct {
 	queue queue.Lane
 }
 
-func drain(t *testing.T, url string) []queue.Message {
+func drain(t testing.TB, url string) []queue.Message {
 	t.Helper()
 	ctx := context.Background()
 	var ms []queue.Message
@@ -148,7 +148,7 @@ func paymentData(id, customer, invoice string) map[string]any {
 // live lane, where its work began), so one customer's syncs still run
 // one at a time. The customers new after the threshold are backfill.
 func TestOneCustomersEventsStayInOneLane(t *testing.T) {
-	w := newWired(t, "acme")
+	w := newWired(t, "acme", stack.DynamoDB)
 	w.post("acme", "product.created", map[string]any{"id": "prod_1", "version": 1, "name": "Plan", "active": true})
 	w.post("acme", "customer.created", customerData("cus_1"))
 	w.post("acme", "invoice.created", invoiceData("inv_1", 1, "cus_1"))
