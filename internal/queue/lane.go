@@ -49,12 +49,15 @@ type EventCounter interface {
 	CountEvent(ctx context.Context, tenant string, at time.Time) (int64, error)
 }
 
-// Lanes tells backfill from live events as the webhook receives them.
-// An event is backfill when it happened more than BackfillAge ago (a
+// Lanes gives a message group that holds no lane (see LaneWindow) its
+// lane from the event that opens it, as the webhook receives it. The
+// event is backfill when it happened more than BackfillAge ago (a
 // billing system replaying its history), or when its tenant already
-// posted LivePerMinute events this minute: a company syncs at most about
-// 460 requests a minute, so a tenant posting faster builds a backlog
-// that would otherwise stand ahead of every other tenant's events.
+// opened groups with LivePerMinute events this minute: a company syncs
+// at most about 460 requests a minute, so a tenant posting faster builds
+// a backlog that would otherwise stand ahead of every other tenant's
+// events. Events of groups that hold a lane are not counted; they stay
+// where their group is.
 type Lanes struct {
 	Counter       EventCounter
 	LivePerMinute int
@@ -63,7 +66,8 @@ type Lanes struct {
 	Log           *slog.Logger
 }
 
-// Choose returns the lane of tenant's event that occurred at occurred.
+// Choose returns the lane of the group that tenant's event, occurred at
+// occurred, opens.
 // A count that fails leaves the event live: the lane only orders work,
 // and the event must not be refused for it.
 func (l *Lanes) Choose(ctx context.Context, tenant string, occurred time.Time) Lane {
