@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -264,5 +265,35 @@ func TestGroupsKeepTheirLaneThroughWakeUpsDeferralsAndSyncs(t *testing.T) {
 	}
 	if got := receive(t, res.Queues[billing.KindInvoice]); len(got) != 1 || got[0].ID != "inv_old" || got[0].Lane != queue.LaneLive {
 		t.Errorf("invoice live queue holds %+v, want inv_old moved there", got)
+	}
+}
+
+// Webhooks racing for a customer new to the lanes, whose rule would put
+// them in different lanes (the minute's count passed its limit between
+// them), all send it to one lane: the first claim's.
+func TestRacingEventsOfANewCustomerAgreeOnItsLane(t *testing.T) {
+	ctx := context.Background()
+	_, _, res := stack.ForTest(t)
+	p := queue.NewPublisher(stack.SQS, res.Queues, "", nil).WithBackfill(res.Backfill).
+		WithGroupLanes(store.New(stack.DynamoDB, res.Table, nil))
+	lanes := make([]queue.Lane, 8)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		wg.Go(func() {
+			rule := func(context.Context) queue.Lane { return []queue.Lane{queue.LaneLive, queue.LaneBackfill}[i%2] }
+			lanes[i], errs[i] = p.PublishChoosing(ctx, queue.Message{Tenant: "acme", Kind: billing.KindInvoice,
+				ID: fmt.Sprintf("inv_%d", i), CustomerID: "cus_1", Version: 1}, rule)
+		})
+	}
+	wg.Wait()
+	for i := range lanes {
+		if errs[i] != nil {
+			t.Fatalf("event %d: %v", i, errs[i])
+		}
+		if lanes[i] != lanes[0] {
+			t.Errorf("cus_1's events went to lanes %v, want one", lanes)
+			break
+		}
 	}
 }
