@@ -277,7 +277,7 @@ func Sync(d Deps) SQSHandler {
 		}
 		return e.Handle(ctx, m)
 	}
-	return flushing(queue.FIFOHandler(pub.InGroupLane(handle), nil, d.Log), tr, itr)
+	return flushing(queue.FIFOHandler(pub.InGroupLane(handle, d.Log), nil, d.Log), tr, itr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over

@@ -198,7 +198,7 @@ func TestGroupsKeepTheirLaneThroughWakeUpsDeferralsAndSyncs(t *testing.T) {
 			}
 		}
 		return nil
-	}), nil, slog.New(slog.DiscardHandler))
+	}, slog.New(slog.DiscardHandler)), nil, slog.New(slog.DiscardHandler))
 
 	// Wake-ups.
 	event(queue.Message{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_live", CustomerID: "cus_live", Version: 1})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -102,7 +103,7 @@ func inherited(m Message) func(context.Context) Lane {
 // group began again in the other lane is moved there, behind the group's
 // other messages, instead of being synced beside them. Without group
 // lanes fn is returned as it is.
-func (p *Publisher) InGroupLane(fn func(context.Context, Message) error) func(context.Context, Message) error {
+func (p *Publisher) InGroupLane(fn func(context.Context, Message) error, log *slog.Logger) func(context.Context, Message) error {
 	if p.lanes == nil {
 		return fn
 	}
@@ -114,6 +115,8 @@ func (p *Publisher) InGroupLane(fn func(context.Context, Message) error) func(co
 		if l == m.Lane {
 			return fn(ctx, m)
 		}
+		log.InfoContext(ctx, "message moved to its group's lane", "tenant", m.Tenant, "kind", m.Kind, "id", m.ID,
+			"group_id", m.GroupID(), "from", m.Lane.String(), "to", l.String())
 		m.Lane = l
 		return p.send(ctx, m)
 	}
