@@ -117,7 +117,17 @@ func (d Deps) Verifier() auth.Verifier {
 	return l
 }
 
+// publisher sends each message in the lane its group holds (the group
+// lane items in the table).
 func (d Deps) publisher() *queue.Publisher {
+	return d.lanePublisher().WithGroupLanes(d.store())
+}
+
+// lanePublisher sends each message in the lane it names, for the resume
+// function, which has no table: a deferral holds its group's lane until
+// the message is due and a window after, so the lane it names is still
+// its group's when it resumes, and a sync moves it otherwise.
+func (d Deps) lanePublisher() *queue.Publisher {
 	return queue.NewPublisher(d.SQS, d.Config.QueueURLs, d.Config.DeferQueueURL, d.Now).WithBackfill(d.Config.BackfillQueueURLs)
 }
 
@@ -267,13 +277,13 @@ func Sync(d Deps) SQSHandler {
 		}
 		return e.Handle(ctx, m)
 	}
-	return flushing(queue.FIFOHandler(handle, nil, d.Log), tr, itr)
+	return flushing(queue.FIFOHandler(pub.InGroupLane(handle, d.Log), nil, d.Log), tr, itr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over
 // go back to their kind's queue.
 func Resume(d Deps) SQSHandler {
-	return queue.ResumeHandler(d.publisher(), d.Now, d.Log)
+	return queue.ResumeHandler(d.lanePublisher(), d.Now, d.Log)
 }
 
 // Scheduler builds the hourly scheduler handler.

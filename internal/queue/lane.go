@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -21,9 +22,9 @@ const (
 type laneKey struct{}
 
 // withLane marks ctx as handling a message of lane l: what the handling
-// publishes (wake-ups of dependents) stays in that lane, so a backfill's
-// waiting invoices do not move into the live lane when their customer
-// links.
+// publishes (wake-ups of dependents) takes that lane when the
+// dependent's group holds none, so a backfill's waiting invoices do not
+// move into the live lane when their customer links.
 func withLane(ctx context.Context, l Lane) context.Context {
 	if l == LaneLive {
 		return ctx
@@ -48,12 +49,15 @@ type EventCounter interface {
 	CountEvent(ctx context.Context, tenant string, at time.Time) (int64, error)
 }
 
-// Lanes tells backfill from live events as the webhook receives them.
-// An event is backfill when it happened more than BackfillAge ago (a
+// Lanes gives a message group that holds no lane (see LaneWindow) its
+// lane from the event that opens it, as the webhook receives it. The
+// event is backfill when it happened more than BackfillAge ago (a
 // billing system replaying its history), or when its tenant already
-// posted LivePerMinute events this minute: a company syncs at most about
-// 460 requests a minute, so a tenant posting faster builds a backlog
-// that would otherwise stand ahead of every other tenant's events.
+// opened groups with LivePerMinute events this minute: a company syncs
+// at most about 460 requests a minute, so a tenant posting faster builds
+// a backlog that would otherwise stand ahead of every other tenant's
+// events. Events of groups that hold a lane are not counted; they stay
+// where their group is.
 type Lanes struct {
 	Counter       EventCounter
 	LivePerMinute int
@@ -62,7 +66,8 @@ type Lanes struct {
 	Log           *slog.Logger
 }
 
-// Choose returns the lane of tenant's event that occurred at occurred.
+// Choose returns the lane of the group that tenant's event, occurred at
+// occurred, opens.
 // A count that fails leaves the event live: the lane only orders work,
 // and the event must not be refused for it.
 func (l *Lanes) Choose(ctx context.Context, tenant string, occurred time.Time) Lane {
@@ -91,4 +96,53 @@ func (l *Lanes) Choose(ctx context.Context, tenant string, occurred time.Time) L
 		return LaneBackfill
 	}
 	return LaneLive
+}
+
+// LaneWindow is how long a message group (one customer of one tenant,
+// or a tenant's products) keeps its lane after it was last touched: a
+// message of it published, deferred (then from the time it is due) or
+// taken up by a sync. A group changes lanes only after that long without
+// any of these, and a sync takes up a message only in its group's lane
+// (Publisher.InGroupLane), so two syncs of one customer never run at
+// once in the two queues. The window must outlast the longest handling
+// of one message (the sync functions' 60 s timeout), or a group could
+// change lanes while one of its messages is being synced; 15 minutes
+// also outlasts a live message's wait in its queue many times over, so a
+// message moved to its group's other lane is rare.
+const LaneWindow = 15 * time.Minute
+
+// LaneStore keeps the lane each message group holds, one item per
+// active group that expires with its hold.
+type LaneStore interface {
+	// HoldLane returns the lane group holds, kept until until at least;
+	// false when it holds none.
+	HoldLane(ctx context.Context, tenant, group string, until time.Time) (Lane, bool, error)
+	// ClaimLane gives group lane until until unless it holds one; false
+	// when another request claimed it first.
+	ClaimLane(ctx context.Context, tenant, group string, lane Lane, until time.Time) (bool, error)
+}
+
+// groupLane returns the lane of m's group, held until until at least. A
+// group that holds none takes choose's lane: the webhook's rule for an
+// event, the lane of the message being handled for a wake-up.
+func groupLane(ctx context.Context, s LaneStore, m Message, until time.Time, choose func(context.Context) Lane) (Lane, error) {
+	group := m.GroupID()
+	var want *Lane
+	// Two requests racing for a group without a lane: one claims it, the
+	// other holds the winner's lane on its next turn.
+	for range 3 {
+		l, ok, err := s.HoldLane(ctx, m.Tenant, group, until)
+		if err != nil || ok {
+			return l, err
+		}
+		if want == nil {
+			c := choose(ctx)
+			want = &c
+		}
+		ok, err = s.ClaimLane(ctx, m.Tenant, group, *want, until)
+		if err != nil || ok {
+			return *want, err
+		}
+	}
+	return LaneLive, fmt.Errorf("lane of group %s: claimed and expired while asked", group)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/queue"
+	"github.com/qbosync/qbosync/internal/store"
 )
 
 // minuteCounter counts events per tenant as the store's per-minute item
@@ -104,6 +107,7 @@ func TestBackfillAndItsWakeUpsStayInTheBackfillLane(t *testing.T) {
 	}
 }
 
+// receive takes (and deletes) up to 10 messages from url.
 func receive(t *testing.T, url string) []queue.Message {
 	t.Helper()
 	out, err := stack.SQS.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
@@ -120,6 +124,176 @@ func receive(t *testing.T, url string) []queue.Message {
 			t.Fatal(err)
 		}
 		ms = append(ms, q)
+		if _, err := stack.SQS.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return ms
+}
+
+// recorder keeps what is sent to the defer queue, which delays it too
+// long for a test to receive.
+type recorder struct {
+	queue.Sender
+	deferURL string
+	deferred []string
+}
+
+func (r *recorder) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	if aws.ToString(in.QueueUrl) == r.deferURL {
+		r.deferred = append(r.deferred, aws.ToString(in.MessageBody))
+		return &sqs.SendMessageOutput{}, nil
+	}
+	return r.Sender.SendMessage(ctx, in, opts...)
+}
+
+// handleMessages runs the sync's FIFO handler on ms as Lambda delivers them.
+func handleMessages(t *testing.T, h func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), ms ...queue.Message) {
+	t.Helper()
+	var ev events.SQSEvent
+	for _, m := range ms {
+		body, _ := json.Marshal(m)
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: m.ID, Body: string(body),
+			Attributes: map[string]string{"MessageGroupId": m.GroupID()}})
+	}
+	if resp, err := h(context.Background(), ev); err != nil || len(resp.BatchItemFailures) > 0 {
+		t.Fatalf("handle %+v: %v %+v", ms, err, resp)
+	}
+}
+
+// With group lanes (DynamoDB Local), a message goes where its customer's
+// group is: a backfilled product's wake-up of an invoice whose customer
+// is live goes live, one for a customer without a lane inherits the
+// backfill; a deferred message keeps its group's lane while parked, so
+// a new event of the group waits behind it in the backfill lane and the
+// resume returns it there; and a message found in the other lane after
+// its group began again elsewhere is moved, not synced beside it.
+func TestGroupsKeepTheirLaneThroughWakeUpsDeferralsAndSyncs(t *testing.T) {
+	ctx := context.Background()
+	_, _, res := stack.ForTest(t)
+	now := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	rec := &recorder{Sender: stack.SQS, deferURL: res.Physical["DeferQueue"]}
+	p := queue.NewPublisher(rec, res.Queues, rec.deferURL, clock).WithBackfill(res.Backfill).
+		WithGroupLanes(store.New(stack.DynamoDB, res.Table, clock))
+	live := func(context.Context) queue.Lane { return queue.LaneLive }
+	event := func(m queue.Message) queue.Lane { // as the webhook publishes a new event
+		t.Helper()
+		l, err := p.PublishChoosing(ctx, m, live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	var synced []string
+	handle := queue.FIFOHandler(p.InGroupLane(func(ctx context.Context, m queue.Message) error {
+		synced = append(synced, m.ID)
+		if m.Kind != billing.KindProduct {
+			return nil
+		}
+		for _, c := range []string{"cus_live", "cus_new"} {
+			if err := p.Publish(ctx, queue.Message{Tenant: m.Tenant, Kind: billing.KindInvoice, ID: "inv_" + c,
+				CustomerID: c, Reason: "wake", Nonce: "wake:" + m.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, slog.New(slog.DiscardHandler)), nil, slog.New(slog.DiscardHandler))
+
+	// Wake-ups.
+	event(queue.Message{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_live", CustomerID: "cus_live", Version: 1})
+	receive(t, res.Queues[billing.KindCustomer])
+	prod := queue.Message{Tenant: "acme", Kind: billing.KindProduct, ID: "prod_1", Version: 1, Lane: queue.LaneBackfill}
+	if err := p.Publish(ctx, prod); err != nil {
+		t.Fatal(err)
+	}
+	handleMessages(t, handle, receive(t, res.Backfill[billing.KindProduct])...)
+	if got := receive(t, res.Queues[billing.KindInvoice]); len(got) != 1 || got[0].ID != "inv_cus_live" || got[0].Lane != queue.LaneLive {
+		t.Errorf("invoice live queue holds %+v, want the wake-up of inv_cus_live (its customer is live)", got)
+	}
+	if got := receive(t, res.Backfill[billing.KindInvoice]); len(got) != 1 || got[0].ID != "inv_cus_new" || got[0].Lane != queue.LaneBackfill {
+		t.Errorf("invoice backfill queue holds %+v, want the wake-up of inv_cus_new (no lane yet: the product's)", got)
+	}
+
+	// A deferral parked for 40 minutes, beyond the window of its publish.
+	parked := queue.Message{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_parked", CustomerID: "cus_parked", Version: 1, Lane: queue.LaneBackfill}
+	if err := p.Publish(ctx, parked); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, res.Backfill[billing.KindCustomer])
+	if err := p.Defer(ctx, queue.Message{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_parked", CustomerID: "cus_parked", Version: 1}, now.Add(40*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(30 * time.Minute)
+	inv := queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_parked", CustomerID: "cus_parked", Version: 1}
+	if l := event(inv); l != queue.LaneBackfill {
+		t.Errorf("an event of a customer whose sync is parked went %s, want backfill behind it", l)
+	}
+	now = now.Add(10 * time.Minute)
+	var deferred []events.SQSMessage
+	for i, body := range rec.deferred {
+		deferred = append(deferred, events.SQSMessage{MessageId: fmt.Sprint(i), Body: body})
+	}
+	if resp, err := queue.ResumeHandler(queue.NewPublisher(stack.SQS, res.Queues, rec.deferURL, clock).WithBackfill(res.Backfill),
+		clock, slog.New(slog.DiscardHandler))(ctx, events.SQSEvent{Records: deferred}); err != nil || len(resp.BatchItemFailures) > 0 {
+		t.Fatalf("resume: %v %+v", err, resp)
+	}
+	if got := receive(t, res.Backfill[billing.KindCustomer]); len(got) != 1 || got[0].ID != "cus_parked" || got[0].Reason != "resume" {
+		t.Errorf("customer backfill queue holds %+v, want cus_parked resumed in its group's lane", got)
+	}
+	if got := receive(t, res.Queues[billing.KindCustomer]); len(got) != 0 {
+		t.Errorf("customer live queue holds %+v, want nothing", got)
+	}
+	if got := receive(t, res.Backfill[billing.KindInvoice]); len(got) != 1 || got[0].ID != "inv_parked" {
+		t.Errorf("invoice backfill queue holds %+v, want inv_parked", got)
+	}
+
+	// A backfill message that waited past the window while its customer
+	// began again in the live lane.
+	stale := queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_old", CustomerID: "cus_moved", Version: 1, Lane: queue.LaneBackfill}
+	if err := p.Publish(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(queue.LaneWindow + time.Minute)
+	if l := event(queue.Message{Tenant: "acme", Kind: billing.KindPayment, ID: "pay_new", CustomerID: "cus_moved", Version: 1}); l != queue.LaneLive {
+		t.Fatalf("a new event of a customer quiet for %s went %s, want live", queue.LaneWindow+time.Minute, l)
+	}
+	synced = nil
+	handleMessages(t, handle, receive(t, res.Backfill[billing.KindInvoice])...)
+	if len(synced) != 0 {
+		t.Errorf("synced %v in the backfill lane while cus_moved is live", synced)
+	}
+	if got := receive(t, res.Queues[billing.KindInvoice]); len(got) != 1 || got[0].ID != "inv_old" || got[0].Lane != queue.LaneLive {
+		t.Errorf("invoice live queue holds %+v, want inv_old moved there", got)
+	}
+}
+
+// Webhooks racing for a customer new to the lanes, whose rule would put
+// them in different lanes (the minute's count passed its limit between
+// them), all send it to one lane: the first claim's.
+func TestRacingEventsOfANewCustomerAgreeOnItsLane(t *testing.T) {
+	ctx := context.Background()
+	_, _, res := stack.ForTest(t)
+	p := queue.NewPublisher(stack.SQS, res.Queues, "", nil).WithBackfill(res.Backfill).
+		WithGroupLanes(store.New(stack.DynamoDB, res.Table, nil))
+	lanes := make([]queue.Lane, 8)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		wg.Go(func() {
+			rule := func(context.Context) queue.Lane { return []queue.Lane{queue.LaneLive, queue.LaneBackfill}[i%2] }
+			lanes[i], errs[i] = p.PublishChoosing(ctx, queue.Message{Tenant: "acme", Kind: billing.KindInvoice,
+				ID: fmt.Sprintf("inv_%d", i), CustomerID: "cus_1", Version: 1}, rule)
+		})
+	}
+	wg.Wait()
+	for i := range lanes {
+		if errs[i] != nil {
+			t.Fatalf("event %d: %v", i, errs[i])
+		}
+		if lanes[i] != lanes[0] {
+			t.Errorf("cus_1's events went to lanes %v, want one", lanes)
+			break
+		}
+	}
 }

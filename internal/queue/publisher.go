@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -25,6 +26,7 @@ type Publisher struct {
 	sqs      Sender
 	urls     map[billing.Kind]string
 	backfill map[billing.Kind]string
+	lanes    LaneStore
 	deferURL string
 	now      func() time.Time
 }
@@ -47,14 +49,80 @@ func (p *Publisher) WithBackfill(urls map[billing.Kind]string) *Publisher {
 	return &c
 }
 
-// Publish sends m to its kind's queue in its lane, grouped by
-// tenant#customer and deduplicated by tenant#kind#id#version. A message
-// published while a backfill message is handled (a wake-up) is backfill
-// too.
+// WithGroupLanes makes p send every message in the lane its group holds
+// (see LaneWindow), kept in s. Without it a message goes to the lane it
+// names, or the lane of the message being handled.
+func (p *Publisher) WithGroupLanes(s LaneStore) *Publisher {
+	c := *p
+	c.lanes = s
+	return &c
+}
+
+// Publish sends m to its kind's queue in its group's lane, grouped by
+// tenant#customer and deduplicated by tenant#kind#id#version. A group
+// that holds no lane takes m's, or, for a message published while
+// another is handled (a wake-up), the handled message's lane.
 func (p *Publisher) Publish(ctx context.Context, m Message) error {
-	if m.Lane == LaneLive {
-		m.Lane = laneOf(ctx)
+	_, err := p.PublishChoosing(ctx, m, nil)
+	return err
+}
+
+// PublishChoosing is Publish where choose gives the lane of a group that
+// holds none (the webhook's rule for an event; nil: as Publish). It
+// returns the lane m was sent in.
+func (p *Publisher) PublishChoosing(ctx context.Context, m Message, choose func(context.Context) Lane) (Lane, error) {
+	if choose == nil {
+		choose = inherited(m)
 	}
+	if p.lanes == nil {
+		m.Lane = choose(ctx)
+		return m.Lane, p.send(ctx, m)
+	}
+	l, err := groupLane(ctx, p.lanes, m, p.now().Add(LaneWindow), choose)
+	if err != nil {
+		return l, fmt.Errorf("publish %s/%s: %w", m.Kind, m.ID, err)
+	}
+	m.Lane = l
+	return l, p.send(ctx, m)
+}
+
+// inherited is the lane of a message that names none: the lane of the
+// message being handled.
+func inherited(m Message) func(context.Context) Lane {
+	return func(ctx context.Context) Lane {
+		if m.Lane == LaneLive {
+			return laneOf(ctx)
+		}
+		return m.Lane
+	}
+}
+
+// InGroupLane wraps a sync's handler so that it syncs a message only in
+// the lane the message's group holds, which it keeps held through the
+// sync: a message that waited in its queue past LaneWindow while its
+// group began again in the other lane is moved there, behind the group's
+// other messages, instead of being synced beside them. Without group
+// lanes fn is returned as it is.
+func (p *Publisher) InGroupLane(fn func(context.Context, Message) error, log *slog.Logger) func(context.Context, Message) error {
+	if p.lanes == nil {
+		return fn
+	}
+	return func(ctx context.Context, m Message) error {
+		l, err := groupLane(ctx, p.lanes, m, p.now().Add(LaneWindow), func(context.Context) Lane { return m.Lane })
+		if err != nil {
+			return fmt.Errorf("sync %s/%s: %w", m.Kind, m.ID, err)
+		}
+		if l == m.Lane {
+			return fn(ctx, m)
+		}
+		log.InfoContext(ctx, "message moved to its group's lane", "tenant", m.Tenant, "kind", m.Kind, "id", m.ID,
+			"group_id", m.GroupID(), "from", m.Lane.String(), "to", l.String())
+		m.Lane = l
+		return p.send(ctx, m)
+	}
+}
+
+func (p *Publisher) send(ctx context.Context, m Message) error {
 	url, ok := p.urls[m.Kind]
 	if !ok {
 		return fmt.Errorf("publish %s/%s: no queue for kind %q", m.Kind, m.ID, m.Kind)
@@ -83,6 +151,15 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 func (p *Publisher) Defer(ctx context.Context, m Message, until time.Time) error {
 	if p.deferURL == "" {
 		return fmt.Errorf("defer %s/%s: no defer queue configured", m.Kind, m.ID)
+	}
+	if p.lanes != nil {
+		// The group keeps its lane while the message is parked, and for a
+		// window after it is due, so that it resumes where its group is.
+		l, err := groupLane(ctx, p.lanes, m, until.Add(LaneWindow), inherited(m))
+		if err != nil {
+			return fmt.Errorf("defer %s/%s: %w", m.Kind, m.ID, err)
+		}
+		m.Lane = l
 	}
 	m.NotBefore = until.Unix()
 	body, err := json.Marshal(m)

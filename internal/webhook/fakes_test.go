@@ -90,10 +90,13 @@ type fakeQueue struct {
 	err  error
 }
 
-func (f *fakeQueue) Publish(_ context.Context, m queue.Message) error {
+// PublishChoosing queues m in choose's lane, as the publisher does for a
+// group that holds no lane.
+func (f *fakeQueue) PublishChoosing(ctx context.Context, m queue.Message, choose func(context.Context) queue.Lane) (queue.Lane, error) {
 	if f.err != nil {
-		return f.err
+		return queue.LaneLive, f.err
 	}
+	m.Lane = choose(ctx)
 	f.msgs = append(f.msgs, m)
-	return nil
+	return m.Lane, nil
 }

@@ -54,12 +54,14 @@ type SettingsReader interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 }
 
-// Publisher sends "entity changed" messages.
+// Publisher sends "entity changed" messages in the lane their message
+// group holds; choose gives the lane of a group that holds none.
 type Publisher interface {
-	Publish(ctx context.Context, m queue.Message) error
+	PublishChoosing(ctx context.Context, m queue.Message, choose func(context.Context) queue.Lane) (queue.Lane, error)
 }
 
-// LaneChooser tells a tenant's backfill from its live events.
+// LaneChooser tells a tenant's backfill from its live events; it decides
+// the lane of a customer's group when the group holds none.
 type LaneChooser interface {
 	Choose(ctx context.Context, tenant string, occurred time.Time) queue.Lane
 }
@@ -185,12 +187,11 @@ func (h *Handler) accept(ctx context.Context, tenant string, ev billing.Event) e
 	// answered as accepted. A tried entity stays as it is: a duplicate.
 	lane := queue.LaneLive
 	if err == nil || unchanged != nil && unchanged.Status == store.StatusNotTried {
-		lane = h.lane(ctx, tenant, ev)
-		err = h.queue.Publish(ctx, queue.Message{
+		lane, err = h.queue.PublishChoosing(ctx, queue.Message{
 			Tenant: tenant, Kind: ev.Kind, ID: ent.EntityID(), CustomerID: ent.CustomerRef(),
-			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook", Lane: lane,
+			Version: ent.EntityVersion(), EventID: ev.ID, Reason: "webhook",
 			Parents: change.ParentHints(ent.Refs()),
-		})
+		}, func(ctx context.Context) queue.Lane { return h.lane(ctx, tenant, ev) })
 		if err != nil {
 			return h.unavailable(ctx, log, "queue message", err)
 		}
