@@ -2,9 +2,7 @@ package syncer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/big"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
@@ -191,10 +189,4 @@ func linksTxn(line qbo.Line, txnID string) bool {
 		}
 	}
 	return false
-}
-
-// isZero reports an amount QuickBooks shows as zero (or leaves out).
-func isZero(n json.Number) bool {
-	r, ok := new(big.Rat).SetString(n.String())
-	return n == "" || ok && r.Sign() == 0
 }

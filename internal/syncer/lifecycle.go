@@ -66,7 +66,10 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 		err = nil
 	}
 	if err != nil {
-		return link, refusedWrite(ctx, r, link, err)
+		if serr := saveAfterRefusal(ctx, r, link, err); serr != nil {
+			return link, serr
+		}
+		return link, err
 	}
 	_, link.SyncToken = voided.Identity()
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
@@ -87,7 +90,7 @@ func alreadyVoided[T qbo.Entity](ctx context.Context, r *run, id string) bool {
 	if !ok {
 		return false // no total to read: only QBO's refusal speaks
 	}
-	return t.Total() == "" || strings.Trim(string(t.Total()), "0.") == ""
+	return isZero(t.Total())
 }
 
 // latchLostCreate links an intent whose create may have committed in QBO

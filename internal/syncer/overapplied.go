@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/money"
@@ -211,4 +212,10 @@ func minor(n json.Number, cur string) (int64, error) {
 		return 0, nil
 	}
 	return money.Parse(n.String(), cur)
+}
+
+// isZero reports an amount QuickBooks shows as zero (or leaves out).
+func isZero(n json.Number) bool {
+	r, ok := new(big.Rat).SetString(n.String())
+	return n == "" || ok && r.Sign() == 0
 }

@@ -53,12 +53,7 @@ func TestOverApplicationByQuickBooksIsUndone(t *testing.T) {
 // undone, so the payment waits, retried soon, and says why.
 func TestOverApplicationByBillingWaits(t *testing.T) {
 	w := newWorld(t)
-	inv := withInvoice(w)
-	cust := w.link(billing.KindCustomer, "cus_1").QBOID
-	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
-	w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
-		PrivateNote: "[billing acme/payment pay_0]",
-		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	withInvoiceHeld(w)
 	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
 
 	if err := w.sync(billing.KindPayment, "pay_1"); err != nil {
@@ -111,12 +106,7 @@ func TestOverApplicationFreedMeanwhileIsWrittenAgain(t *testing.T) {
 // shown as refused; it waits and is retried like any failed read.
 func TestOverApplicationUnreadBalancesAreRetried(t *testing.T) {
 	w := newWorld(t)
-	inv := withInvoice(w)
-	cust := w.link(billing.KindCustomer, "cus_1").QBOID
-	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
-	w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
-		PrivateNote: "[billing acme/payment pay_0]",
-		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
+	withInvoiceHeld(w)
 	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, paymentV1)
 	w.books.Fail("read Invoice", qbofake.Unsent)
 
@@ -139,12 +129,8 @@ func TestOverApplicationUnreadBalancesAreRetried(t *testing.T) {
 // forever.
 func TestUpdateRefusedOnceIsSentAnewWhenTheBalanceFrees(t *testing.T) {
 	w := newWorld(t)
-	inv := withInvoice(w)
+	other := withInvoiceHeld(w)
 	cust := w.link(billing.KindCustomer, "cus_1").QBOID
-	other := w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
-		PrivateNote: "[billing acme/payment pay_0]",
-		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
-	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
 	w.receive(billing.KindPayment, "pay_1", "cus_1", 2, strings.Replace(paymentV1, `"version":1`, `"version":2`, 1))
 	w.linked(billing.KindPayment, "pay_1", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
 		PrivateNote: "[billing acme/payment pay_1]"})
@@ -164,4 +150,16 @@ func TestUpdateRefusedOnceIsSentAnewWhenTheBalanceFrees(t *testing.T) {
 	if st := w.entity(billing.KindPayment, "pay_1"); st.Status != record.StatusSynced {
 		t.Fatalf("once the invoice is free: status %s %+v, want synced", st.Status, st.Warning)
 	}
+}
+
+// withInvoiceHeld links inv_1 (52.92) and has another billing payment,
+// pay_0, hold all of its balance in QuickBooks; it returns pay_0's
+// QuickBooks id.
+func withInvoiceHeld(w *world) (pay0 string) {
+	inv := withInvoice(w)
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	w.receive(billing.KindPayment, "pay_0", "cus_1", 1, strings.ReplaceAll(paymentV1, "pay_1", "pay_0"))
+	return w.linked(billing.KindPayment, "pay_0", qbo.Payment{CustomerRef: &qbo.Ref{Value: cust}, TotalAmt: "52.92",
+		PrivateNote: "[billing acme/payment pay_0]",
+		Line:        []qbo.Line{{Amount: "52.92", LinkedTxn: []qbo.LinkedTxn{{TxnID: inv, TxnType: "Invoice"}}}}})
 }

@@ -237,8 +237,8 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 		updated, err = qbo.Update(ctx, r.qbo, r.conn.RealmID, v, reqID+strings.Repeat("r", attempt))
 	}
 	if err != nil {
-		if rerr := refusedWrite(ctx, r, link, err); rerr != err {
-			return link, rerr
+		if serr := saveAfterRefusal(ctx, r, link, err); serr != nil {
+			return link, serr
 		}
 	}
 	if errors.As(err, &qe) && qe.PeriodClosed() {
@@ -253,25 +253,28 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 	return r.putLink(ctx, link)
 }
 
-// refusedWrite handles QuickBooks' refusal of an update or void. Intuit answers
-// a requestid it has seen with its first answer, so the refused request
-// must never be sent again: the link is saved, moving its revision and
-// with it the next attempt's requestid. When another worker rewrote the
-// link since this attempt read it, that save loses: the payload was built
-// from what changed (a refund's journal entry released and deleted), the
-// refusal is not billing's to fix, and the next attempt builds it again.
-func refusedWrite(ctx context.Context, r *run, link record.Link, err error) error {
+// saveAfterRefusal is called when QuickBooks refused an update or void
+// with err. Intuit answers a requestid it has seen with its first answer,
+// so the refused request must never be sent again: the link is saved,
+// moving its revision and with it the next attempt's requestid. When
+// another worker rewrote the link since this attempt read it, that save
+// loses: the payload was built from what changed (a refund's journal entry
+// released and deleted), the refusal is not billing's to fix, and the
+// conflict returned instead has the next attempt build it again. It
+// returns nil when err stands as it is.
+func saveAfterRefusal(ctx context.Context, r *run, link record.Link, err error) error {
 	var qe *qbo.Error
 	if !errors.As(err, &qe) || (qe.Class() != qbo.ClassValidation && qe.Class() != qbo.ClassStale) {
-		return err
+		return nil
 	}
-	if _, perr := r.e.cfg.Store.PutLink(ctx, link); perr != nil {
-		if errors.Is(perr, record.ErrConflict) {
-			return fmt.Errorf("%w: the link changed while the write was refused (%v)", record.ErrConflict, err)
-		}
-		return fmt.Errorf("save link after a refusal (%v): %w", err, perr)
+	_, perr := r.putLink(ctx, link)
+	if errors.Is(perr, record.ErrConflict) {
+		return fmt.Errorf("%w: the link changed while the write was refused (%v)", record.ErrConflict, err)
 	}
-	return err
+	if perr != nil {
+		return fmt.Errorf("after a refusal (%v): %w", err, perr)
+	}
+	return nil
 }
 
 // link loads the entity's link, or a new one.
