@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/devstack"
 )
 
@@ -24,6 +26,7 @@ var (
 	fleetTenants  = flag.Int("fleet.tenants", 0, "tenants of the fleet benchmark (0: skip it)")
 	fleetEntities = flag.Int("fleet.entities", 100, "entities each fleet tenant posts")
 	fairnessOut   = flag.String("fairness.out", "", "file the tables are appended to (besides the test log)")
+	noisyLog      = flag.String("noisy.log", "", "file the functions' JSON logs go to as well, to trace the slowest live invoices")
 	noisyLive     = flag.Int("noisy.live-per-minute", 0, "the webhook's live events per tenant and minute (0: the template's; a huge value puts everything in the live lane, for comparison)")
 )
 
@@ -50,7 +53,16 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 		t.Skip("the noisy-neighbour benchmark runs with -noisy.entities=N (make bench-fairness)")
 	}
 	logs := &logBytes{}
-	s := newStack(t, devstack.Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), LiveEventsPerMinute: *noisyLive})
+	var sink io.Writer = logs
+	if *noisyLog != "" {
+		f, err := os.Create(*noisyLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sink = io.MultiWriter(logs, f)
+	}
+	s := newStack(t, devstack.Options{Log: slog.New(slog.NewJSONHandler(sink, nil)), LiveEventsPerMinute: *noisyLive})
 	customers := max(1, *noisyEntities/10)
 	a := newFleet(t, s, "noisy", 1, customers, *noisyEntities-customers)[0]
 	others := newFleet(t, s, "quiet", *noisyOthers, liveCustomers, 0)
@@ -104,6 +116,9 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 		lat, unsynced = append(lat, l...), unsynced+u
 	}
 	slices.Sort(lat)
+	if *noisyLog != "" {
+		logSlowest(t, others, 20)
+	}
 
 	perMin := float64(synced) / elapsed.Minutes()
 	requests := after.Requests - before.Requests
@@ -138,6 +153,27 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	report(t, w.String())
 	if synced != *noisyEntities {
 		t.Errorf("A: %d of %d entities synced", synced, *noisyEntities)
+	}
+}
+
+// logSlowest names the n slowest live invoices, to be traced in -noisy.log.
+func logSlowest(t *testing.T, fs []*fleetTenant, n int) {
+	type sample struct {
+		tenant, id string
+		took       time.Duration
+	}
+	var all []sample
+	for _, f := range fs {
+		for id, at := range f.posted {
+			link, err := f.s.Store().Link(context.Background(), f.e.tenant, billing.KindInvoice, id)
+			if err == nil && link.Linked() {
+				all = append(all, sample{f.e.tenant, id, link.UpdatedAt.Sub(at)})
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b sample) int { return int(b.took - a.took) })
+	for _, s := range all[:min(n, len(all))] {
+		t.Logf("slow live invoice: tenant %s id %s took %s", s.tenant, s.id, s.took.Round(time.Millisecond))
 	}
 }
 
