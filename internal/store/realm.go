@@ -18,9 +18,10 @@ import (
 // Realm items are keyed by QBO company, because Intuit's limits are per
 // realm. One item per realm holds its whole schedule: the theoretical
 // arrival time of the next request (`tat`, Unix ms), the rest after a 429
-// (`rest_until`, Unix ms) and the in-flight slots (`s0`…, lease ends in
-// Unix ms), so one conditional write (and a read, unless planned from this
-// process's own last write) admits a grant.
+// (`rest_until`, Unix ms), the in-flight slots (`s0`…, lease ends in
+// Unix ms) and the queue of deferred requests (realmqueue.go), so one
+// conditional write (and a read, unless planned from this process's own
+// last write) admits a grant.
 func realmPK(realm string) string { return "R#" + realm }
 
 const realmSK = "SCHEDULE"

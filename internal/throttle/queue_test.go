@@ -11,7 +11,7 @@ import (
 
 // queuedRealms is memRealms that also keeps the company's queue of
 // deferred requests: each refused request gets the next free place,
-// one interval per request after the last.
+// n intervals after the last one given.
 type queuedRealms struct {
 	memRealms
 	deferAt map[string]time.Time

@@ -182,3 +182,15 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// Queuer is a Realms that also keeps each company's queue of deferred
+// requests. Without it every request refused at one moment would be told
+// the same time to come back: a backlog's syncs would return together,
+// one grant would go to one of them and the rest be deferred again, a
+// cost per entity growing with the backlog.
+type Queuer interface {
+	// QueueRefused gives a request of realm refused until retryAt its
+	// place in the company's queue of deferred requests: when to come
+	// back, n requests' worth after the place given before.
+	QueueRefused(ctx context.Context, realm string, p Policy, retryAt time.Time, n int) (time.Time, error)
+}

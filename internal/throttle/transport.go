@@ -140,8 +140,11 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 		if err != nil || refused == nil {
 			return g, err
 		}
-		if refused.Resting || refused.RetryAt.After(deadline) {
-			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
+		if refused.Resting {
+			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: true}
+		}
+		if refused.RetryAt.After(deadline) {
+			return Grant{}, &Error{Realm: realm, Until: t.queue(ctx, key, p, refused.RetryAt)}
 		}
 		select {
 		case <-ctx.Done():
@@ -149,6 +152,21 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 		case <-time.After(refused.RetryAt.Sub(t.now())):
 		}
 	}
+}
+
+// queue returns when a request refused until retryAt comes back: its
+// place in the company's queue of deferred requests, when the store keeps
+// one. A deferred sync spends one request on average.
+func (t *Transport) queue(ctx context.Context, key string, p Policy, retryAt time.Time) time.Time {
+	q, ok := t.Realms.(Queuer)
+	if !ok {
+		return retryAt
+	}
+	until, err := q.QueueRefused(ctx, key, p, retryAt, 1)
+	if err != nil {
+		return retryAt // the place is an optimisation: the plain time is still right
+	}
+	return until
 }
 
 // takeIdle returns an idle grant with a request left and time to start
