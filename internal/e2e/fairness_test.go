@@ -17,9 +17,11 @@ import (
 // with a product and the customers its invoices name.
 type fleetTenant struct {
 	*backfill
-	// posted is when each invoice of the tenant's live traffic was posted.
-	mu     sync.Mutex
-	posted map[string]time.Time
+	// posted is when each invoice of the tenant's live traffic was posted,
+	// answered how long its webhook took to answer.
+	mu       sync.Mutex
+	posted   map[string]time.Time
+	answered []time.Duration
 }
 
 // newFleet creates n connected tenants named prefix001…, each with a
@@ -77,7 +79,12 @@ func (f *fleetTenant) liveInvoices(stop <-chan struct{}, errs chan<- error) {
 		// message group (one customer) sees one every few seconds.
 		data := invoice(id, 1, fmt.Sprintf("cus_%d", i%f.customers), fmt.Sprintf("L-%d", i), "posted",
 			line{id: "l1", product: "prod_1", qty: "1", unit: 900, tax: 0})
-		if err := f.postOne("evt_live_"+id, "invoice.created", data); err != nil {
+		sent := time.Now()
+		err := f.postOne("evt_live_"+id, "invoice.created", data)
+		f.mu.Lock()
+		f.answered = append(f.answered, time.Since(sent))
+		f.mu.Unlock()
+		if err != nil {
 			select {
 			case errs <- err:
 			default:

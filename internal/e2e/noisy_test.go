@@ -109,13 +109,15 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lat []time.Duration
+	var lat, answered []time.Duration
 	unsynced := 0
 	for _, o := range others {
 		l, u := o.latencies()
 		lat, unsynced = append(lat, l...), unsynced+u
+		answered = append(answered, o.answered...)
 	}
 	slices.Sort(lat)
+	slices.Sort(answered)
 	if *noisyLog != "" {
 		logSlowest(t, others, 20)
 	}
@@ -138,6 +140,8 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	row("A: 429s from QuickBooks", "%d", after.Throttled-before.Throttled)
 	row("others: webhook → QBO latency", "p50 %s · p99 %s · max %s", percentile(lat, 50).Round(time.Millisecond),
 		percentile(lat, 99).Round(time.Millisecond), percentile(lat, 100).Round(time.Millisecond))
+	row("others: of which the webhook's answer", "p50 %s · p99 %s · max %s", percentile(answered, 50).Round(time.Millisecond),
+		percentile(answered, 99).Round(time.Millisecond), percentile(answered, 100).Round(time.Millisecond))
 	row("others: invoices", "%d synced, %d unsynced", len(lat), unsynced)
 	row("webhooks retried after 429/503", "%d", a.retried.Load()+sumRetried(others))
 	var all devstack.FunctionCounts
