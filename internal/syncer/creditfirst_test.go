@@ -1,0 +1,175 @@
+package syncer_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/qbo"
+	"github.com/qbosync/qbosync/internal/qbo/qbofake"
+	"github.com/qbosync/qbosync/internal/record"
+)
+
+// autoApplyWorld is a world whose company keeps QuickBooks' default
+// "Automatically apply credits", with customer cus_1 linked.
+func autoApplyWorld(t *testing.T) *world {
+	w := newWorld(t)
+	w.books.SetPreferences(qbo.Preferences{SalesFormsPrefs: &qbo.SalesFormsPrefs{AutoApplyCredit: qbo.Bool(true)}})
+	withCustomer(w)
+	return w
+}
+
+// numberedInvoiceJSON is invoice inv_n (INV-n) of 49.00 with 3.92 tax.
+func numberedInvoiceJSON(n int) string {
+	return fmt.Sprintf(`{"id":"inv_%d","version":1,"customer_id":"cus_1","number":"INV-%d","status":"posted",
+		"issued_on":"2026-11-21","due_on":"2026-12-21","currency":"USD",
+		"lines":[{"id":"li_1","description":"Basic plan","quantity":"1","unit_amount":4900,"amount":4900,
+			"discount_amount":0,"tax_amount":392,"tax_code":"TAX"}],
+		"subtotal":4900,"discount_total":0,"tax_total":392,"total":5292,"amount_due":5292}`, n, n)
+}
+
+// creditPaymentJSON is a payment billing keeps whole as the customer's
+// credit: it applies to no invoice.
+func creditPaymentJSON(id string, minor int64) string {
+	return fmt.Sprintf(`{"id":"%s","version":1,"customer_id":"cus_1","received_on":"2026-11-20","amount":%d,
+		"currency":"USD","method":"card","reference":"ch_%s","applications":[]}`, id, minor, id)
+}
+
+// syncOK syncs kind/id and wants it synced.
+func (w *world) syncOK(kind billing.Kind, id string) {
+	w.t.Helper()
+	if err := w.sync(kind, id); err != nil {
+		w.t.Fatal(err)
+	}
+	if st := w.entity(kind, id); st.Status != record.StatusSynced {
+		w.t.Fatalf("%s %s: status %s %+v, want synced", kind, id, st.Status, st.Warning)
+	}
+}
+
+// callsSince names the calls the company received after the first n.
+func (w *world) callsSince(n int) []string {
+	var ops []string
+	for _, c := range w.books.Calls()[n:] {
+		ops = append(ops, c.Op)
+	}
+	return ops
+}
+
+// wantUnapplied checks that payment id applies nothing and holds amt.
+func wantUnapplied(t *testing.T, w *world, id, amt string) {
+	t.Helper()
+	p := qboObject[qbo.Payment](t, w, id)
+	if len(p.Line) != 0 || p.UnappliedAmt != json.Number(amt) {
+		t.Errorf("payment %s: lines %+v, unapplied %s; want none and %s", id, p.Line, p.UnappliedAmt, amt)
+	}
+}
+
+// wantOpen checks invoice id's total and balance in QuickBooks.
+func wantOpen(t *testing.T, w *world, id, total string) {
+	t.Helper()
+	inv := qboObject[qbo.Invoice](t, w, id)
+	if inv.TotalAmt != json.Number(total) || inv.Balance != json.Number(total) {
+		t.Errorf("invoice %s: total %s, balance %s; want %s open", id, inv.TotalAmt, inv.Balance, total)
+	}
+}
+
+func qboObject[T qbo.Entity](t *testing.T, w *world, id string) T {
+	t.Helper()
+	all, err := qbofake.All[T](w.books)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range all {
+		if got, _ := v.Identity(); got == id {
+			return v
+		}
+	}
+	var zero T
+	t.Fatalf("no %s %s in QuickBooks", zero.EntityName(), id)
+	return zero
+}
+
+// The customer holds a 20.00 payment billing applies to nothing.
+// QuickBooks applies it to the first new invoice; the engine takes it
+// back, and creates the customer's next invoice empty first, so nothing
+// is applied to it: one create and one update, no payment read or
+// written again.
+func TestNextInvoiceOfACustomerHoldingCreditIsCreatedEmptyFirst(t *testing.T) {
+	w := autoApplyWorld(t)
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, creditPaymentJSON("pay_1", 2000))
+	w.syncOK(billing.KindPayment, "pay_1")
+	pay := w.link(billing.KindPayment, "pay_1").QBOID
+
+	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, numberedInvoiceJSON(1))
+	w.syncOK(billing.KindInvoice, "inv_1")
+	wantUnapplied(t, w, pay, "20.00")
+	wantOpen(t, w, w.link(billing.KindInvoice, "inv_1").QBOID, "52.92")
+
+	before := len(w.books.Calls())
+	w.receive(billing.KindInvoice, "inv_2", "cus_1", 1, numberedInvoiceJSON(2))
+	w.syncOK(billing.KindInvoice, "inv_2")
+
+	if got, want := w.callsSince(before), []string{"create Invoice", "update Invoice"}; !slices.Equal(got, want) {
+		t.Errorf("calls for the second invoice = %v, want %v", got, want)
+	}
+	inv := qboObject[qbo.Invoice](t, w, w.link(billing.KindInvoice, "inv_2").QBOID)
+	if len(inv.Line) != 1 || inv.Line[0].Amount != "49.00" || inv.TxnTaxDetail == nil || inv.TxnTaxDetail.TotalTax != "3.92" {
+		t.Errorf("second invoice lines %+v, tax %+v; want billing's 49.00 line and 3.92 tax", inv.Line, inv.TxnTaxDetail)
+	}
+	wantOpen(t, w, inv.ID, "52.92")
+	wantUnapplied(t, w, pay, "20.00")
+	if n := w.books.Created("Invoice"); n != 2 {
+		t.Errorf("%d invoices created, want 2", n)
+	}
+}
+
+// QuickBooks applies two of the customer's credit payments to a new
+// invoice: the engine reads both in one query, not one read each, and
+// gives both their money back.
+func TestPaymentsAppliedToANewInvoiceAreReadInOneQuery(t *testing.T) {
+	w := autoApplyWorld(t)
+	for _, id := range []string{"pay_1", "pay_2"} {
+		w.receive(billing.KindPayment, id, "cus_1", 1, creditPaymentJSON(id, 2000))
+		w.syncOK(billing.KindPayment, id)
+	}
+	before := len(w.books.Calls())
+	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, numberedInvoiceJSON(1))
+	w.syncOK(billing.KindInvoice, "inv_1")
+
+	calls := w.callsSince(before)
+	if slices.Contains(calls, "read Payment") || !slices.Contains(calls, "query Payment") {
+		t.Errorf("calls = %v, want the applied payments read by one query", calls)
+	}
+	for _, id := range []string{"pay_1", "pay_2"} {
+		wantUnapplied(t, w, w.link(billing.KindPayment, id).QBOID, "20.00")
+	}
+	wantOpen(t, w, w.link(billing.KindInvoice, "inv_1").QBOID, "52.92")
+}
+
+// The write of billing's lines over an invoice created empty never
+// arrives: the link still holds the create's intent, so nothing applies
+// money to the empty invoice, and the next delivery finds the invoice by
+// its number and writes the lines over it. One invoice, billing's amounts.
+func TestEmptyInvoiceWhoseLinesWereNotWrittenIsCompletedOnce(t *testing.T) {
+	w := autoApplyWorld(t)
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, creditPaymentJSON("pay_1", 2000))
+	w.syncOK(billing.KindPayment, "pay_1")
+	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, numberedInvoiceJSON(1))
+	w.syncOK(billing.KindInvoice, "inv_1")
+
+	w.books.Fail("update Invoice", qbofake.Unsent)
+	w.receive(billing.KindInvoice, "inv_2", "cus_1", 1, numberedInvoiceJSON(2))
+	_ = w.sync(billing.KindInvoice, "inv_2") // deferred: QuickBooks did not answer
+	if l := w.link(billing.KindInvoice, "inv_2"); l.Linked() {
+		t.Fatalf("link %+v is linked to an invoice still empty", l)
+	}
+	w.syncOK(billing.KindInvoice, "inv_2")
+
+	if n := w.books.Created("Invoice"); n != 2 {
+		t.Errorf("%d invoices created, want 2", n)
+	}
+	wantOpen(t, w, w.link(billing.KindInvoice, "inv_2").QBOID, "52.92")
+	wantUnapplied(t, w, w.link(billing.KindPayment, "pay_1").QBOID, "20.00")
+}
