@@ -1,6 +1,7 @@
 package syncer_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -172,4 +173,49 @@ func TestEmptyInvoiceWhoseLinesWereNotWrittenIsCompletedOnce(t *testing.T) {
 	}
 	wantOpen(t, w, w.link(billing.KindInvoice, "inv_2").QBOID, "52.92")
 	wantUnapplied(t, w, w.link(billing.KindPayment, "pay_1").QBOID, "20.00")
+}
+
+// receiveVoid stores a snapshot that voids its document, as the webhook
+// does for a "voided" event.
+func (w *world) receiveVoid(kind billing.Kind, id, customer string, version int64, data string) {
+	w.t.Helper()
+	err := w.store.PutSnapshot(context.Background(), record.Snapshot{Tenant: tenant, Kind: kind, ID: id,
+		Version: version, CustomerID: customer, Action: billing.ActionVoided, EventID: fmt.Sprintf("evt_%s_%d", id, version),
+		OccurredAt: clock, ReceivedAt: clock, Data: []byte(data)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// Billing voids a credit it applied to an invoice. Everything QuickBooks'
+// automation made for the credit memo is named by its LinkedTxn and
+// deleted before the void, so the void searches none of the customer's
+// payments afterwards: the memo and its application are voided and the
+// invoice is open again, in three calls.
+func TestVoidedCreditSearchesNoPaymentsAfterwards(t *testing.T) {
+	w := newWorld(t)
+	inv := withInvoice(w)
+	credit := func(version int64) string {
+		return fmt.Sprintf(`{"id":"cr_1","version":%d,"customer_id":"cus_1","issued_on":"2026-11-22","amount":1000,
+			"currency":"USD","reason":"Outage","applications":[{"invoice_id":"inv_1","amount":1000}]}`, version)
+	}
+	w.receive(billing.KindCredit, "cr_1", "cus_1", 1, credit(1))
+	w.syncOK(billing.KindCredit, "cr_1")
+	if got := qboObject[qbo.Invoice](t, w, inv).Balance; got != "42.92" {
+		t.Fatalf("invoice balance %s after the credit, want 42.92", got)
+	}
+
+	before := len(w.books.Calls())
+	w.receiveVoid(billing.KindCredit, "cr_1", "cus_1", 2, credit(2))
+	w.syncOK(billing.KindCredit, "cr_1")
+
+	if got, want := w.callsSince(before), []string{"void Payment", "read CreditMemo", "void CreditMemo"}; !slices.Equal(got, want) {
+		t.Errorf("calls for the void = %v, want %v", got, want)
+	}
+	wantOpen(t, w, inv, "52.92")
+	memo := qboObject[qbo.CreditMemo](t, w, w.link(billing.KindCredit, "cr_1").QBOID)
+	app := qboObject[qbo.Payment](t, w, w.link(billing.KindCredit, "cr_1#application").QBOID)
+	if memo.TotalAmt != "0" || memo.PrivateNote != "Voided" || app.PrivateNote != "Voided" {
+		t.Errorf("memo %s %q, application %q; want both voided", memo.TotalAmt, memo.PrivateNote, app.PrivateNote)
+	}
 }

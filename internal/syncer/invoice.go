@@ -168,9 +168,8 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 			return l, err
 		}
 	}
-	if l, err = voidLinked(ctx, r, key, find); err != nil {
-		return l, err
-	}
-	// Applications QuickBooks made to the invoice are left empty by the void.
-	return l, r.sweepForeignApplications(ctx, v.CustomerID)
+	// The invoice's LinkedTxn named every payment QuickBooks made to apply
+	// credit to it, and those are gone: the void leaves nothing empty
+	// behind, so the customer's payments are not searched again.
+	return voidLinked(ctx, r, key, find)
 }
