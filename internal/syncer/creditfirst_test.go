@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qbo/qbofake"
 	"github.com/qbosync/qbosync/internal/record"
+	"github.com/qbosync/qbosync/internal/syncer"
 )
 
 // autoApplyWorld is a world whose company keeps QuickBooks' default
@@ -218,4 +221,45 @@ func TestVoidedCreditSearchesNoPaymentsAfterwards(t *testing.T) {
 	if memo.TotalAmt != "0" || memo.PrivateNote != "Voided" || app.PrivateNote != "Voided" {
 		t.Errorf("memo %s %q, application %q; want both voided", memo.TotalAmt, memo.PrivateNote, app.PrivateNote)
 	}
+}
+
+// closedThrough is the fake company with its books closed through a day:
+// a create dated on or before it is refused with 6210, as QuickBooks does.
+type closedThrough struct {
+	*qbofake.Company
+	day string
+}
+
+func (c closedThrough) Do(ctx context.Context, r qbo.Request) (qbo.Envelope, error) {
+	var doc struct{ TxnDate string }
+	if strings.HasPrefix(r.Op, "create ") && json.Unmarshal(r.Body, &doc) == nil && doc.TxnDate != "" && doc.TxnDate <= c.day {
+		return qbo.Parse(r.Op, http.StatusBadRequest, []byte(`{"Fault":{"Error":[{"Message":"Account Period Closed",`+
+			`"Detail":"The account period has closed and the books are locked.","code":"6210"}],"type":"ValidationFault"}}`))
+	}
+	return c.Company.Do(ctx, r)
+}
+
+// An invoice of a customer holding credit is dated inside QuickBooks'
+// closed period: it is posted on the first open day whole (an empty
+// invoice could not be written over there), and what the automation
+// applied to it is taken back.
+func TestInvoiceOfACustomerHoldingCreditInAClosedPeriodIsPostedWhole(t *testing.T) {
+	w := autoApplyWorld(t)
+	w.books.SetPreferences(qbo.Preferences{SalesFormsPrefs: &qbo.SalesFormsPrefs{AutoApplyCredit: qbo.Bool(true)},
+		AccountingInfoPrefs: &qbo.AccountingInfoPrefs{BookCloseDate: "2026-11-21"}})
+	w.engine = syncer.New(w.config(func(string) syncer.QBO { return closedThrough{Company: w.books, day: "2026-11-21"} }))
+	w.receive(billing.KindPayment, "pay_1", "cus_1", 1, strings.Replace(creditPaymentJSON("pay_1", 2000), "2026-11-20", "2026-11-22", 1))
+	w.syncOK(billing.KindPayment, "pay_1")
+	pay := w.link(billing.KindPayment, "pay_1").QBOID
+	for _, n := range []int{1, 2} {
+		id := fmt.Sprintf("inv_%d", n)
+		w.receive(billing.KindInvoice, id, "cus_1", 1, numberedInvoiceJSON(n))
+		w.syncOK(billing.KindInvoice, id)
+		inv := qboObject[qbo.Invoice](t, w, w.link(billing.KindInvoice, id).QBOID)
+		if inv.TxnDate != "2026-11-22" || len(inv.Line) != 1 || inv.Line[0].Amount != "49.00" {
+			t.Errorf("%s: dated %s, lines %+v; want billing's line on 2026-11-22", id, inv.TxnDate, inv.Line)
+		}
+		wantOpen(t, w, inv.ID, "52.92")
+	}
+	wantUnapplied(t, w, pay, "20.00")
 }
