@@ -147,6 +147,9 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 	created, err := create(ctx, sent, link.RequestID)
 	var qe *qbo.Error
 	if errors.As(err, &qe) && qe.PeriodClosed() {
+		// Moved into the open period, the payload is created whole: a
+		// write over an empty first object would be refused there.
+		sent, sentHash = t.payload, hash
 		created, err = createInOpenPeriod(ctx, r, sent, link.RequestID, create)
 	}
 	if err != nil {
