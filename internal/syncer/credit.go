@@ -99,10 +99,11 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (record.Link, erro
 		// releaseMemo deleted every payment QuickBooks made to apply the
 		// memo (its LinkedTxn names them): the void leaves nothing empty
 		// behind, so the customer's payments are not searched again.
-		if err := r.releaseMemo(ctx, main); err != nil {
+		token, err := r.releaseMemo(ctx, main)
+		if err != nil {
 			return record.Link{}, err
 		}
-		return voidLinked(ctx, r, main, findMemo)
+		return voidLinkedAt(ctx, r, main, findMemo, token)
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
@@ -228,15 +229,16 @@ func orDefault(s, def string) string {
 
 // releaseMemo deletes the payments QBO's automation made to apply the
 // credit memo linked under key; voiding the memo would leave them behind,
-// empty.
-func (r *run) releaseMemo(ctx context.Context, key billing.Ref) error {
+// empty. It returns the SyncToken it read the memo at ("" when the memo
+// is not in QuickBooks).
+func (r *run) releaseMemo(ctx context.Context, key billing.Ref) (string, error) {
 	l, err := r.linkOf(ctx, key)
 	if err != nil || !l.Linked() || l.Voided {
-		return err
+		return "", err
 	}
 	memo, err := qbo.Read[qbo.CreditMemo](ctx, r.qbo, r.conn.RealmID, l.QBOID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return r.undoAutoApply(ctx, memo.ID, memo.LinkedTxn, false)
+	return memo.SyncToken, r.undoAutoApply(ctx, memo.ID, memo.LinkedTxn, false)
 }

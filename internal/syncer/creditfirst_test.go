@@ -193,8 +193,9 @@ func (w *world) receiveVoid(kind billing.Kind, id, customer string, version int6
 // Billing voids a credit it applied to an invoice. Everything QuickBooks'
 // automation made for the credit memo is named by its LinkedTxn and
 // deleted before the void, so the void searches none of the customer's
-// payments afterwards: the memo and its application are voided and the
-// invoice is open again, in three calls.
+// payments afterwards, and the memo is voided at the SyncToken that
+// read gave: the memo and its application are voided and the invoice is
+// open again, in three calls.
 func TestVoidedCreditSearchesNoPaymentsAfterwards(t *testing.T) {
 	w := newWorld(t)
 	inv := withInvoice(w)
@@ -208,6 +209,10 @@ func TestVoidedCreditSearchesNoPaymentsAfterwards(t *testing.T) {
 		t.Fatalf("invoice balance %s after the credit, want 42.92", got)
 	}
 
+	// In QuickBooks the application's void moves the memo's SyncToken on:
+	// the void of the memo must use the token of the read just made.
+	memoID := w.link(billing.KindCredit, "cr_1").QBOID
+	w.books.EditBefore("read CreditMemo", "CreditMemo", memoID, func(map[string]any) {})
 	before := len(w.books.Calls())
 	w.receiveVoid(billing.KindCredit, "cr_1", "cus_1", 2, credit(2))
 	w.syncOK(billing.KindCredit, "cr_1")
@@ -216,7 +221,7 @@ func TestVoidedCreditSearchesNoPaymentsAfterwards(t *testing.T) {
 		t.Errorf("calls for the void = %v, want %v", got, want)
 	}
 	wantOpen(t, w, inv, "52.92")
-	memo := qboObject[qbo.CreditMemo](t, w, w.link(billing.KindCredit, "cr_1").QBOID)
+	memo := qboObject[qbo.CreditMemo](t, w, memoID)
 	app := qboObject[qbo.Payment](t, w, w.link(billing.KindCredit, "cr_1#application").QBOID)
 	if memo.TotalAmt != "0" || memo.PrivateNote != "Voided" || app.PrivateNote != "Voided" {
 		t.Errorf("memo %s %q, application %q; want both voided", memo.TotalAmt, memo.PrivateNote, app.PrivateNote)

@@ -159,6 +159,7 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 	if err != nil {
 		return l, err
 	}
+	var token string
 	if l.Linked() && !l.Voided {
 		cur, err := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, l.QBOID)
 		if err != nil {
@@ -167,9 +168,10 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 		if err := r.undoAutoApply(ctx, cur.ID, cur.LinkedTxn, false); err != nil {
 			return l, err
 		}
+		token = cur.SyncToken
 	}
 	// The invoice's LinkedTxn named every payment QuickBooks made to apply
 	// credit to it, and those are gone: the void leaves nothing empty
 	// behind, so the customer's payments are not searched again.
-	return voidLinked(ctx, r, key, find)
+	return voidLinkedAt(ctx, r, key, find, token)
 }
