@@ -287,7 +287,38 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 	}
 	_, link.SyncToken = updated.Identity()
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
-	return r.putLink(ctx, link)
+	saved, err := r.putLink(ctx, link)
+	if errors.Is(err, record.ErrConflict) {
+		return saved, forgetSent(ctx, r, t.key, link.QBOID, link.SyncToken, err)
+	}
+	return saved, err
+}
+
+// forgetSent is called when the link save after a write QuickBooks
+// accepted lost to another worker's. QuickBooks holds this attempt's
+// payload, built from the link it read, while the winner's SentHash
+// describes its own write: the link is saved with no SentHash (and the
+// object's token after this write), so the next attempt writes billing's
+// payload again instead of believing it is there. It returns lost, for
+// the attempt to be retried.
+func forgetSent(ctx context.Context, r *run, key billing.Ref, qboID, token string, lost error) error {
+	for range staleRetries {
+		l, err := r.linkOf(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !l.Linked() || l.QBOID != qboID {
+			return lost // relinked meanwhile: nothing of this write to forget
+		}
+		l.SentHash, l.SyncToken = "", token
+		if _, err = r.putLink(ctx, l); !errors.Is(err, record.ErrConflict) {
+			if err != nil {
+				return err
+			}
+			return lost
+		}
+	}
+	return lost
 }
 
 // saveAfterRefusal is called when QuickBooks refused an update or void
