@@ -3,6 +3,8 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
@@ -30,8 +32,13 @@ func paymentAutoApplied(sent paymentBody) func(context.Context, paymentBody) (bo
 	}
 }
 
-// undoCreditAutoApply releases what QBO applied to a new invoice.
+// undoCreditAutoApply releases what QBO applied to a new invoice, and
+// remembers that the customer holds credit, so that its next invoices
+// are created empty first and nothing is applied to them.
 func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, error) {
+	if len(paymentIDs(inv.LinkedTxn)) > 0 && inv.CustomerRef != nil {
+		r.e.credit.note(r.conn.RealmID, inv.CustomerRef.Value, r.e.cfg.Now())
+	}
 	return false, r.undoAutoApply(ctx, inv.ID, inv.LinkedTxn, true)
 }
 
@@ -39,19 +46,17 @@ func (r *run) undoCreditAutoApply(ctx context.Context, inv qbo.Invoice) (bool, e
 // document docID (linked lists its LinkedTxn) and, with rewriteOurs,
 // writes billing's payload again over our own payments that QBO changed.
 func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.LinkedTxn, rewriteOurs bool) error {
-	for _, lt := range linked {
-		if lt.TxnType != "Payment" {
-			continue
-		}
-		r.e.cfg.Log.InfoContext(ctx, "checking an application QuickBooks may have made on its own",
-			"tenant", r.st.Tenant, "document", docID, "payment", lt.TxnID)
-		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, lt.TxnID)
-		if qbo.IsValidation(err) {
-			continue // deleted meanwhile (another sync swept it)
-		}
-		if err != nil {
-			return err
-		}
+	ids := paymentIDs(linked)
+	if len(ids) == 0 {
+		return nil
+	}
+	r.e.cfg.Log.InfoContext(ctx, "checking applications QuickBooks may have made on its own",
+		"tenant", r.st.Tenant, "document", docID, "payments", ids)
+	pays, err := r.readPayments(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range pays {
 		ms := marks(p.PrivateNote)
 		if len(ms) == 0 && isZero(p.TotalAmt) {
 			// Made by QuickBooks to apply a credit memo: not billing's.
@@ -82,6 +87,39 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		}
 	}
 	return nil
+}
+
+// paymentIDs lists the payments among a document's LinkedTxn.
+func paymentIDs(linked []qbo.LinkedTxn) []string {
+	var out []string
+	for _, lt := range linked {
+		if lt.TxnType == "Payment" && !slices.Contains(out, lt.TxnID) {
+			out = append(out, lt.TxnID)
+		}
+	}
+	return out
+}
+
+// readPayments reads payments ids in one request (one query for several).
+// A payment deleted meanwhile (another sync swept it) is left out.
+func (r *run) readPayments(ctx context.Context, ids []string) ([]qbo.Payment, error) {
+	if len(ids) == 1 {
+		p, err := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, ids[0])
+		if qbo.IsValidation(err) {
+			return nil, nil
+		}
+		return []qbo.Payment{p}, err
+	}
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = qbo.Quote(id)
+	}
+	found, err := qbo.QueryAll[qbo.Payment](ctx, r.qbo, r.conn.RealmID,
+		"select * from Payment where Id in ("+strings.Join(quoted, ", ")+")")
+	if err != nil {
+		return nil, fmt.Errorf("read the payments applied to a document: %w", err)
+	}
+	return found, nil
 }
 
 // rewriteNow makes entity id's QBO object hold billing's payload again

@@ -13,17 +13,16 @@ import (
 // Payment that links the CreditMemo and each Invoice (Intuit's own way of
 // applying credits; QBO's UI does the same).
 type creditDoc struct {
-	tenant          string
-	kind            billing.Kind
-	id              string
-	customerID      string // QBO id
-	billingCustomer string
-	date            string
-	currency        string
-	rate            billing.ExchangeRate
-	lines           []creditLine
-	applications    []billing.Application
-	invoices        map[string]string // billing invoice id → QBO id
+	tenant       string
+	kind         billing.Kind
+	id           string
+	customerID   string // QBO id
+	date         string
+	currency     string
+	rate         billing.ExchangeRate
+	lines        []creditLine
+	applications []billing.Application
+	invoices     map[string]string // billing invoice id → QBO id
 }
 
 type creditLine struct {
@@ -97,14 +96,14 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (record.Link, erro
 		if _, err := voidLinked(ctx, r, app, findApp); err != nil {
 			return record.Link{}, err
 		}
-		if err := r.releaseMemo(ctx, main); err != nil {
+		// releaseMemo deleted every payment QuickBooks made to apply the
+		// memo (its LinkedTxn names them): the void leaves nothing empty
+		// behind, so the customer's payments are not searched again.
+		token, err := r.releaseMemo(ctx, main)
+		if err != nil {
 			return record.Link{}, err
 		}
-		l, err := voidLinked(ctx, r, main, findMemo)
-		if err != nil {
-			return l, err
-		}
-		return l, r.sweepForeignApplications(ctx, d.billingCustomer)
+		return voidLinkedAt(ctx, r, main, findMemo, token)
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
@@ -186,7 +185,7 @@ func writeOffOf(tenant string, w *billing.WriteOff, s record.Settings, ids qboID
 func newCreditDoc(tenant string, kind billing.Kind, id, customerID string, date billing.Date, currency string,
 	apps []billing.Application, ids qboIDs) creditDoc {
 	d := creditDoc{tenant: tenant, kind: kind, id: id, customerID: ids(billing.KindCustomer, customerID),
-		billingCustomer: customerID, date: date.String(), currency: currency, applications: apps, invoices: map[string]string{}}
+		date: date.String(), currency: currency, applications: apps, invoices: map[string]string{}}
 	for _, a := range apps {
 		d.invoices[a.InvoiceID] = ids(billing.KindInvoice, a.InvoiceID)
 	}
@@ -230,15 +229,16 @@ func orDefault(s, def string) string {
 
 // releaseMemo deletes the payments QBO's automation made to apply the
 // credit memo linked under key; voiding the memo would leave them behind,
-// empty.
-func (r *run) releaseMemo(ctx context.Context, key billing.Ref) error {
+// empty. It returns the SyncToken it read the memo at ("" when the memo
+// is not in QuickBooks).
+func (r *run) releaseMemo(ctx context.Context, key billing.Ref) (string, error) {
 	l, err := r.linkOf(ctx, key)
 	if err != nil || !l.Linked() || l.Voided {
-		return err
+		return "", err
 	}
 	memo, err := qbo.Read[qbo.CreditMemo](ctx, r.qbo, r.conn.RealmID, l.QBOID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return r.undoAutoApply(ctx, memo.ID, memo.LinkedTxn, false)
+	return memo.SyncToken, r.undoAutoApply(ctx, memo.ID, memo.LinkedTxn, false)
 }

@@ -42,7 +42,8 @@ type Config struct {
 
 // Engine syncs one entity per call. It is safe for concurrent use.
 type Engine struct {
-	cfg Config
+	cfg    Config
+	credit creditHints
 }
 
 // New returns an Engine.

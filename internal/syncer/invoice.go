@@ -119,7 +119,33 @@ func (r *run) syncInvoice(ctx context.Context, v *billing.Invoice) (record.Link,
 	if err != nil {
 		return record.Link{}, err
 	}
-	return upsert(ctx, r, target[qbo.Invoice]{payload: payload, find: find, afterCreate: r.undoCreditAutoApply})
+	t := target[qbo.Invoice]{payload: payload, find: find, afterCreate: r.undoCreditAutoApply}
+	if v.Total > 0 && r.e.credit.holdsCredit(r.conn.RealmID, refs.customerID, r.e.cfg.Now()) {
+		t.first = func() qbo.Invoice { return emptyInvoice(payload) }
+	}
+	return upsert(ctx, r, t)
+}
+
+// emptyInvoice is invoice with every amount zero: QuickBooks' automation
+// applies credit to a new invoice only, and to this one it can apply
+// nothing. Its lines keep their items and tax codes, so it is the same
+// valid document at zero.
+func emptyInvoice(invoice qbo.Invoice) qbo.Invoice {
+	out := invoice
+	out.Line = nil
+	for _, l := range invoice.Line {
+		if l.SalesItemLineDetail == nil {
+			continue // a discount of nothing is no line
+		}
+		d := *l.SalesItemLineDetail
+		d.UnitPrice = "0"
+		l.SalesItemLineDetail, l.Amount = &d, "0"
+		out.Line = append(out.Line, l)
+	}
+	if invoice.TxnTaxDetail != nil {
+		out.TxnTaxDetail = &qbo.TxnTaxDetail{TotalTax: "0"}
+	}
+	return out
 }
 
 // voidInvoice voids the invoice after deleting any payment QBO's automation
@@ -133,6 +159,7 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 	if err != nil {
 		return l, err
 	}
+	var token string
 	if l.Linked() && !l.Voided {
 		cur, err := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, l.QBOID)
 		if err != nil {
@@ -141,10 +168,10 @@ func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(con
 		if err := r.undoAutoApply(ctx, cur.ID, cur.LinkedTxn, false); err != nil {
 			return l, err
 		}
+		token = cur.SyncToken
 	}
-	if l, err = voidLinked(ctx, r, key, find); err != nil {
-		return l, err
-	}
-	// Applications QuickBooks made to the invoice are left empty by the void.
-	return l, r.sweepForeignApplications(ctx, v.CustomerID)
+	// The invoice's LinkedTxn named every payment QuickBooks made to apply
+	// credit to it, and those are gone: the void leaves nothing empty
+	// behind, so the customer's payments are not searched again.
+	return voidLinkedAt(ctx, r, key, find, token)
 }

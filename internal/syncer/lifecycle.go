@@ -30,6 +30,14 @@ func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt string, want mar
 // voided before it reached QBO needs nothing there. Journal entries cannot
 // be voided in QBO; they are deleted.
 func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (record.Link, error) {
+	return voidLinkedAt(ctx, r, key, find, "")
+}
+
+// voidLinkedAt is voidLinked with the SyncToken of a read of the object
+// just made ("" for none): a document that payments were applied to or
+// released from has moved on from the token its link keeps, and the void
+// would be refused as stale and read again.
+func voidLinkedAt[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error), read string) (record.Link, error) {
 	link, err := r.linkOf(ctx, key)
 	if err == nil && !link.Linked() && link.State == record.LinkCreating && link.RequestID != "" {
 		link, err = latchLostCreate(ctx, r, link, find)
@@ -45,6 +53,9 @@ func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find
 	}
 	reqID := requestID(r.st.Tenant, string(key.Kind), key.ID, fmt.Sprint(r.st.Version), "void", fmt.Sprint(link.Rev))
 	token := link.SyncToken
+	if read != "" {
+		token = read
+	}
 	var voided T
 	for attempt := 0; ; attempt++ {
 		var target T

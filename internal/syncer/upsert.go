@@ -32,6 +32,10 @@ type target[T qbo.Entity] struct {
 	// changed the object on its own (company automation), so the payload
 	// must be written over it at once.
 	afterCreate func(ctx context.Context, created T) (rewrite bool, err error)
+	// first, when set, is what the object is created as; payload is
+	// written over it at once. An invoice is created empty first when
+	// QuickBooks' automation would apply the customer's credit to it.
+	first func() T
 }
 
 // upsert converges the QBO object of the run's entity to t.payload with at
@@ -104,12 +108,16 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 			return link, err
 		}
 	}
+	sent, sentHash, err := createPayload(link, t, hash, resume)
+	if err != nil {
+		return link, err
+	}
 	if !resume {
 		link.State, link.RealmID, link.IntentAt = record.LinkCreating, r.conn.RealmID, r.e.cfg.Now().UTC()
 		if link.Extra == nil {
 			link.Extra = map[string]string{}
 		}
-		link.Extra[intentHashKey] = hash
+		link.Extra[intentHashKey] = sentHash
 		link.RequestID = requestID(r.st.Tenant, string(t.key.Kind), t.key.ID, fmt.Sprint(r.st.Version), "create", fmt.Sprint(link.Rev))
 		var err error
 		if link, err = r.putLink(ctx, link); err != nil {
@@ -136,10 +144,13 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 			return qbo.Create(ctx, r.qbo, r.conn.RealmID, v, id)
 		}
 	}
-	created, err := create(ctx, t.payload, link.RequestID)
+	created, err := create(ctx, sent, link.RequestID)
 	var qe *qbo.Error
 	if errors.As(err, &qe) && qe.PeriodClosed() {
-		created, err = createInOpenPeriod(ctx, r, t.payload, link.RequestID, create)
+		// Moved into the open period, the payload is created whole: a
+		// write over an empty first object would be refused there.
+		sent, sentHash = t.payload, hash
+		created, err = createInOpenPeriod(ctx, r, sent, link.RequestID, create)
 	}
 	if err != nil {
 		if refusedOrUnsent(err, resume) {
@@ -152,10 +163,11 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 	}
 	id, token := created.Identity()
 	link.State, link.QBOID, link.SyncToken, link.SentHash = record.LinkLinked, id, token, hash
-	if resume && link.Extra[intentHashKey] != hash {
+	if resume && link.Extra[intentHashKey] != hash || sentHash != hash {
 		// The intent is an earlier attempt's with another payload (an
 		// older version): QuickBooks may have answered its requestid with
-		// that attempt's object, so write this payload over it.
+		// that attempt's object, so write this payload over it. So too
+		// over an object created as t.first.
 		link.SentHash = ""
 	}
 	delete(link.Extra, intentHashKey)
@@ -176,8 +188,33 @@ func createOnce[T qbo.Entity](ctx context.Context, r *run, link record.Link, t t
 			link.SentHash = "" // upsert goes on to write the payload over QBO's changes
 		}
 	}
+	if sentHash != hash {
+		// Not saved: upsert writes the payload at once and saves the link
+		// then. Until it does, the intent stands, so nothing applies money
+		// to the object as created, and a failed write is resumed by the
+		// natural-key lookup.
+		return link, nil
+	}
 	link, err = r.putLink(ctx, link)
 	return link, err
+}
+
+// createPayload is what a create sends and its hash: t.first when the
+// target has one (on a resumed intent, only if the earlier attempt sent
+// it), else the payload.
+func createPayload[T qbo.Entity](link record.Link, t target[T], hash string, resume bool) (T, string, error) {
+	if t.first == nil {
+		return t.payload, hash, nil
+	}
+	first := t.first()
+	firstHash, err := payloadHash(first)
+	if err != nil {
+		return first, "", err
+	}
+	if resume && link.Extra[intentHashKey] != firstHash {
+		return t.payload, hash, nil
+	}
+	return first, firstHash, nil
 }
 
 func markSettle[T qbo.Entity](l *record.Link, t target[T]) {
@@ -250,7 +287,38 @@ func updateLinked[T qbo.Entity](ctx context.Context, r *run, link record.Link, t
 	}
 	_, link.SyncToken = updated.Identity()
 	link.SentHash, link.SyncedVersion = hash, r.st.Version
-	return r.putLink(ctx, link)
+	saved, err := r.putLink(ctx, link)
+	if errors.Is(err, record.ErrConflict) {
+		return saved, forgetSent(ctx, r, t.key, link.QBOID, link.SyncToken, err)
+	}
+	return saved, err
+}
+
+// forgetSent is called when the link save after a write QuickBooks
+// accepted lost to another worker's. QuickBooks holds this attempt's
+// payload, built from the link it read, while the winner's SentHash
+// describes its own write: the link is saved with no SentHash (and the
+// object's token after this write), so the next attempt writes billing's
+// payload again instead of believing it is there. It returns lost, for
+// the attempt to be retried.
+func forgetSent(ctx context.Context, r *run, key billing.Ref, qboID, token string, lost error) error {
+	for range staleRetries {
+		l, err := r.linkOf(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !l.Linked() || l.QBOID != qboID {
+			return lost // relinked meanwhile: nothing of this write to forget
+		}
+		l.SentHash, l.SyncToken = "", token
+		if _, err = r.putLink(ctx, l); !errors.Is(err, record.ErrConflict) {
+			if err != nil {
+				return err
+			}
+			return lost
+		}
+	}
+	return lost
 }
 
 // saveAfterRefusal is called when QuickBooks refused an update or void

@@ -1,8 +1,10 @@
 // Package qbofake is a QuickBooks company in memory, behind qbo.Doer: it
 // creates, reads, updates, voids, deletes and queries objects with
 // QuickBooks' rules that exactly-once depends on (requestid replay,
-// SyncToken checks, unique customer names), records every call, and
-// fails a chosen call before it is applied or loses its answer after.
+// SyncToken checks, unique customer names, and with AutoApplyCredit in
+// its preferences the automatic application of a customer's unapplied
+// payments to a new invoice), records every call, and fails a chosen call
+// before it is applied or loses its answer after.
 // It is for fast, deterministic unit tests; package qbosim is the full
 // simulator, over HTTP.
 package qbofake
@@ -308,7 +310,11 @@ func (c *Company) create(name string, o object) (int, qbo.Envelope) {
 			return overApplied(inv)
 		}
 	}
-	return envelope(name, c.insert(name, o))
+	o = c.insert(name, o)
+	if name == "Invoice" && c.autoApplyCredit() {
+		c.applyCredit(o)
+	}
+	return envelope(name, o)
 }
 
 // overApplied is QuickBooks' refusal of an application above an
