@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,6 +101,10 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		return
 	}
 	resp, err := b.sendRecorded(req, sent)
+	var claimed *ClaimedError
+	if errors.As(err, &claimed) && b.sendUnclaimed(hs, claimed.RequestIDs) {
+		return
+	}
 	if err != nil {
 		for _, h := range hs {
 			h.done <- result{err: err}
@@ -121,6 +126,39 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		return
 	}
 	split(resp, data, hs)
+}
+
+// sendUnclaimed sends the writes of a batch whose record found the
+// creates named by taken claimed by another send: those go out alone
+// with their requestid, which QuickBooks answers as the other send's,
+// and the rest as a new batch. It reports false, sending nothing, when
+// taken names none of hs.
+func (b *Batcher) sendUnclaimed(hs []*held, taken []string) bool {
+	alone := map[string]bool{}
+	for _, id := range taken {
+		alone[id] = true
+	}
+	var rest, solo []*held
+	for _, h := range hs {
+		if alone[h.req.URL.Query().Get("requestid")] {
+			solo = append(solo, h)
+		} else {
+			rest = append(rest, h)
+		}
+	}
+	if len(solo) == 0 {
+		return false
+	}
+	for _, h := range solo {
+		go func() {
+			resp, err := b.base().RoundTrip(h.req)
+			h.done <- result{resp, err}
+		}()
+	}
+	if len(rest) > 0 {
+		b.sendBatch(rest, nil) // twins already wait on their first's answer
+	}
+	return true
 }
 
 // answerTwins returns a channel whose result goes to done and, as a copy,
