@@ -40,6 +40,9 @@ type held struct {
 	req   *http.Request
 	write write
 	done  chan result
+	// twins are held writes with the same requestid, answered with this
+	// one's answer; set before the write is sent, never read by its caller.
+	twins []*held
 }
 
 type result struct {
@@ -138,33 +141,32 @@ func (b *Batcher) send(hs []*held) {
 		byRealm[h.write.realm] = append(byRealm[h.write.realm], h)
 	}
 	for _, realm := range order {
-		group, twins := dedupe(byRealm[realm])
+		group := dedupe(byRealm[realm])
 		for len(group) > 0 {
 			n := min(len(group), MaxItems)
-			go b.sendBatch(group[:n], twins)
+			go b.sendBatch(group[:n])
 			group = group[n:]
 		}
 	}
 }
 
 // dedupe keeps the first of the writes that carry the same requestid and
-// returns the others by the first's request: they get its answer, as
-// QuickBooks answers a replayed requestid. A batch carries no requestid
-// per item, so two such writes in it would both be carried out.
-func dedupe(hs []*held) ([]*held, map[*held][]*held) {
+// makes the others its twins: they get its answer, as QuickBooks answers
+// a replayed requestid. A batch carries no requestid per item, so two
+// such writes in it would both be carried out.
+func dedupe(hs []*held) []*held {
 	first := map[string]*held{}
-	twins := map[*held][]*held{}
 	var out []*held
 	for _, h := range hs {
 		id := h.req.URL.Query().Get("requestid")
 		if f, ok := first[id]; ok && id != "" {
-			twins[f] = append(twins[f], h)
+			f.twins = append(f.twins, h)
 			continue
 		}
 		first[id] = h
 		out = append(out, h)
 	}
-	return out, twins
+	return out
 }
 
 func (b *Batcher) hold() time.Duration {

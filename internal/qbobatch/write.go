@@ -80,15 +80,10 @@ func parseWrite(req *http.Request) (write, bool) {
 // sendBatch sends hs (one company's writes) as one batch, or a lone write
 // as it came, and answers each caller as QuickBooks would have answered
 // its own call.
-func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
-	for _, h := range hs {
-		if len(twins[h]) > 0 {
-			h.done = answerTwins(h.done, twins[h])
-		}
-	}
+func (b *Batcher) sendBatch(hs []*held) {
 	if len(hs) == 1 {
 		resp, err := b.base().RoundTrip(hs[0].req)
-		hs[0].done <- result{resp, err}
+		hs[0].answer(result{resp, err})
 		return
 	}
 	ctx, cancel := batchContext(hs)
@@ -96,7 +91,7 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 	req, sent, err := batchRequest(ctx, hs)
 	if err != nil {
 		for _, h := range hs {
-			h.done <- result{err: err}
+			h.answer(result{err: err})
 		}
 		return
 	}
@@ -107,7 +102,7 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 	}
 	if err != nil {
 		for _, h := range hs {
-			h.done <- result{err: err}
+			h.answer(result{err: err})
 		}
 		return
 	}
@@ -118,10 +113,10 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		// write gets that answer.
 		for _, h := range hs {
 			if err != nil {
-				h.done <- result{err: err}
+				h.answer(result{err: err})
 				continue
 			}
-			h.done <- result{resp: copyResponse(resp, resp.StatusCode, data, h.req)}
+			h.answer(result{resp: copyResponse(resp, resp.StatusCode, data, h.req)})
 		}
 		return
 	}
@@ -152,37 +147,35 @@ func (b *Batcher) sendUnclaimed(hs []*held, taken []string) bool {
 	for _, h := range solo {
 		go func() {
 			resp, err := b.base().RoundTrip(h.req)
-			h.done <- result{resp, err}
+			h.answer(result{resp, err})
 		}()
 	}
 	if len(rest) > 0 {
-		b.sendBatch(rest, nil) // twins already wait on their first's answer
+		b.sendBatch(rest)
 	}
 	return true
 }
 
-// answerTwins returns a channel whose result goes to done and, as a copy,
-// to each twin.
-func answerTwins(done chan result, twins []*held) chan result {
-	in := make(chan result, 1)
-	go func() {
-		r := <-in
-		var body []byte
-		if r.resp != nil {
-			body, _ = io.ReadAll(r.resp.Body)
-			r.resp.Body.Close()
-			r.resp.Body = io.NopCloser(bytes.NewReader(body))
+// answer gives r to h's caller and, as a copy, to each of its twins.
+func (h *held) answer(r result) {
+	if len(h.twins) == 0 {
+		h.done <- r
+		return
+	}
+	var body []byte
+	if r.resp != nil {
+		body, _ = io.ReadAll(r.resp.Body)
+		r.resp.Body.Close()
+		r.resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	h.done <- r
+	for _, t := range h.twins {
+		if r.resp == nil {
+			t.done <- result{err: r.err}
+			continue
 		}
-		done <- r
-		for _, t := range twins {
-			if r.resp == nil {
-				t.done <- result{err: r.err}
-				continue
-			}
-			t.done <- result{resp: copyResponse(r.resp, r.resp.StatusCode, body, t.req)}
-		}
-	}()
-	return in
+		t.done <- result{resp: copyResponse(r.resp, r.resp.StatusCode, body, t.req)}
+	}
 }
 
 // batchContext is the batch's context: not the first caller's, whose
@@ -242,7 +235,7 @@ func split(resp *http.Response, data []byte, hs []*held) {
 	}
 	if err := json.Unmarshal(data, &env); err != nil {
 		for _, h := range hs {
-			h.done <- result{resp: copyResponse(resp, http.StatusBadGateway, data, h.req)}
+			h.answer(result{resp: copyResponse(resp, http.StatusBadGateway, data, h.req)})
 		}
 		return
 	}
@@ -253,7 +246,7 @@ func split(resp *http.Response, data []byte, hs []*held) {
 		byID[id] = item
 	}
 	for i, h := range hs {
-		h.done <- result{resp: answerOf(resp, byID[strconv.Itoa(i+1)], env.Time, h.write.name, h.req)}
+		h.answer(result{resp: answerOf(resp, byID[strconv.Itoa(i+1)], env.Time, h.write.name, h.req)})
 	}
 }
 
