@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // write is a request that can travel in a batch: a create, update or
@@ -88,7 +90,10 @@ func (b *Batcher) sendBatch(hs []*held) {
 	}
 	ctx, cancel := batchContext(hs)
 	defer cancel()
-	req, sent, err := batchRequest(ctx, hs)
+	// A batch goes when the company's batch schedule has room now;
+	// otherwise its writes go alone on the request schedule rather than
+	// wait, so a busy company spends both schedules.
+	req, sent, err := batchRequest(throttle.BatchNow(ctx), hs)
 	if err != nil {
 		for _, h := range hs {
 			h.answer(result{err: err})
@@ -98,6 +103,12 @@ func (b *Batcher) sendBatch(hs []*held) {
 	resp, err := b.sendRecorded(req, sent)
 	var claimed *ClaimedError
 	if errors.As(err, &claimed) && b.sendUnclaimed(hs, claimed.RequestIDs) {
+		return
+	}
+	var te *throttle.Error
+	if errors.As(err, &te) && te.Batch {
+		// Refused before it was recorded or sent.
+		b.sendAlone(hs)
 		return
 	}
 	if err != nil {
@@ -144,16 +155,21 @@ func (b *Batcher) sendUnclaimed(hs []*held, taken []string) bool {
 	if len(solo) == 0 {
 		return false
 	}
-	for _, h := range solo {
+	b.sendAlone(solo)
+	if len(rest) > 0 {
+		b.sendBatch(rest)
+	}
+	return true
+}
+
+// sendAlone sends each write as it came, with its own requestid.
+func (b *Batcher) sendAlone(hs []*held) {
+	for _, h := range hs {
 		go func() {
 			resp, err := b.base().RoundTrip(h.req)
 			h.answer(result{resp, err})
 		}()
 	}
-	if len(rest) > 0 {
-		b.sendBatch(rest)
-	}
-	return true
 }
 
 // answer gives r to h's caller and, as a copy, to each of its twins.
