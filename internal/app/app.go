@@ -258,8 +258,8 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 // Sync builds the handler of the per-kind sync functions. Messages carry
 // their kind, so one handler serves every queue; a batch's message groups
 // sync concurrently and their creates to one company go out as one
-// QuickBooks batch, recorded so that a create whose answer is lost is
-// retried as that same batch.
+// QuickBooks batch (one invocation's groups only, as on Lambda), recorded
+// so that a create whose answer is lost is retried as that same batch.
 //
 // A message naming a payment recorded in QuickBooks (queued by Intuit's
 // webhook, on the payment queue) is an import instead.
@@ -274,7 +274,8 @@ func Sync(d Deps) SQSHandler {
 		}
 		return e.Handle(ctx, m)
 	}
-	return flushing(queue.FIFOHandler(pub.InGroupLane(handle, d.Log), batcher, d.Log), tr, itr)
+	round := func() queue.Joiner { return batcher.Round() }
+	return flushing(queue.FIFOHandler(pub.InGroupLane(handle, d.Log), round, d.Log), tr, itr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over

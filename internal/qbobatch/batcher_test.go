@@ -44,6 +44,7 @@ func TestConcurrentWritesGoOutAsOneBatch(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	if _, err := qbo.Create(ctx, client, co.RealmID, qbo.Customer{DisplayName: "Taken"}, "req-0"); err != nil {
@@ -56,7 +57,7 @@ func TestConcurrentWritesGoOutAsOneBatch(t *testing.T) {
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
-		mctx, leave := b.Join(ctx)
+		mctx, leave := round.Join(ctx)
 		wg.Go(func() {
 			defer leave()
 			got[i], errs[i] = qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, fmt.Sprintf("req-%d", i+1))
@@ -85,8 +86,9 @@ func TestLoneWriteGoesOutAlone(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
-	mctx, leave := b.Join(context.Background())
+	mctx, leave := round.Join(context.Background())
 	defer leave()
 	if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: "Solo"}, "req-solo"); err != nil {
 		t.Fatal(err)
@@ -108,12 +110,13 @@ func TestSameRequestIDIsSentOnce(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	got := make([]qbo.Customer, 3)
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	for i := range got {
-		mctx, leave := b.Join(context.Background())
+		mctx, leave := round.Join(context.Background())
 		name, req := "Billing default", "req-default"
 		if i == 2 {
 			name, req = "Other", "req-other"
@@ -152,11 +155,12 @@ func TestCreatesGoAloneWhileNoBatchIsAdmitted(t *testing.T) {
 	j := &memJournal{}
 	tr := &throttle.Transport{Realms: batchesFull{}, MaxWait: 10 * time.Second}
 	b := &qbobatch.Batcher{Base: tr, Journal: j}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, name := range []string{"Ada", "Grace", "Hedy"} {
-		mctx, leave := b.Join(context.Background())
+		mctx, leave := round.Join(context.Background())
 		wg.Go(func() {
 			defer leave()
 			if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, fmt.Sprintf("req-%d", i)); err != nil {
@@ -174,5 +178,29 @@ func TestCreatesGoAloneWhileNoBatchIsAdmitted(t *testing.T) {
 	}
 	if n := len(customers(t, client, co.RealmID)); n != 3 {
 		t.Errorf("QuickBooks holds %d customers, want 3", n)
+	}
+}
+
+// Syncs of two invocations never share a batch, as on Lambda, where an
+// instance runs one invocation at a time: the local stack, running many
+// in one process, sends the batches AWS would.
+func TestRoundsOfTwoInvocationsDoNotMix(t *testing.T) {
+	base, _ := qbosimtest.NewServer(t)
+	co := qbosimtest.NewCompany(t, base, "", "")
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
+	var wg sync.WaitGroup
+	for i, name := range []string{"Ada", "Grace"} {
+		mctx, leave := b.Round().Join(context.Background())
+		wg.Go(func() {
+			defer leave()
+			if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, fmt.Sprintf("req-%d", i)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	wg.Wait()
+	if s := stats(t, base, co.RealmID); s.ByOperation["batch"] != 0 || s.ByOperation["create Customer"] != 2 {
+		t.Errorf("operations %v, want 2 single creates and no batch", s.ByOperation)
 	}
 }

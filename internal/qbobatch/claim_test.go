@@ -44,6 +44,7 @@ func TestRetryAloneWhileItsCreateWaitsInABatchCreatesOnce(t *testing.T) {
 	co := qbosimtest.NewCompany(t, base, "", "")
 	sched := &heldBatches{waiting: make(chan struct{}), released: make(chan struct{})}
 	b := &qbobatch.Batcher{Base: &throttle.Transport{Realms: sched}, Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	cus, err := qbo.Create(ctx, client, co.RealmID, qbo.Customer{DisplayName: "Ada"}, "req-ada")
@@ -56,7 +57,7 @@ func TestRetryAloneWhileItsCreateWaitsInABatchCreatesOnce(t *testing.T) {
 
 	var wg sync.WaitGroup
 	for req, note := range map[string]string{"req-pay-1": "pay_1", "req-pay-2": "pay_2"} {
-		mctx, leave := b.Join(ctx)
+		mctx, leave := round.Join(ctx)
 		wg.Go(func() {
 			defer leave()
 			if _, err := qbo.Create(mctx, client, co.RealmID, payment(note), req); err != nil {
