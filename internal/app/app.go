@@ -257,17 +257,14 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 
 // Sync builds the handler of the per-kind sync functions. Messages carry
 // their kind, so one handler serves every queue; a batch's message groups
-// sync concurrently. Their creates are not joined into QuickBooks batches
-// (qbobatch): with batched creates the burst test still found a payment
-// created twice (docs/architecture.md, "Batch writes"), so every write
-// goes out as its own call with its own requestid. The Batcher stays in
-// the transport, passing every call through, so a create recorded in a
-// batch by an earlier release is still retried as that batch.
+// sync concurrently and their creates to one company go out as one
+// QuickBooks batch (one invocation's groups only, as on Lambda), recorded
+// so that a create whose answer is lost is retried as that same batch.
 //
 // A message naming a payment recorded in QuickBooks (queued by Intuit's
 // webhook, on the payment queue) is an import instead.
 func Sync(d Deps) SQSHandler {
-	e, _, tr := Engine(d)
+	e, batcher, tr := Engine(d)
 	client, itr := d.accountingClient()
 	itr.MaxWait = syncMaxWait
 	im, pub := d.paymentImporter(client), d.publisher()
@@ -277,7 +274,8 @@ func Sync(d Deps) SQSHandler {
 		}
 		return e.Handle(ctx, m)
 	}
-	return flushing(queue.FIFOHandler(pub.InGroupLane(handle, d.Log), nil, d.Log), tr, itr)
+	round := func() queue.Joiner { return batcher.Round() }
+	return flushing(queue.FIFOHandler(pub.InGroupLane(handle, d.Log), round, d.Log), tr, itr)
 }
 
 // Resume builds the handler of the defer queue: syncs whose wait is over

@@ -86,7 +86,7 @@ func TestBackfillBenchmark(t *testing.T) {
 	dead := deadLetters(t, s)
 
 	lat := b.steady(*benchRate, *benchSteady)
-	table := b.table(elapsed, synced, after.Throttled-before.Throttled, dead, counts, lat)
+	table := b.table(elapsed, synced, after.Throttled-before.Throttled, dead, counts, lat, batchesBetween(before, after))
 	t.Log("\n" + table)
 	if *benchOut != "" {
 		if err := os.WriteFile(*benchOut, []byte(table), 0o644); err != nil {

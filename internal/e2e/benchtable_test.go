@@ -62,8 +62,24 @@ func (b *backfill) steady(rate int, length time.Duration) latency {
 	return l
 }
 
+// batches is what went to QuickBooks in batches between two reads of the
+// simulator's stats.
+type batches struct{ requests, batches, items int }
+
+// batchesBetween counts the batch requests and their items: the simulator
+// counts every request once by its operation and every batch item once
+// more, so the items are the operations beyond the requests.
+func batchesBetween(before, after simStats) batches {
+	ops := 0
+	for k, n := range after.ByOperation {
+		ops += n - before.ByOperation[k]
+	}
+	requests := after.Requests - before.Requests
+	return batches{requests: requests, batches: after.ByOperation["batch"] - before.ByOperation["batch"], items: ops - requests}
+}
+
 // table is the benchmark's one table.
-func (b *backfill) table(elapsed time.Duration, synced, throttled, dead int, c devstack.Counts, l latency) string {
+func (b *backfill) table(elapsed time.Duration, synced, throttled, dead int, c devstack.Counts, l latency, bt batches) string {
 	var w strings.Builder
 	perMin := float64(synced) / elapsed.Minutes()
 	row := func(name, format string, args ...any) {
@@ -78,6 +94,8 @@ func (b *backfill) table(elapsed time.Duration, synced, throttled, dead int, c d
 	row("ratio to 1,200/min (batch ceiling)", "%.2f", perMin/1200)
 	row("429s from QuickBooks (simulator's stats)", "%d", throttled)
 	row("dead letters", "%d", dead)
+	row("QuickBooks requests of the backfill (simulator)", "%d, of them %d batches carrying %d writes (%.1f a batch)",
+		bt.requests, bt.batches, bt.items, float64(bt.items)/float64(max(bt.batches, 1)))
 	f := c.Functions
 	kinds := []struct {
 		name string

@@ -21,15 +21,23 @@ const MaxItems = 30
 // it before it goes out.
 const DefaultHold = 50 * time.Millisecond
 
-// Batcher holds the creates of the syncs that joined it until every one of
-// them is waiting on QuickBooks (or Hold passes), then sends them per
-// company as one batch. Other requests (updates and deletes included),
-// and requests of callers that did not join, pass through.
+// Batcher holds the creates of the syncs of one round (Round: one
+// invocation's message groups) until every one of them is waiting on
+// QuickBooks (or Hold passes), then sends them per company as one batch.
+// Other requests (updates and deletes included), and requests of callers
+// that joined no round, pass through.
 type Batcher struct {
 	Base    http.RoundTripper // nil: http.DefaultTransport
 	Hold    time.Duration     // 0: DefaultHold
 	Journal Journal           // nil: nothing is batched
+}
 
+// Round is the syncs of one function invocation. Only they go out
+// together: on Lambda an instance runs one invocation at a time, so
+// rounds keep the local stack, which runs many invocations in one
+// process, to the batches AWS sends.
+type Round struct {
+	b       *Batcher
 	mu      sync.Mutex
 	members int // joined callers still working
 	held    []*held
@@ -40,6 +48,9 @@ type held struct {
 	req   *http.Request
 	write write
 	done  chan result
+	// twins are held writes with the same requestid, answered with this
+	// one's answer; set before the write is sent, never read by its caller.
+	twins []*held
 }
 
 type result struct {
@@ -49,21 +60,24 @@ type result struct {
 
 type memberKey struct{}
 
-// Join marks ctx's caller as one of the syncs running together; leave
-// when it is done. While any member works, the others' writes wait for it
-// (at most Hold), so that they can go out together.
-func (b *Batcher) Join(ctx context.Context) (context.Context, func()) {
-	b.mu.Lock()
-	b.members++
-	b.mu.Unlock()
+// Round starts a round of syncs whose writes may go out together.
+func (b *Batcher) Round() *Round { return &Round{b: b} }
+
+// Join marks ctx's caller as one of the round's syncs; leave when it is
+// done. While any member works, the others' writes wait for it (at most
+// Hold), so that they can go out together.
+func (r *Round) Join(ctx context.Context) (context.Context, func()) {
+	r.mu.Lock()
+	r.members++
+	r.mu.Unlock()
 	var once sync.Once
-	return context.WithValue(ctx, memberKey{}, b), func() {
+	return context.WithValue(ctx, memberKey{}, r), func() {
 		once.Do(func() {
-			b.mu.Lock()
-			b.members--
-			flush := b.takeIfAllWaiting()
-			b.mu.Unlock()
-			b.send(flush)
+			r.mu.Lock()
+			r.members--
+			flush := r.takeIfAllWaiting()
+			r.mu.Unlock()
+			r.b.send(flush)
 		})
 	}
 }
@@ -77,51 +91,52 @@ func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Only creates are batched: an update or delete in a batch carries no
 	// requestid either, and its retry after a lost answer would be carried
 	// out again instead of replayed.
-	if !ok || req.Context().Value(memberKey{}) != b || w.operation != "create" || b.Journal == nil {
+	r, _ := req.Context().Value(memberKey{}).(*Round)
+	if !ok || r == nil || r.b != b || w.operation != "create" || b.Journal == nil {
 		return b.base().RoundTrip(req)
 	}
 	h := &held{req: req, write: w, done: make(chan result, 1)}
-	b.mu.Lock()
-	b.held = append(b.held, h)
-	flush := b.takeIfAllWaiting()
-	if flush == nil && b.timer == nil {
-		b.timer = time.AfterFunc(b.hold(), b.timeout)
+	r.mu.Lock()
+	r.held = append(r.held, h)
+	flush := r.takeIfAllWaiting()
+	if flush == nil && r.timer == nil {
+		r.timer = time.AfterFunc(b.hold(), r.timeout)
 	}
-	b.mu.Unlock()
+	r.mu.Unlock()
 	b.send(flush)
 	// The answer is awaited even when the caller's context is cancelled
 	// (the batch ends by the callers' earliest deadline): a caller that
 	// gave up while its create could still be sent might retry it alone
 	// first.
-	r := <-h.done
-	return r.resp, r.err
+	res := <-h.done
+	return res.resp, res.err
 }
 
 // takeIfAllWaiting returns the held writes when every member is waiting
-// on one (or there are enough for a full batch). b.mu is held.
-func (b *Batcher) takeIfAllWaiting() []*held {
-	if len(b.held) == 0 || (len(b.held) < b.members && len(b.held) < MaxItems) {
+// on one (or there are enough for a full batch). r.mu is held.
+func (r *Round) takeIfAllWaiting() []*held {
+	if len(r.held) == 0 || (len(r.held) < r.members && len(r.held) < MaxItems) {
 		return nil
 	}
-	return b.take()
+	return r.take()
 }
 
-func (b *Batcher) take() []*held {
-	out := b.held
-	b.held = nil
-	if b.timer != nil {
-		b.timer.Stop()
-		b.timer = nil
+func (r *Round) take() []*held {
+	out := r.held
+	r.held = nil
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
 	}
 	return out
 }
 
-func (b *Batcher) timeout() {
-	b.mu.Lock()
-	b.timer = nil
-	flush := b.take()
-	b.mu.Unlock()
-	b.send(flush)
+func (r *Round) timeout() {
+	r.mu.Lock()
+	r.timer = nil
+	flush := r.take()
+	r.mu.Unlock()
+	r.b.send(flush)
 }
 
 // send sends the writes, per company, one batch at a time.
@@ -138,33 +153,32 @@ func (b *Batcher) send(hs []*held) {
 		byRealm[h.write.realm] = append(byRealm[h.write.realm], h)
 	}
 	for _, realm := range order {
-		group, twins := dedupe(byRealm[realm])
+		group := dedupe(byRealm[realm])
 		for len(group) > 0 {
 			n := min(len(group), MaxItems)
-			go b.sendBatch(group[:n], twins)
+			go b.sendBatch(group[:n])
 			group = group[n:]
 		}
 	}
 }
 
 // dedupe keeps the first of the writes that carry the same requestid and
-// returns the others by the first's request: they get its answer, as
-// QuickBooks answers a replayed requestid. A batch carries no requestid
-// per item, so two such writes in it would both be carried out.
-func dedupe(hs []*held) ([]*held, map[*held][]*held) {
+// makes the others its twins: they get its answer, as QuickBooks answers
+// a replayed requestid. A batch carries no requestid per item, so two
+// such writes in it would both be carried out.
+func dedupe(hs []*held) []*held {
 	first := map[string]*held{}
-	twins := map[*held][]*held{}
 	var out []*held
 	for _, h := range hs {
 		id := h.req.URL.Query().Get("requestid")
 		if f, ok := first[id]; ok && id != "" {
-			twins[f] = append(twins[f], h)
+			f.twins = append(f.twins, h)
 			continue
 		}
 		first[id] = h
 		out = append(out, h)
 	}
-	return out, twins
+	return out
 }
 
 func (b *Batcher) hold() time.Duration {

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qbobatch"
 	"github.com/qbosync/qbosync/internal/qbosim/qbosimtest"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 type simStats struct {
@@ -41,6 +44,7 @@ func TestConcurrentWritesGoOutAsOneBatch(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	if _, err := qbo.Create(ctx, client, co.RealmID, qbo.Customer{DisplayName: "Taken"}, "req-0"); err != nil {
@@ -53,7 +57,7 @@ func TestConcurrentWritesGoOutAsOneBatch(t *testing.T) {
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
-		mctx, leave := b.Join(ctx)
+		mctx, leave := round.Join(ctx)
 		wg.Go(func() {
 			defer leave()
 			got[i], errs[i] = qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, fmt.Sprintf("req-%d", i+1))
@@ -82,8 +86,9 @@ func TestLoneWriteGoesOutAlone(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
-	mctx, leave := b.Join(context.Background())
+	mctx, leave := round.Join(context.Background())
 	defer leave()
 	if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: "Solo"}, "req-solo"); err != nil {
 		t.Fatal(err)
@@ -105,12 +110,13 @@ func TestSameRequestIDIsSentOnce(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	got := make([]qbo.Customer, 3)
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	for i := range got {
-		mctx, leave := b.Join(context.Background())
+		mctx, leave := round.Join(context.Background())
 		name, req := "Billing default", "req-default"
 		if i == 2 {
 			name, req = "Other", "req-other"
@@ -126,5 +132,75 @@ func TestSameRequestIDIsSentOnce(t *testing.T) {
 	}
 	if errs[2] != nil || got[2].ID == "" || got[2].ID == got[0].ID {
 		t.Errorf("the other write: %+v %v", got[2], errs[2])
+	}
+}
+
+// batchesFull is a company whose batch schedule is spent for the minute
+// while its request schedule has room.
+type batchesFull struct{ open }
+
+func (f batchesFull) Admit(ctx context.Context, key string, p throttle.Policy, n int, now time.Time) (throttle.Grant, *throttle.Refusal, error) {
+	if strings.HasSuffix(key, "/batch") {
+		return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(30 * time.Second)}, nil
+	}
+	return f.open.Admit(ctx, key, p, n, now)
+}
+
+// While the company's batch schedule has no room, concurrent creates do
+// not wait for it: each goes out at once as its own call, on the request
+// schedule, and no batch is recorded.
+func TestCreatesGoAloneWhileNoBatchIsAdmitted(t *testing.T) {
+	base, _ := qbosimtest.NewServer(t)
+	co := qbosimtest.NewCompany(t, base, "", "")
+	j := &memJournal{}
+	tr := &throttle.Transport{Realms: batchesFull{}, MaxWait: 10 * time.Second}
+	b := &qbobatch.Batcher{Base: tr, Journal: j}
+	round := b.Round()
+	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, name := range []string{"Ada", "Grace", "Hedy"} {
+		mctx, leave := round.Join(context.Background())
+		wg.Go(func() {
+			defer leave()
+			if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, fmt.Sprintf("req-%d", i)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("the creates took %s, want them sent without waiting for the batch schedule", took)
+	}
+	s := stats(t, base, co.RealmID)
+	if s.ByOperation["batch"] != 0 || s.ByOperation["create Customer"] != 3 || len(j.recorded) != 0 {
+		t.Errorf("operations %v, %d batches recorded; want 3 single creates and none", s.ByOperation, len(j.recorded))
+	}
+	if n := len(customers(t, client, co.RealmID)); n != 3 {
+		t.Errorf("QuickBooks holds %d customers, want 3", n)
+	}
+}
+
+// Syncs of two invocations never share a batch, as on Lambda, where an
+// instance runs one invocation at a time: the local stack, running many
+// in one process, sends the batches AWS would.
+func TestRoundsOfTwoInvocationsDoNotMix(t *testing.T) {
+	base, _ := qbosimtest.NewServer(t)
+	co := qbosimtest.NewCompany(t, base, "", "")
+	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
+	var wg sync.WaitGroup
+	for i, name := range []string{"Ada", "Grace"} {
+		mctx, leave := b.Round().Join(context.Background())
+		wg.Go(func() {
+			defer leave()
+			if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, fmt.Sprintf("req-%d", i)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	wg.Wait()
+	if s := stats(t, base, co.RealmID); s.ByOperation["batch"] != 0 || s.ByOperation["create Customer"] != 2 {
+		t.Errorf("operations %v, want 2 single creates and no batch", s.ByOperation)
 	}
 }

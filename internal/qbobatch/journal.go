@@ -17,6 +17,13 @@ import (
 // only if its retry sends that very batch again: the batcher records
 // every batch that carries a create before sending it, and a retried
 // create replays its batch instead of going out anew.
+//
+// Two syncs of one entity can run at once, so a retry may be sent while
+// the create's first attempt still waits in a batch for admission. Each
+// create is therefore claimed by one carrier, a batch or a send on its
+// own, before it leaves: a batch whose record finds one of its creates
+// already claimed carries it no more, and sends it alone with its
+// requestid, which QuickBooks recognises as the other send's.
 
 // Sent is a batch as it went to QuickBooks.
 type Sent struct {
@@ -29,12 +36,26 @@ type Sent struct {
 // Journal keeps the batches that carried creates for as long as a lost
 // answer may be retried.
 type Journal interface {
-	// RecordBatch stores s; it is called once s is admitted by the
-	// company's schedule, just before it is sent.
+	// RecordBatch stores s and claims every create it carries for it, in
+	// one write, once s is admitted by the company's schedule, just before
+	// it is sent. If another send claimed some of them first it stores
+	// nothing and returns a *ClaimedError naming them.
 	RecordBatch(ctx context.Context, s Sent) error
-	// BatchCarrying returns the batch that carried the create with
-	// requestID in realm; ok is false when none did.
-	BatchCarrying(ctx context.Context, realm, requestID string) (s Sent, ok bool, err error)
+	// ClaimAlone claims the create with requestID in realm for a send on
+	// its own, unless a batch carried it: then it returns that batch with
+	// ok true. A create claimed alone before stays claimed alone.
+	ClaimAlone(ctx context.Context, realm, requestID string) (s Sent, ok bool, err error)
+}
+
+// ClaimedError is RecordBatch's refusal: the creates with these
+// requestids were claimed by another send before the batch.
+type ClaimedError struct {
+	Batch      string
+	RequestIDs []string
+}
+
+func (e *ClaimedError) Error() string {
+	return fmt.Sprintf("batch %s: creates %s already claimed by another send", e.Batch, strings.Join(e.RequestIDs, ", "))
 }
 
 type retryKey struct{}
@@ -93,9 +114,9 @@ func (b *Batcher) retryCreate(req *http.Request, w write) (*http.Response, error
 	if b.Journal == nil || id == "" {
 		return b.base().RoundTrip(req)
 	}
-	s, ok, err := b.Journal.BatchCarrying(req.Context(), w.realm, id)
+	s, ok, err := b.Journal.ClaimAlone(req.Context(), w.realm, id)
 	if err != nil {
-		return nil, fmt.Errorf("look up the batch that carried create %s: %w", id, err)
+		return nil, fmt.Errorf("claim create %s: %w", id, err)
 	}
 	if !ok {
 		return b.base().RoundTrip(req)

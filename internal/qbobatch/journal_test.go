@@ -21,6 +21,15 @@ func (j *memJournal) RecordBatch(_ context.Context, s qbobatch.Sent) error {
 	if j.byWrite == nil {
 		j.byWrite = map[string]qbobatch.Sent{}
 	}
+	var taken []string
+	for id := range s.Creates {
+		if _, ok := j.byWrite[s.Realm+"|"+id]; ok {
+			taken = append(taken, id)
+		}
+	}
+	if len(taken) > 0 {
+		return &qbobatch.ClaimedError{Batch: s.RequestID, RequestIDs: taken}
+	}
 	j.recorded = append(j.recorded, s.RequestID)
 	for id := range s.Creates {
 		j.byWrite[s.Realm+"|"+id] = s
@@ -28,9 +37,16 @@ func (j *memJournal) RecordBatch(_ context.Context, s qbobatch.Sent) error {
 	return nil
 }
 
-func (j *memJournal) BatchCarrying(_ context.Context, realm, requestID string) (qbobatch.Sent, bool, error) {
+// ClaimAlone records a claim alone as a Sent without a requestid.
+func (j *memJournal) ClaimAlone(_ context.Context, realm, requestID string) (qbobatch.Sent, bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.byWrite == nil {
+		j.byWrite = map[string]qbobatch.Sent{}
+	}
 	s, ok := j.byWrite[realm+"|"+requestID]
-	return s, ok, nil
+	if !ok {
+		j.byWrite[realm+"|"+requestID] = qbobatch.Sent{}
+	}
+	return s, ok && s.RequestID != "", nil
 }

@@ -47,13 +47,14 @@ func TestLostBatchAnswerCreatesOnceAfterRename(t *testing.T) {
 	co := qbosimtest.NewCompany(t, base, "", "")
 	j := &memJournal{}
 	b := &qbobatch.Batcher{Base: &throttle.Transport{Realms: open{}}, Journal: j}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	addFault(t, base, co.RealmID, `{"operation":"batch","drop_response":true}`)
 
 	var wg sync.WaitGroup
 	for req, name := range map[string]string{"req-ada": "Ada", "req-grace": "Grace"} {
-		mctx, leave := b.Join(ctx)
+		mctx, leave := round.Join(ctx)
 		wg.Go(func() {
 			defer leave()
 			if _, err := qbo.Create(mctx, client, co.RealmID, qbo.Customer{DisplayName: name}, req); err == nil {
@@ -91,6 +92,7 @@ func TestRetriedSingleCreateNeverJoinsABatch(t *testing.T) {
 	base, _ := qbosimtest.NewServer(t)
 	co := qbosimtest.NewCompany(t, base, "", "")
 	b := &qbobatch.Batcher{Journal: &memJournal{}}
+	round := b.Round()
 	client := qbo.New(qbo.WithToken(&http.Client{Transport: b}, co.AccessToken), base)
 	ctx := context.Background()
 	addFault(t, base, co.RealmID, `{"operation":"create","entity":"Customer","drop_response":true}`)
@@ -101,8 +103,8 @@ func TestRetriedSingleCreateNeverJoinsABatch(t *testing.T) {
 	var retried, other qbo.Customer
 	var retryErr, otherErr error
 	var wg sync.WaitGroup
-	actx, leaveA := b.Join(ctx)
-	bctx, leaveB := b.Join(ctx)
+	actx, leaveA := round.Join(ctx)
+	bctx, leaveB := round.Join(ctx)
 	wg.Go(func() {
 		defer leaveA()
 		retried, retryErr = qbo.Create(qbobatch.Retrying(actx), client, co.RealmID, qbo.Customer{DisplayName: "Solo Renamed"}, "req-solo")
@@ -147,10 +149,11 @@ func (resting) ThrottleRealm(context.Context, string, time.Time) error          
 func TestRefusedBatchIsNotRecorded(t *testing.T) {
 	j := &memJournal{}
 	b := &qbobatch.Batcher{Base: &throttle.Transport{Realms: resting{}}, Journal: j}
+	round := b.Round()
 	client := qbo.New(&http.Client{Transport: b}, "http://127.0.0.1:1")
 	var wg sync.WaitGroup
 	for _, id := range []string{"req-a", "req-b"} {
-		mctx, leave := b.Join(context.Background())
+		mctx, leave := round.Join(context.Background())
 		wg.Go(func() {
 			defer leave()
 			_, err := qbo.Create(mctx, client, "9130", qbo.Customer{DisplayName: id}, id)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // write is a request that can travel in a batch: a create, update or
@@ -79,30 +82,38 @@ func parseWrite(req *http.Request) (write, bool) {
 // sendBatch sends hs (one company's writes) as one batch, or a lone write
 // as it came, and answers each caller as QuickBooks would have answered
 // its own call.
-func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
-	for _, h := range hs {
-		if len(twins[h]) > 0 {
-			h.done = answerTwins(h.done, twins[h])
-		}
-	}
+func (b *Batcher) sendBatch(hs []*held) {
 	if len(hs) == 1 {
 		resp, err := b.base().RoundTrip(hs[0].req)
-		hs[0].done <- result{resp, err}
+		hs[0].answer(result{resp, err})
 		return
 	}
 	ctx, cancel := batchContext(hs)
 	defer cancel()
-	req, sent, err := batchRequest(ctx, hs)
+	// A batch goes when the company's batch schedule has room now;
+	// otherwise its writes go alone on the request schedule rather than
+	// wait, so a busy company spends both schedules.
+	req, sent, err := batchRequest(throttle.BatchNow(ctx), hs)
 	if err != nil {
 		for _, h := range hs {
-			h.done <- result{err: err}
+			h.answer(result{err: err})
 		}
 		return
 	}
 	resp, err := b.sendRecorded(req, sent)
+	var claimed *ClaimedError
+	if errors.As(err, &claimed) && b.sendUnclaimed(hs, claimed.RequestIDs) {
+		return
+	}
+	var te *throttle.Error
+	if errors.As(err, &te) && te.Batch {
+		// Refused before it was recorded or sent.
+		b.sendAlone(hs)
+		return
+	}
 	if err != nil {
 		for _, h := range hs {
-			h.done <- result{err: err}
+			h.answer(result{err: err})
 		}
 		return
 	}
@@ -113,38 +124,74 @@ func (b *Batcher) sendBatch(hs []*held, twins map[*held][]*held) {
 		// write gets that answer.
 		for _, h := range hs {
 			if err != nil {
-				h.done <- result{err: err}
+				h.answer(result{err: err})
 				continue
 			}
-			h.done <- result{resp: copyResponse(resp, resp.StatusCode, data, h.req)}
+			h.answer(result{resp: copyResponse(resp, resp.StatusCode, data, h.req)})
 		}
 		return
 	}
 	split(resp, data, hs)
 }
 
-// answerTwins returns a channel whose result goes to done and, as a copy,
-// to each twin.
-func answerTwins(done chan result, twins []*held) chan result {
-	in := make(chan result, 1)
-	go func() {
-		r := <-in
-		var body []byte
-		if r.resp != nil {
-			body, _ = io.ReadAll(r.resp.Body)
-			r.resp.Body.Close()
-			r.resp.Body = io.NopCloser(bytes.NewReader(body))
+// sendUnclaimed sends the writes of a batch whose record found the
+// creates named by taken claimed by another send: those go out alone
+// with their requestid, which QuickBooks answers as the other send's,
+// and the rest as a new batch. It reports false, sending nothing, when
+// taken names none of hs.
+func (b *Batcher) sendUnclaimed(hs []*held, taken []string) bool {
+	alone := map[string]bool{}
+	for _, id := range taken {
+		alone[id] = true
+	}
+	var rest, solo []*held
+	for _, h := range hs {
+		if alone[h.req.URL.Query().Get("requestid")] {
+			solo = append(solo, h)
+		} else {
+			rest = append(rest, h)
 		}
-		done <- r
-		for _, t := range twins {
-			if r.resp == nil {
-				t.done <- result{err: r.err}
-				continue
-			}
-			t.done <- result{resp: copyResponse(r.resp, r.resp.StatusCode, body, t.req)}
+	}
+	if len(solo) == 0 {
+		return false
+	}
+	b.sendAlone(solo)
+	if len(rest) > 0 {
+		b.sendBatch(rest)
+	}
+	return true
+}
+
+// sendAlone sends each write as it came, with its own requestid.
+func (b *Batcher) sendAlone(hs []*held) {
+	for _, h := range hs {
+		go func() {
+			resp, err := b.base().RoundTrip(h.req)
+			h.answer(result{resp, err})
+		}()
+	}
+}
+
+// answer gives r to h's caller and, as a copy, to each of its twins.
+func (h *held) answer(r result) {
+	if len(h.twins) == 0 {
+		h.done <- r
+		return
+	}
+	var body []byte
+	if r.resp != nil {
+		body, _ = io.ReadAll(r.resp.Body)
+		r.resp.Body.Close()
+		r.resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	h.done <- r
+	for _, t := range h.twins {
+		if r.resp == nil {
+			t.done <- result{err: r.err}
+			continue
 		}
-	}()
-	return in
+		t.done <- result{resp: copyResponse(r.resp, r.resp.StatusCode, body, t.req)}
+	}
 }
 
 // batchContext is the batch's context: not the first caller's, whose
@@ -204,7 +251,7 @@ func split(resp *http.Response, data []byte, hs []*held) {
 	}
 	if err := json.Unmarshal(data, &env); err != nil {
 		for _, h := range hs {
-			h.done <- result{resp: copyResponse(resp, http.StatusBadGateway, data, h.req)}
+			h.answer(result{resp: copyResponse(resp, http.StatusBadGateway, data, h.req)})
 		}
 		return
 	}
@@ -215,7 +262,7 @@ func split(resp *http.Response, data []byte, hs []*held) {
 		byID[id] = item
 	}
 	for i, h := range hs {
-		h.done <- result{resp: answerOf(resp, byID[strconv.Itoa(i+1)], env.Time, h.write.name, h.req)}
+		h.answer(result{resp: answerOf(resp, byID[strconv.Itoa(i+1)], env.Time, h.write.name, h.req)})
 	}
 }
 

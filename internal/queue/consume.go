@@ -17,7 +17,7 @@ const deadlineMargin = 5 * time.Second
 
 // Joiner lets the message groups of one batch run together: each group's
 // handling runs under the context Join returns, and calls leave when done
-// (qbobatch.Batcher sends their QuickBooks writes as one batch).
+// (a qbobatch.Round sends their QuickBooks creates as one batch).
 type Joiner interface {
 	Join(ctx context.Context) (context.Context, func())
 }
@@ -28,11 +28,16 @@ type Joiner interface {
 // ones are reported as failed, so the group's order is kept (Lambda's
 // FIFO rule). fn returns an error only for what should be retried;
 // outcomes an admin must act on, and waits, are recorded by fn itself and
-// return nil. join may be nil.
-func FIFOHandler(fn func(context.Context, Message) error, join Joiner, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+// return nil. round, when not nil, gives each invocation the Joiner its
+// groups join: one invocation's groups only, as on Lambda.
+func FIFOHandler(fn func(context.Context, Message) error, round func() Joiner, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		groups, order := byGroup(ev.Records)
 		failed := make([][]events.SQSMessage, len(order))
+		var join Joiner
+		if round != nil {
+			join = round()
+		}
 		var wg sync.WaitGroup
 		for i, g := range order {
 			gctx, leave := ctx, func() {}

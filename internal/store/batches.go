@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -33,47 +36,87 @@ type batchItem struct {
 type carriedItem struct {
 	PK        string `dynamodbav:"pk"`
 	SK        string `dynamodbav:"sk"`
-	Batch     string `dynamodbav:"batch"`
-	BID       string `dynamodbav:"bid"`
+	Batch     string `dynamodbav:"batch,omitempty"` // empty: claimed for a send alone
+	BID       string `dynamodbav:"bid,omitempty"`
 	ExpiresAt int64  `dynamodbav:"expires_at"`
 }
 
 func batchSK(id string) string   { return "BATCH#" + id }
 func carriedSK(id string) string { return "BW#" + id }
 
-// RecordBatch stores a pointer for each create s carries (BatchWriteItem,
-// 25 at a time), then s itself. The batch's item comes last: a lookup
-// that finds a pointer but no batch knows the batch was never sent, so a
-// record cut short can never have some of its creates replayed with the
-// batch and others sent alone.
+// unclaimed is the condition of a create's claim: no send holds it, or
+// the claim has expired and waits for its TTL deletion.
+const unclaimed = "attribute_not_exists(pk) OR expires_at <= :now"
+
+// RecordBatch stores b and claims each create it carries for it in one
+// transaction (at most 31 items: Intuit's batch holds 30): a pointer per
+// create, on the condition that no other send claimed it, and the batch's
+// item. A create claimed before (a retry gone alone) cancels the whole
+// record with a *qbobatch.ClaimedError naming it, so the batch is not
+// sent as recorded.
 func (s *Store) RecordBatch(ctx context.Context, b qbobatch.Sent) error {
 	body, err := gzipBytes(b.Body)
 	if err != nil {
 		return fmt.Errorf("compress batch %s: %w", b.RequestID, err)
 	}
-	exp := s.now().Add(batchMemory).Unix()
-	reqs := make([]types.WriteRequest, 0, len(b.Creates))
-	for id, bID := range b.Creates {
-		av, err := attributevalue.MarshalMap(carriedItem{PK: realmPK(b.Realm), SK: carriedSK(id), Batch: b.RequestID, BID: bID, ExpiresAt: exp})
+	now := s.now()
+	exp := now.Add(batchMemory).Unix()
+	ids := slices.Sorted(maps.Keys(b.Creates))
+	vals := map[string]types.AttributeValue{":now": num(now.Unix())}
+	items := make([]types.TransactWriteItem, 0, len(ids)+1)
+	for _, id := range ids {
+		av, err := attributevalue.MarshalMap(carriedItem{PK: realmPK(b.Realm), SK: carriedSK(id), Batch: b.RequestID, BID: b.Creates[id], ExpiresAt: exp})
 		if err != nil {
 			return fmt.Errorf("encode batch %s: %w", b.RequestID, err)
 		}
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av,
+			ConditionExpression: aws.String(unclaimed), ExpressionAttributeValues: vals}})
 	}
-	if err := s.batchWrite(ctx, reqs); err != nil {
-		return fmt.Errorf("record the creates of batch %s: %w", b.RequestID, err)
+	av, err := attributevalue.MarshalMap(batchItem{PK: realmPK(b.Realm), SK: batchSK(b.RequestID), Body: body, ExpiresAt: exp})
+	if err != nil {
+		return fmt.Errorf("encode batch %s: %w", b.RequestID, err)
 	}
-	if err := s.put(ctx, batchItem{PK: realmPK(b.Realm), SK: batchSK(b.RequestID), Body: body, ExpiresAt: exp}, "", nil); err != nil {
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: av}})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		var taken []string
+		for i, r := range tc.CancellationReasons {
+			if i < len(ids) && aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				taken = append(taken, ids[i])
+			}
+		}
+		if len(taken) > 0 {
+			return &qbobatch.ClaimedError{Batch: b.RequestID, RequestIDs: taken}
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("record batch %s: %w", b.RequestID, err)
 	}
 	return nil
 }
 
-// BatchCarrying returns the batch that carried the create with requestID.
+// ClaimAlone claims the create with requestID for a send on its own (one
+// conditional put), or returns the batch that claimed it first.
+func (s *Store) ClaimAlone(ctx context.Context, realm, requestID string) (qbobatch.Sent, bool, error) {
+	now := s.now()
+	err := s.put(ctx, carriedItem{PK: realmPK(realm), SK: carriedSK(requestID), ExpiresAt: now.Add(batchMemory).Unix()},
+		unclaimed, map[string]types.AttributeValue{":now": num(now.Unix())})
+	if err == nil {
+		return qbobatch.Sent{}, false, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return qbobatch.Sent{}, false, fmt.Errorf("claim create %s: %w", requestID, err)
+	}
+	return s.BatchCarrying(ctx, realm, requestID)
+}
+
+// BatchCarrying returns the batch that carried the create with requestID;
+// ok is false when none did (it was claimed alone, or never sent).
 func (s *Store) BatchCarrying(ctx context.Context, realm, requestID string) (qbobatch.Sent, bool, error) {
 	var c carriedItem
 	err := s.get(ctx, realmPK(realm), carriedSK(requestID), &c)
-	if errors.Is(err, ErrNotFound) || err == nil && c.ExpiresAt <= s.now().Unix() {
+	if errors.Is(err, ErrNotFound) || err == nil && (c.Batch == "" || c.ExpiresAt <= s.now().Unix()) {
 		return qbobatch.Sent{}, false, nil
 	}
 	if err != nil {
@@ -82,7 +125,8 @@ func (s *Store) BatchCarrying(ctx context.Context, realm, requestID string) (qbo
 	var b batchItem
 	err = s.get(ctx, realmPK(realm), batchSK(c.Batch), &b)
 	if errors.Is(err, ErrNotFound) {
-		// The batch's record was never completed, so it was never sent.
+		// A pointer written before its batch by an earlier release, whose
+		// record was cut short: that batch was never sent.
 		return qbobatch.Sent{}, false, nil
 	}
 	if err != nil {
@@ -93,39 +137,6 @@ func (s *Store) BatchCarrying(ctx context.Context, realm, requestID string) (qbo
 		return qbobatch.Sent{}, false, fmt.Errorf("decompress batch %s: %w", c.Batch, err)
 	}
 	return qbobatch.Sent{Realm: realm, RequestID: c.Batch, Body: body, Creates: map[string]string{requestID: c.BID}}, true, nil
-}
-
-// maxBatchWrite is DynamoDB's limit of requests in one BatchWriteItem.
-const maxBatchWrite = 25
-
-// batchWrite sends reqs in as few BatchWriteItem calls as DynamoDB
-// allows, sending again what it left unprocessed.
-func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
-	for len(reqs) > 0 {
-		n := min(len(reqs), maxBatchWrite)
-		pending := reqs[:n]
-		reqs = reqs[n:]
-		for try := 0; len(pending) > 0; try++ {
-			if try == 5 {
-				return fmt.Errorf("%d writes left unprocessed", len(pending))
-			}
-			if try > 0 {
-				select {
-				case <-time.After(time.Duration(try*50) * time.Millisecond):
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-				RequestItems: map[string][]types.WriteRequest{s.table: pending},
-			})
-			if err != nil {
-				return err
-			}
-			pending = out.UnprocessedItems[s.table]
-		}
-	}
-	return nil
 }
 
 func gzipBytes(b []byte) ([]byte, error) {

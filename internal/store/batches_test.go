@@ -8,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/qbosync/qbosync/internal/qbobatch"
-	"github.com/qbosync/qbosync/internal/store"
 )
 
 // A full QuickBooks batch of 30 creates is recorded on DynamoDB Local and
@@ -40,29 +37,39 @@ func TestBatchJournalFindsTheBatchOfEachCreate(t *testing.T) {
 	}
 }
 
-// failingPuts is DynamoDB Local refusing single puts, as when the
-// journal's last write fails.
-type failingPuts struct{ store.DB }
-
-func (failingPuts) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	return nil, errors.New("dynamodb: connection reset")
-}
-
-// A record cut short after its creates' pointers were written, before the
-// batch itself, fails (so the batch is not sent) and names no batch to any
-// of its creates: none may replay a batch that never went out.
-func TestBatchRecordCutShortCarriesNothing(t *testing.T) {
-	_, _, res := stack.ForTest(t)
+// A create claimed for a send alone (a retry while its first attempt
+// waits in a batch) cancels the record of a batch carrying it: the batch
+// is told which create another send holds and nothing of it is stored,
+// so no create of it can replay a batch that never went out. A create
+// claimed by a batch first is answered with that batch.
+func TestBatchRecordRefusesACreateClaimedAlone(t *testing.T) {
+	s := newStore(t)
 	ctx := context.Background()
+	if _, batched, err := s.ClaimAlone(ctx, "9130", "req-b"); batched || err != nil {
+		t.Fatalf("claim req-b alone: batched %v, err %v; want claimed", batched, err)
+	}
 	sent := qbobatch.Sent{Realm: "9130", RequestID: "c0ffee", Body: []byte(`{"BatchItemRequest":[]}`),
 		Creates: map[string]string{"req-a": "1", "req-b": "2"}}
-	if err := store.New(failingPuts{stack.DynamoDB}, res.Table, nil).RecordBatch(ctx, sent); err == nil {
-		t.Fatal("recorded, want the failed write's error")
+	var claimed *qbobatch.ClaimedError
+	if err := s.RecordBatch(ctx, sent); !errors.As(err, &claimed) || fmt.Sprint(claimed.RequestIDs) != "[req-b]" {
+		t.Fatalf("record a batch carrying req-b: %v, want req-b claimed by another send", err)
 	}
-	s := store.New(stack.DynamoDB, res.Table, nil)
 	for id := range sent.Creates {
 		if got, ok, err := s.BatchCarrying(ctx, "9130", id); ok || err != nil {
 			t.Errorf("%s: carried by %q (err %v), want no batch", id, got.RequestID, err)
 		}
+	}
+	if _, batched, err := s.ClaimAlone(ctx, "9130", "req-b"); batched || err != nil {
+		t.Errorf("claim req-b alone again: batched %v, err %v; want it still alone", batched, err)
+	}
+
+	sent = qbobatch.Sent{Realm: "9130", RequestID: "d00d", Body: []byte(`{"BatchItemRequest":[{"bId":"1"}]}`),
+		Creates: map[string]string{"req-a": "1"}}
+	if err := s.RecordBatch(ctx, sent); err != nil {
+		t.Fatal(err)
+	}
+	got, batched, err := s.ClaimAlone(ctx, "9130", "req-a")
+	if err != nil || !batched || got.RequestID != "d00d" || !bytes.Equal(got.Body, sent.Body) || got.Creates["req-a"] != "1" {
+		t.Errorf("claim req-a alone after its batch: %+v, batched %v, err %v; want batch d00d", got, batched, err)
 	}
 }

@@ -114,6 +114,9 @@ type Error struct {
 	Realm   string
 	Until   time.Time
 	Resting bool
+	// Batch: the company's batch schedule refused a batch request marked
+	// BatchNow; its request schedule may still have room.
+	Batch bool
 }
 
 func (e *Error) Error() string {

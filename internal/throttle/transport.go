@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -116,7 +117,7 @@ func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 	if g := t.takeIdle(ctx, realm); g != nil {
 		return g, nil
 	}
-	g, err := t.admit(ctx, realm, realm, t.policy(), t.want(realm))
+	g, err := t.admit(ctx, realm, realm, t.policy(), t.want(realm), t.maxWait())
 	if err != nil {
 		return nil, err
 	}
@@ -125,16 +126,34 @@ func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 
 func batchKey(realm string) string { return realm + "/batch" }
 
+type batchNowKey struct{}
+
+// BatchNow marks ctx's batch requests as ones with another way out: when
+// the company's batch schedule has no room at once, such a request fails
+// at once with an *Error whose Batch is set, instead of waiting for it.
+func BatchNow(ctx context.Context) context.Context {
+	return context.WithValue(ctx, batchNowKey{}, true)
+}
+
 // admitBatch admits one batch request of realm on its batch schedule.
 func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error) {
-	return t.admit(ctx, realm, batchKey(realm), BatchPolicy(), 1)
+	wait := t.maxWait()
+	if now, _ := ctx.Value(batchNowKey{}).(bool); now {
+		wait = 0
+	}
+	g, err := t.admit(ctx, realm, batchKey(realm), BatchPolicy(), 1, wait)
+	var e *Error
+	if errors.As(err, &e) && wait == 0 {
+		e.Batch = true
+	}
+	return g, err
 }
 
 // admit asks the schedule stored under key for a grant of n, waiting up
-// to MaxWait in all; beyond it, or while realm rests, it fails with an
+// to wait in all; beyond it, or while realm rests, it fails with an
 // *Error.
-func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n int) (Grant, error) {
-	deadline := t.now().Add(t.maxWait())
+func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n int, wait time.Duration) (Grant, error) {
+	deadline := t.now().Add(wait)
 	for {
 		g, refused, err := t.Realms.Admit(ctx, key, p, n, t.now())
 		if err != nil || refused == nil {
