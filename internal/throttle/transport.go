@@ -163,7 +163,13 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: true}
 		}
 		if refused.RetryAt.After(deadline) {
-			return Grant{}, &Error{Realm: realm, Until: t.queue(ctx, key, p, refused.RetryAt)}
+			until := refused.RetryAt
+			if wait > 0 {
+				// Only a caller that would wait defers; one that has
+				// another way out takes no place in the queue.
+				until = t.queue(ctx, key, p, until)
+			}
+			return Grant{}, &Error{Realm: realm, Until: until}
 		}
 		select {
 		case <-ctx.Done():
