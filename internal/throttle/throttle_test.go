@@ -20,11 +20,15 @@ type memRealms struct {
 	admits    int
 	releases  int
 	cells     int
+	// asks counts every call that writes the schedule, refused or not:
+	// what a store would be sent.
+	asks int
 }
 
 func (m *memRealms) Admit(_ context.Context, realm string, p Policy, n int, now time.Time) (Grant, *Refusal, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.asks++
 	if m.schedules == nil {
 		m.schedules = map[string]*Schedule{}
 	}
@@ -176,6 +180,43 @@ func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
 	}
 	if float64(realms.admits) > float64(len(starts))/2 {
 		t.Errorf("%d grants for %d requests: grants should carry several requests each", realms.admits, len(starts))
+	}
+}
+
+// Functions waiting for one company's schedule at once (a backlog) cost
+// the store about one call per grant, not one per waiter per turn: each
+// waiter books its turn and sleeps until it, instead of asking again.
+func TestWaitersBookTheirTurnInsteadOfPolling(t *testing.T) {
+	p := Policy{Interval: 20 * time.Millisecond, Burst: 40 * time.Millisecond, Slots: MaxInFlight,
+		GrantSize: 1, GrantLife: 200 * time.Millisecond, Lease: 2 * time.Second}
+	realms := &memRealms{}
+	const waiters = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, waiters)
+	start := time.Now()
+	for range waiters {
+		wg.Go(func() {
+			// One transport each: every function instance has its own.
+			rt := &Transport{Base: status(http.StatusOK), Realms: realms, Policy: p, MaxWait: 5 * time.Second}
+			req, _ := http.NewRequest(http.MethodGet, "http://qbo.invalid/v3/company/r1/query", nil)
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if took, least := time.Since(start), time.Duration(waiters-2)*p.Interval; took < least {
+		t.Errorf("%d requests in %v, want at least %v at one per %v", waiters, took, least, p.Interval)
+	}
+	if realms.asks > 2*waiters+2 {
+		t.Errorf("%d calls to the schedule for %d requests, want at most %d: waiters must not poll", realms.asks, waiters, 2*waiters+2)
 	}
 }
 
