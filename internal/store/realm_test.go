@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -74,5 +75,73 @@ func TestAdmitSharesOneScheduleBetweenFunctions(t *testing.T) {
 	}
 	if _, refused, err := s.Admit(ctx, "other-realm", p, 2, now); err != nil || refused != nil {
 		t.Errorf("another company is not affected: refused %+v, err %v", refused, err)
+	}
+}
+
+// Functions that may wait (Policy.Queue) each book their own turn in one
+// write at the same instant: none is refused for another's write, the
+// turns are spaced as the rate allows, and a turn is seated on a slot.
+func TestAdmitBooksTurnsForWaitingFunctions(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	p := throttle.DefaultPolicy()
+	p.Queue = 10 * time.Second
+	now := time.Unix(1_800_000_000, 0)
+	const realm, functions = "9341453", 12
+
+	var mu sync.Mutex
+	var grants []throttle.Grant
+	var wg sync.WaitGroup
+	for range functions {
+		wg.Go(func() {
+			g, refused, err := s.Admit(ctx, realm, p, 2, now)
+			if err != nil || refused != nil {
+				t.Errorf("admit with room to wait: refused %+v, err %v; want a grant or a booked turn", refused, err)
+				return
+			}
+			mu.Lock()
+			grants = append(grants, g)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(grants) != functions {
+		t.Fatalf("%d grants, want %d", len(grants), functions)
+	}
+	var turns []time.Time
+	for _, g := range grants {
+		if g.Booked() {
+			turns = append(turns, g.Start)
+		}
+	}
+	if len(turns) == 0 {
+		t.Fatal("no turn booked: the burst admitted every function at once")
+	}
+	slices.SortFunc(turns, time.Time.Compare)
+	for i := 1; i < len(turns); i++ {
+		if gap := turns[i].Sub(turns[i-1]); gap < (2 * p.Interval).Truncate(time.Millisecond) {
+			t.Errorf("turns %v and %v are %v apart, want at least %v (two requests each)", turns[i-1], turns[i], gap, 2*p.Interval)
+		}
+	}
+	last := turns[len(turns)-1]
+	if want := now.Add(time.Duration(2*functions)*p.Interval - p.Burst); last.Before(want.Add(-time.Millisecond)) {
+		t.Errorf("last turn at %v, want %v: the grants would exceed the rate", last.Sub(now), want.Sub(now))
+	}
+	var booked throttle.Grant
+	for _, g := range grants {
+		if g.Booked() && g.Start.Equal(last) {
+			booked = g
+		}
+	}
+	seated, refused, err := s.Seat(ctx, realm, p, booked, last)
+	if err != nil || refused != nil || seated.Booked() || !seated.Lease.After(last) {
+		t.Fatalf("seat at its turn: %+v, refused %+v, err %v; want a slot with a lease", seated, refused, err)
+	}
+	if err := s.ThrottleRealm(ctx, realm, last.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, refused, err := s.Seat(ctx, realm, p, booked, last); err != nil || refused == nil || !refused.Resting {
+		t.Errorf("seat while the company rests: refused %+v, err %v; want resting", refused, err)
 	}
 }

@@ -28,6 +28,11 @@ type Policy struct {
 	// Lease bounds a slot's hold: GrantLife plus the longest request. A
 	// holder that dies frees its slot when the lease ends.
 	Lease time.Duration
+	// Queue is how far ahead a grant may be booked: a caller willing to
+	// wait that long gets its turn (Grant.Start) in one write and sleeps
+	// until it, rather than asking again at every turn of the schedule.
+	// 0: grants start at once or are refused.
+	Queue time.Duration
 }
 
 // Intuit's limits per company, with headroom.
@@ -85,8 +90,15 @@ type Grant struct {
 	N       int
 	Lease   time.Time // the slot is held until then unless released
 	Expires time.Time
-	used    int // requests sent under the grant
+	// Start is when a booked grant's requests may begin (Policy.Queue);
+	// such a grant holds no slot yet (Slot is -1) until Seat gives it one.
+	// Zero for a grant that starts at once.
+	Start time.Time
+	used  int // requests sent under the grant
 }
+
+// Booked reports whether g is a turn booked ahead that holds no slot yet.
+func (g Grant) Booked() bool { return g.Slot < 0 }
 
 // Refusal says when to ask again.
 type Refusal struct {
@@ -106,6 +118,10 @@ type Realms interface {
 	Release(ctx context.Context, realm string, g Grant, refund time.Duration) error
 	// ThrottleRealm rests realm until until: nothing is admitted before.
 	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
+	// Seat gives booked grant g a free slot at now (its turn): the grant
+	// with its slot and lease, or a refusal while the realm rests or every
+	// slot is held.
+	Seat(ctx context.Context, realm string, p Policy, g Grant, now time.Time) (Grant, *Refusal, error)
 }
 
 // Error means the realm is resting or busy until Until; the caller
@@ -155,8 +171,25 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 		start = s.TAT
 	}
 	n = max(1, min(n, p.GrantSize))
-	if due := start.Add(time.Duration(n) * p.Interval); due.Sub(now) > p.Burst {
-		return Grant{}, time.Time{}, &Refusal{RetryAt: due.Add(-p.Burst)}
+	due := start.Add(time.Duration(n) * p.Interval)
+	if turn := due.Add(-p.Burst); turn.After(now) {
+		if turn.Sub(now) > p.Queue {
+			return Grant{}, time.Time{}, &Refusal{RetryAt: turn}
+		}
+		return Grant{Slot: -1, N: n, Start: turn, Expires: turn.Add(p.GrantLife)}, due, nil
+	}
+	g, refused := p.Seat(s, Grant{Slot: -1, N: n, Expires: now.Add(p.GrantLife)}, now)
+	if refused != nil {
+		return Grant{}, time.Time{}, refused
+	}
+	return g, due, nil
+}
+
+// Seat gives booked grant g the first free slot of s at now, or refuses
+// while the realm rests or every slot is held.
+func (p Policy) Seat(s Schedule, g Grant, now time.Time) (Grant, *Refusal) {
+	if s.RestUntil.After(now) {
+		return Grant{}, &Refusal{RetryAt: s.RestUntil, Resting: true}
 	}
 	slot, soonest := -1, time.Time{}
 	for i := 0; i < p.Slots; i++ {
@@ -170,10 +203,10 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 		}
 	}
 	if slot < 0 {
-		return Grant{}, time.Time{}, &Refusal{RetryAt: minTime(soonest, now.Add(p.Interval))}
+		return Grant{}, &Refusal{RetryAt: minTime(soonest, now.Add(p.Interval))}
 	}
-	g := Grant{Slot: slot, N: n, Lease: now.Add(p.Lease), Expires: now.Add(p.GrantLife)}
-	return g, start.Add(time.Duration(n) * p.Interval), nil
+	g.Slot, g.Lease, g.Start = slot, now.Add(p.Lease), time.Time{}
+	return g, nil
 }
 
 func minTime(a, b time.Time) time.Time {

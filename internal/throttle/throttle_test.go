@@ -43,7 +43,23 @@ func (m *memRealms) Admit(_ context.Context, realm string, p Policy, n int, now 
 	}
 	m.admits++
 	m.cells += g.N
-	s.TAT, s.Slots[g.Slot] = tat, g.Lease
+	s.TAT = tat
+	if !g.Booked() {
+		s.Slots[g.Slot] = g.Lease
+	}
+	return g, nil, nil
+}
+
+func (m *memRealms) Seat(_ context.Context, realm string, p Policy, g Grant, now time.Time) (Grant, *Refusal, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.asks++
+	s := m.schedules[realm]
+	g, refused := p.Seat(*s, g, now)
+	if refused != nil {
+		return Grant{}, refused, nil
+	}
+	s.Slots[g.Slot] = g.Lease
 	return g, nil, nil
 }
 

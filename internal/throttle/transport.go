@@ -133,21 +133,62 @@ func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error)
 // admit asks the schedule stored under key for a grant of n, waiting up
 // to MaxWait in all; beyond it, or while realm rests, it fails with an
 // *Error.
+//
+// A turn further off than now is booked in the same write (Policy.Queue:
+// what is left of the wait), and the request sleeps until it: waiters
+// cost the schedule one write each however many wait, where asking again
+// would cost one per waiter at every turn.
 func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n int) (Grant, error) {
 	deadline := t.now().Add(t.maxWait())
 	for {
-		g, refused, err := t.Realms.Admit(ctx, key, p, n, t.now())
+		now := t.now()
+		p.Queue = max(0, deadline.Sub(now))
+		g, refused, err := t.Realms.Admit(ctx, key, p, n, now)
+		if err == nil && refused == nil && g.Booked() {
+			return t.seat(ctx, realm, key, p, g, deadline)
+		}
 		if err != nil || refused == nil {
 			return g, err
 		}
 		if refused.Resting || refused.RetryAt.After(deadline) {
 			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
 		}
-		select {
-		case <-ctx.Done():
-			return Grant{}, ctx.Err()
-		case <-time.After(refused.RetryAt.Sub(t.now())):
+		if err := t.sleepUntil(ctx, refused.RetryAt); err != nil {
+			return Grant{}, err
 		}
+	}
+}
+
+// seat waits for booked grant g's turn and takes a slot for it. A realm
+// that rests meanwhile, or whose slots stay held past the deadline, fails
+// with an *Error: the booked requests are spent unused.
+func (t *Transport) seat(ctx context.Context, realm, key string, p Policy, g Grant, deadline time.Time) (Grant, error) {
+	at := g.Start
+	for {
+		if err := t.sleepUntil(ctx, at); err != nil {
+			return Grant{}, err
+		}
+		seated, refused, err := t.Realms.Seat(ctx, key, p, g, t.now())
+		if err != nil || refused == nil {
+			return seated, err
+		}
+		if refused.Resting || refused.RetryAt.After(deadline) {
+			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
+		}
+		at = refused.RetryAt
+	}
+}
+
+func (t *Transport) sleepUntil(ctx context.Context, at time.Time) error {
+	d := at.Sub(t.now())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
 }
 
