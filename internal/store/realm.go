@@ -181,8 +181,11 @@ func (s *Store) book(ctx context.Context, realm string, p throttle.Policy, cur s
 		// Busy: the grant's turn comes after the schedule's, moved
 		// atomically so concurrent grants add up; room is what bounds it.
 		room := p.Burst
-		if g.Booked() {
+		switch {
+		case g.Booked():
 			room += p.Queue
+		case !g.Start.IsZero():
+			room += p.GrantLife // a near turn, its slot's lease covers it
 		}
 		set = append(set, "tat = tat + :inc")
 		cond = append(cond, "tat > :now AND tat <= :lim")
@@ -215,7 +218,7 @@ func (s *Store) book(ctx context.Context, realm string, p throttle.Policy, cur s
 		return throttle.Grant{}, s.refusedBy(realm, err), s.scheduleError(realm, "admit request", err)
 	}
 	it := s.schedules.keep(realm, res.Attributes)
-	if g.Booked() {
+	if g.Booked() || !g.Start.IsZero() {
 		// The turn is the schedule's as moved, whoever moved it first.
 		g.Start = time.UnixMilli(it.tat).Add(-p.Burst)
 		if g.Start.Before(now) {

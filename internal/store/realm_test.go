@@ -80,7 +80,8 @@ func TestAdmitSharesOneScheduleBetweenFunctions(t *testing.T) {
 
 // Functions that may wait (Policy.Queue) each book their own turn in one
 // write at the same instant: none is refused for another's write, the
-// turns are spaced as the rate allows, and a turn is seated on a slot.
+// turns are spaced as the rate allows, near turns hold distinct slots
+// already, and a turn booked without one is seated on a freed slot.
 func TestAdmitBooksTurnsForWaitingFunctions(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
@@ -110,13 +111,24 @@ func TestAdmitBooksTurnsForWaitingFunctions(t *testing.T) {
 		t.Fatalf("%d grants, want %d", len(grants), functions)
 	}
 	var turns []time.Time
+	var booked, seated []throttle.Grant
+	slots := map[int]bool{}
 	for _, g := range grants {
-		if g.Booked() {
+		if !g.Start.IsZero() {
 			turns = append(turns, g.Start)
 		}
+		if g.Booked() {
+			booked = append(booked, g)
+			continue
+		}
+		if slots[g.Slot] {
+			t.Errorf("slot %d granted twice", g.Slot)
+		}
+		slots[g.Slot] = true
+		seated = append(seated, g)
 	}
-	if len(turns) == 0 {
-		t.Fatal("no turn booked: the burst admitted every function at once")
+	if len(turns) == 0 || len(booked) == 0 {
+		t.Fatalf("%d turns, %d of them without a slot; want both (12 functions, 10 slots)", len(turns), len(booked))
 	}
 	slices.SortFunc(turns, time.Time.Compare)
 	for i := 1; i < len(turns); i++ {
@@ -128,20 +140,22 @@ func TestAdmitBooksTurnsForWaitingFunctions(t *testing.T) {
 	if want := now.Add(time.Duration(2*functions)*p.Interval - p.Burst); last.Before(want.Add(-time.Millisecond)) {
 		t.Errorf("last turn at %v, want %v: the grants would exceed the rate", last.Sub(now), want.Sub(now))
 	}
-	var booked throttle.Grant
-	for _, g := range grants {
-		if g.Booked() && g.Start.Equal(last) {
-			booked = g
-		}
+
+	g := booked[0]
+	if _, refused, err := s.Seat(ctx, realm, p, g, g.Start); err != nil || refused == nil || refused.Resting {
+		t.Fatalf("seat with every slot held: refused %+v, err %v; want a refusal for slots", refused, err)
 	}
-	seated, refused, err := s.Seat(ctx, realm, p, booked, last)
-	if err != nil || refused != nil || seated.Booked() || !seated.Lease.After(last) {
-		t.Fatalf("seat at its turn: %+v, refused %+v, err %v; want a slot with a lease", seated, refused, err)
+	if err := s.Release(ctx, realm, seated[0], 0); err != nil {
+		t.Fatal(err)
+	}
+	got, refused, err := s.Seat(ctx, realm, p, g, g.Start)
+	if err != nil || refused != nil || got.Booked() || got.Slot != seated[0].Slot || !got.Lease.After(g.Start) {
+		t.Fatalf("seat after slot %d was freed: %+v, refused %+v, err %v; want that slot with a lease", seated[0].Slot, got, refused, err)
 	}
 	if err := s.ThrottleRealm(ctx, realm, last.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, refused, err := s.Seat(ctx, realm, p, booked, last); err != nil || refused == nil || !refused.Resting {
+	if _, refused, err := s.Seat(ctx, realm, p, booked[len(booked)-1], last); err != nil || refused == nil || !refused.Resting {
 		t.Errorf("seat while the company rests: refused %+v, err %v; want resting", refused, err)
 	}
 }

@@ -90,9 +90,9 @@ type Grant struct {
 	N       int
 	Lease   time.Time // the slot is held until then unless released
 	Expires time.Time
-	// Start is when a booked grant's requests may begin (Policy.Queue);
-	// such a grant holds no slot yet (Slot is -1) until Seat gives it one.
-	// Zero for a grant that starts at once.
+	// Start is when a grant booked ahead may begin (Policy.Queue). A
+	// near turn holds its slot already; a later one holds none (Slot is
+	// -1) until Seat gives it one. Zero for a grant that starts at once.
 	Start time.Time
 	used  int // requests sent under the grant
 }
@@ -176,7 +176,17 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 		if turn.Sub(now) > p.Queue {
 			return Grant{}, time.Time{}, &Refusal{RetryAt: turn}
 		}
-		return Grant{Slot: -1, N: n, Start: turn, Expires: turn.Add(p.GrantLife)}, due, nil
+		g := Grant{Slot: -1, N: n, Start: turn, Expires: turn.Add(p.GrantLife)}
+		if turn.Sub(now) <= p.GrantLife {
+			// A near turn takes its slot in the same write: held from
+			// now, it costs the company little of its concurrency and
+			// saves seating it. The lease covers a turn that the
+			// store finds up to GrantLife later than planned.
+			if seated, refused := p.Seat(s, g, now); refused == nil {
+				g, g.Start, g.Lease = seated, turn, now.Add(p.GrantLife+p.Lease)
+			}
+		}
+		return g, due, nil
 	}
 	g, refused := p.Seat(s, Grant{Slot: -1, N: n, Expires: now.Add(p.GrantLife)}, now)
 	if refused != nil {

@@ -104,9 +104,16 @@ func TestDefaultPolicyStaysUnderIntuitsLimits(t *testing.T) {
 // Many functions hammering one company for five virtual minutes, with
 // requests of 50 to 800 ms (QuickBooks' usual answers): in every trailing 60 s at most 480 start
 // and never more than 10 are in flight, and the steady rate is close to
-// the policy's.
+// the policy's; so too when they book their turns ahead (Policy.Queue).
 func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
+	for _, queue := range []time.Duration{0, 10 * time.Second} {
+		t.Run("queue "+queue.String(), func(t *testing.T) { holdsIntuitsLimits(t, queue) })
+	}
+}
+
+func holdsIntuitsLimits(t *testing.T, queue time.Duration) {
 	p := DefaultPolicy()
+	p.Queue = queue
 	realms := &memRealms{}
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Unix(1_800_000_000, 0)
@@ -150,6 +157,18 @@ func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
 					continue
 				}
 				w.g, w.used = &g, 0
+				if g.Start.After(now) {
+					w.waitTill = g.Start
+					continue
+				}
+			}
+			if w.g.Booked() {
+				g, refused, _ := realms.Seat(context.Background(), "r", p, *w.g, now)
+				if refused != nil {
+					w.waitTill = refused.RetryAt
+					continue
+				}
+				w.g = &g
 			}
 			w.g.N--
 			w.used++

@@ -147,6 +147,13 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 		if err == nil && refused == nil && g.Booked() {
 			return t.seat(ctx, realm, key, p, g, deadline)
 		}
+		if err == nil && refused == nil && !g.Start.IsZero() {
+			if err := t.sleepUntil(ctx, g.Start); err != nil {
+				_ = t.Realms.Release(context.WithoutCancel(ctx), key, g, 0)
+				return Grant{}, err
+			}
+			g.Start = time.Time{}
+		}
 		if err != nil || refused == nil {
 			return g, err
 		}
