@@ -111,6 +111,13 @@ func (l *Lanes) Choose(ctx context.Context, tenant string, occurred time.Time) L
 // message moved to its group's other lane is rare.
 const LaneWindow = 15 * time.Minute
 
+// LaneRefresh: a sync takes up a message published (or moved) less than
+// this long ago without holding its group's lane again. The publisher's
+// hold then still outlasts the sync by LaneWindow-LaneRefresh, far more
+// than the sync functions' 60 s, and the request the hold would cost is
+// saved on nearly every message.
+const LaneRefresh = 5 * time.Minute
+
 // LaneStore keeps the lane each message group holds, one item per
 // active group that expires with its hold.
 type LaneStore interface {
