@@ -185,7 +185,7 @@ func (s *Store) book(ctx context.Context, realm string, p throttle.Policy, cur s
 		case g.Booked():
 			room += p.Queue
 		case !g.Start.IsZero():
-			room += p.GrantLife // a near turn, its slot's lease covers it
+			room += p.GrantLife // a near turn: its slot's lease covers that
 		}
 		set = append(set, "tat = tat + :inc")
 		cond = append(cond, "tat > :now AND tat <= :lim")

@@ -177,7 +177,7 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 			return Grant{}, time.Time{}, &Refusal{RetryAt: turn}
 		}
 		g := Grant{Slot: -1, N: n, Start: turn, Expires: turn.Add(p.GrantLife)}
-		if turn.Sub(now) <= p.GrantLife {
+		if turn.Sub(now) <= nearTurns*p.Interval {
 			// A near turn takes its slot in the same write: held from
 			// now, it costs the company little of its concurrency and
 			// saves seating it. The lease covers a turn that the
@@ -194,6 +194,11 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 	}
 	return g, due, nil
 }
+
+// nearTurns bounds, in cells, how far ahead a booked turn takes its slot
+// at once: few enough that slots held ahead leave the company's requests
+// in flight theirs.
+const nearTurns = 4
 
 // Seat gives booked grant g the first free slot of s at now, or refuses
 // while the realm rests or every slot is held.

@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -145,7 +146,11 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 		p.Queue = max(0, deadline.Sub(now))
 		g, refused, err := t.Realms.Admit(ctx, key, p, n, now)
 		if err == nil && refused == nil && g.Booked() {
-			return t.seat(ctx, realm, key, p, g, deadline)
+			seated, err := t.seat(ctx, realm, key, p, g, deadline)
+			if errors.Is(err, errExpired) {
+				continue // book again, within what is left of the wait
+			}
+			return seated, err
 		}
 		if err == nil && refused == nil && !g.Start.IsZero() {
 			if err := t.sleepUntil(ctx, g.Start); err != nil {
@@ -168,7 +173,9 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 
 // seat waits for booked grant g's turn and takes a slot for it. A realm
 // that rests meanwhile, or whose slots stay held past the deadline, fails
-// with an *Error: the booked requests are spent unused.
+// with an *Error; slots held until the grant's time is over leave it
+// unused (errExpired): its requests may not start later than planned, or
+// they would crowd a later window.
 func (t *Transport) seat(ctx context.Context, realm, key string, p Policy, g Grant, deadline time.Time) (Grant, error) {
 	at := g.Start
 	for {
@@ -182,9 +189,15 @@ func (t *Transport) seat(ctx context.Context, realm, key string, p Policy, g Gra
 		if refused.Resting || refused.RetryAt.After(deadline) {
 			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
 		}
+		if !refused.RetryAt.Before(g.Expires) {
+			return Grant{}, errExpired
+		}
 		at = refused.RetryAt
 	}
 }
+
+// errExpired: a booked grant found no slot in its time.
+var errExpired = errors.New("booked turn expired before a slot was free")
 
 func (t *Transport) sleepUntil(ctx context.Context, at time.Time) error {
 	d := at.Sub(t.now())
