@@ -218,6 +218,7 @@ func (s *Store) book(ctx context.Context, realm string, p throttle.Policy, cur s
 		return throttle.Grant{}, s.refusedBy(realm, err), s.scheduleError(realm, "admit request", err)
 	}
 	it := s.schedules.keep(realm, res.Attributes)
+	g.TAT = time.UnixMilli(it.tat)
 	if g.Booked() || !g.Start.IsZero() {
 		// The turn is the schedule's as moved, whoever moved it first.
 		g.Start = time.UnixMilli(it.tat).Add(-p.Burst)
@@ -312,26 +313,42 @@ func (s *Store) scheduleError(realm, doing string, err error) error {
 }
 
 // Release frees g's slot if g still holds it, and gives refund back to
-// the schedule.
+// the schedule if no grant was admitted after g's (the schedule still
+// ends at g.TAT): one admitted since may hold a turn those requests would
+// otherwise be counted in twice.
 func (s *Store) Release(ctx context.Context, realm string, g throttle.Grant, refund time.Duration) error {
-	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(realmPK(realm), realmSK),
-		UpdateExpression:          aws.String("REMOVE #slot SET tat = tat - :refund"),
-		ConditionExpression:       aws.String("#slot = :lease"),
-		ExpressionAttributeNames:  map[string]string{"#slot": "s" + strconv.Itoa(g.Slot)},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":lease": num(g.Lease.UnixMilli()), ":refund": num(refund.Milliseconds())},
-		ReturnValues:              types.ReturnValueAllNew,
-	})
-	err = conflict(err)
-	switch {
-	case errors.Is(err, ErrConflict):
-		s.schedules.drop(realm)
-	case err != nil:
-		return fmt.Errorf("release slot of realm %s: %w", realm, err)
-	default:
-		s.schedules.keep(realm, res.Attributes)
+	if cur, known := s.schedules.get(realm); refund > 0 && (g.TAT.IsZero() || known && cur.tat != g.TAT.UnixMilli()) {
+		refund = 0 // moved since: known without asking
 	}
-	return nil
+	for {
+		expr, cond := "REMOVE #slot", "#slot = :lease"
+		vals := map[string]types.AttributeValue{":lease": num(g.Lease.UnixMilli())}
+		if refund > 0 {
+			expr += " SET tat = tat - :refund"
+			cond += " AND tat = :tat"
+			vals[":refund"], vals[":tat"] = num(refund.Milliseconds()), num(g.TAT.UnixMilli())
+		}
+		res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key(realmPK(realm), realmSK),
+			UpdateExpression: &expr, ConditionExpression: &cond,
+			ExpressionAttributeNames:            map[string]string{"#slot": "s" + strconv.Itoa(g.Slot)},
+			ExpressionAttributeValues:           vals,
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			s.schedules.keep(realm, res.Attributes)
+			return nil
+		}
+		if !errors.Is(conflict(err), ErrConflict) {
+			return fmt.Errorf("release slot of realm %s: %w", realm, err)
+		}
+		if old := s.refusedBy(realm, err); refund > 0 && old.slots[g.Slot] == g.Lease.UnixMilli() {
+			refund = 0 // still ours, but the schedule moved on: free the slot only
+			continue
+		}
+		return nil // the lease ended and the slot went to another grant
+	}
 }
 
 // ThrottleRealm records that QBO throttled realm: nothing is admitted

@@ -153,3 +153,47 @@ func TestAdmitBooksTurnsForWaitingFunctions(t *testing.T) {
 		t.Errorf("seat while the company rests: refused %+v, err %v; want resting", refused, err)
 	}
 }
+
+// A released grant gives its unsent requests back only while no grant
+// was admitted after it: once one was (a turn booked ahead), giving them
+// back would let a third grant share that turn and crowd its minute.
+func TestReleaseGivesBackOnlyWhatNoLaterGrantCounts(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	p := throttle.DefaultPolicy()
+	p.Queue = 10 * time.Second
+	now := time.Unix(1_800_000_000, 0)
+	const realm = "9341454"
+	a, refused, err := s.Admit(ctx, realm, p, 5, now)
+	if err != nil || refused != nil {
+		t.Fatalf("first grant: refused %+v, err %v", refused, err)
+	}
+	b, refused, err := s.Admit(ctx, realm, p, 5, now)
+	if err != nil || refused != nil {
+		t.Fatalf("second grant: refused %+v, err %v", refused, err)
+	}
+	if err := s.Release(ctx, realm, a, 4*p.Interval); err != nil {
+		t.Fatal(err)
+	}
+	c, refused, err := s.Admit(ctx, realm, p, 5, now)
+	if err != nil || refused != nil {
+		t.Fatalf("third grant: refused %+v, err %v", refused, err)
+	}
+	if want := b.TAT.Add(5 * p.Interval).Truncate(time.Millisecond); c.TAT.Before(want) {
+		t.Errorf("third grant ends the schedule at %v, want %v or later: the first's unsent requests were given back under the second's", c.TAT.Sub(now), want.Sub(now))
+	}
+	if c.Booked() {
+		if c, refused, err = s.Seat(ctx, realm, p, c, c.Start); err != nil || refused != nil {
+			t.Fatalf("seat the third grant at its turn: refused %+v, err %v", refused, err)
+		}
+	}
+	if err := s.Release(ctx, realm, c, 5*p.Interval); err != nil {
+		t.Fatal(err)
+	}
+	d, refused, err := s.Admit(ctx, realm, p, 5, now)
+	// Within the millisecond a refund is rounded down by.
+	if err != nil || refused != nil || d.TAT.Before(c.TAT) || d.TAT.Sub(c.TAT) > time.Millisecond {
+		t.Errorf("after the last grant gave its requests back: %+v, refused %+v, err %v; want the end of schedule %v again", d, refused, err, c.TAT.Sub(now))
+	}
+}

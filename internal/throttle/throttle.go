@@ -94,7 +94,13 @@ type Grant struct {
 	// near turn holds its slot already; a later one holds none (Slot is
 	// -1) until Seat gives it one. Zero for a grant that starts at once.
 	Start time.Time
-	used  int // requests sent under the grant
+	// TAT is the schedule's end as this grant's admission left it. Its
+	// unsent requests are given back only while the schedule still ends
+	// there: once a later grant was admitted after them (booked, maybe,
+	// for a turn ahead), giving them back would let a third grant share
+	// that turn.
+	TAT  time.Time
+	used int // requests sent under the grant
 }
 
 // Booked reports whether g is a turn booked ahead that holds no slot yet.
@@ -114,7 +120,8 @@ type Realms interface {
 	// or refuses with when to try again.
 	Admit(ctx context.Context, realm string, p Policy, n int, now time.Time) (Grant, *Refusal, error)
 	// Release frees g's slot before its lease ends and gives refund back
-	// to the schedule (the unsent requests of a grant still current).
+	// to the schedule (the unsent requests of a grant still current) if
+	// no grant was admitted after g (the schedule still ends at g.TAT).
 	Release(ctx context.Context, realm string, g Grant, refund time.Duration) error
 	// ThrottleRealm rests realm until until: nothing is admitted before.
 	ThrottleRealm(ctx context.Context, realm string, until time.Time) error

@@ -43,7 +43,7 @@ func (m *memRealms) Admit(_ context.Context, realm string, p Policy, n int, now 
 	}
 	m.admits++
 	m.cells += g.N
-	s.TAT = tat
+	s.TAT, g.TAT = tat, tat
 	if !g.Booked() {
 		s.Slots[g.Slot] = g.Lease
 	}
@@ -68,7 +68,9 @@ func (m *memRealms) Release(_ context.Context, realm string, g Grant, refund tim
 	defer m.mu.Unlock()
 	if s := m.schedules[realm]; s != nil && s.Slots[g.Slot].Equal(g.Lease) {
 		delete(s.Slots, g.Slot)
-		s.TAT = s.TAT.Add(-refund)
+		if s.TAT.Equal(g.TAT) {
+			s.TAT = s.TAT.Add(-refund)
+		}
 		m.releases++
 	}
 	return nil
