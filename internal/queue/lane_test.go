@@ -320,8 +320,10 @@ func (h *holds) count() int {
 
 // A sync taking up a message published moments ago syncs it without
 // holding its group's lane again (the publisher's hold outlasts the sync
-// by far); one that waited past LaneRefresh holds it again, so the group
-// keeps its lane LaneWindow after the sync.
+// by far), and a publisher that held a group's lane moments ago sends
+// its next message without holding it again; a message that waited past
+// LaneRefresh holds it again, so the group keeps its lane LaneWindow
+// after the sync.
 func TestAFreshMessageSyncsWithoutHoldingItsLaneAgain(t *testing.T) {
 	ctx := context.Background()
 	_, _, res := stack.ForTest(t)
@@ -346,10 +348,14 @@ func TestAFreshMessageSyncsWithoutHoldingItsLaneAgain(t *testing.T) {
 		t.Errorf("a message published a minute ago: %d lane holds, synced %v; want 0 holds and inv_1 synced", got, synced)
 	}
 
+	before := lanes.count()
 	if err := p.Publish(ctx, queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_2", CustomerID: "cus_1", Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	published = lanes.count()
+	if published != before {
+		t.Errorf("a second event of cus_1 a minute after the first: %d lane holds, want 0 (this publisher held it moments ago)", published-before)
+	}
 	now = now.Add(queue.LaneRefresh + time.Second)
 	handleMessages(t, handle, receive(t, res.Queues[billing.KindInvoice])...)
 	if got := lanes.count() - published; got != 1 || len(synced) != 2 {

@@ -27,6 +27,7 @@ type Publisher struct {
 	urls     map[billing.Kind]string
 	backfill map[billing.Kind]string
 	lanes    LaneStore
+	held     *heldLanes
 	deferURL string
 	now      func() time.Time
 }
@@ -54,7 +55,7 @@ func (p *Publisher) WithBackfill(urls map[billing.Kind]string) *Publisher {
 // names, or the lane of the message being handled.
 func (p *Publisher) WithGroupLanes(s LaneStore) *Publisher {
 	c := *p
-	c.lanes = s
+	c.lanes, c.held = s, &heldLanes{}
 	return &c
 }
 
@@ -78,11 +79,20 @@ func (p *Publisher) PublishChoosing(ctx context.Context, m Message, choose func(
 		m.Lane, m.LaneUntil = choose(ctx), 0 // no hold of this publisher's
 		return m.Lane, p.send(ctx, m)
 	}
-	until := p.now().Add(LaneWindow)
+	now := p.now()
+	if l, until, ok := p.held.fresh(m.GroupID(), now); ok {
+		// This process held the group's lane moments ago: the hold
+		// outlasts the message's wait and sync as the sync's own rule
+		// (LaneRefresh) asks, and no lane is given before a hold ends.
+		m.Lane, m.LaneUntil = l, until.Unix()
+		return l, p.send(ctx, m)
+	}
+	until := now.Add(LaneWindow)
 	l, err := groupLane(ctx, p.lanes, m, until, choose)
 	if err != nil {
 		return l, fmt.Errorf("publish %s/%s: %w", m.Kind, m.ID, err)
 	}
+	p.held.put(m.GroupID(), l, until)
 	m.Lane, m.LaneUntil = l, until.Unix()
 	return l, p.send(ctx, m)
 }
@@ -125,6 +135,7 @@ func (p *Publisher) InGroupLane(fn func(context.Context, Message) error, log *sl
 		}
 		log.InfoContext(ctx, "message moved to its group's lane", "tenant", m.Tenant, "kind", m.Kind, "id", m.ID,
 			"group_id", m.GroupID(), "from", m.Lane.String(), "to", l.String())
+		p.held.put(m.GroupID(), l, until)
 		m.Lane, m.LaneUntil = l, until.Unix()
 		return p.send(ctx, m)
 	}
