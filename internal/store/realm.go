@@ -33,7 +33,10 @@ const admitTries = 8
 // scheduleItem is the stored schedule in Unix milliseconds.
 type scheduleItem struct {
 	tat, rest int64
-	slots     map[int]int64
+	// returns is the end of the timeline that spaces the returns of
+	// callers turned away (`rtat`, refuseInTurn).
+	returns int64
+	slots   map[int]int64
 }
 
 func (it scheduleItem) schedule() throttle.Schedule {
@@ -78,6 +81,9 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 			known = false
 			continue
 		}
+		if refused != nil && p.Queue > 0 && refused.RetryAt.Sub(now) > p.Queue {
+			return s.refuseInTurn(ctx, realm, p, n, cur, refused)
+		}
 		if refused != nil {
 			return throttle.Grant{}, refused, nil
 		}
@@ -96,6 +102,43 @@ func (s *Store) Admit(ctx context.Context, realm string, p throttle.Policy, n in
 	}
 	// Lost every round: the schedule is busy; a short pause is fair.
 	return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(p.Interval)}, nil
+}
+
+// refuseInTurn refuses a caller whose turn is beyond its wait with a
+// time to come back that is its own: the schedule's second timeline,
+// `rtat`, gives the callers it turned away their returns one grant
+// apart. Without it every caller turned away in a backlog would come
+// back at once, find the budget spent again and be turned away again,
+// each round costing it its reads and writes anew; the number of rounds
+// grew with the backlog. Returns are not grants: they spend nothing of
+// the budget, they only space who asks for it next. A return that cannot
+// be written leaves the plain refusal.
+func (s *Store) refuseInTurn(ctx context.Context, realm string, p throttle.Policy, n int, cur scheduleItem, refused *throttle.Refusal) (throttle.Grant, *throttle.Refusal, error) {
+	retry := refused.RetryAt.UnixMilli()
+	inc := (time.Duration(max(1, min(n, p.GrantSize)))*p.Interval + time.Millisecond - 1).Milliseconds()
+	for range 3 {
+		expr, cond := "SET rtat = rtat + :inc", "rtat > :retry"
+		vals := map[string]types.AttributeValue{":retry": num(retry), ":inc": num(inc)}
+		if cur.returns <= retry {
+			expr, cond = "SET rtat = :next", "attribute_not_exists(rtat) OR rtat <= :retry"
+			vals = map[string]types.AttributeValue{":retry": num(retry), ":next": num(retry + inc)}
+		}
+		res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key(realmPK(realm), realmSK),
+			UpdateExpression: &expr, ConditionExpression: &cond, ExpressionAttributeValues: vals,
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			it := s.schedules.keep(realm, res.Attributes)
+			return throttle.Grant{}, &throttle.Refusal{RetryAt: time.UnixMilli(it.returns - inc)}, nil
+		}
+		if !errors.Is(conflict(err), ErrConflict) {
+			break
+		}
+		cur = s.refusedBy(realm, err)
+	}
+	return throttle.Grant{}, refused, nil
 }
 
 // slotsFull reports whether every slot of p is held at now.
@@ -155,6 +198,8 @@ func parseSchedule(item map[string]types.AttributeValue) (scheduleItem, error) {
 			it.tat = v
 		case name == "rest_until":
 			it.rest = v
+		case name == "rtat":
+			it.returns = v
 		case len(name) > 1 && name[0] == 's':
 			if i, err := strconv.Atoi(name[1:]); err == nil {
 				it.slots[i] = v

@@ -197,3 +197,49 @@ func TestReleaseGivesBackOnlyWhatNoLaterGrantCounts(t *testing.T) {
 		t.Errorf("after the last grant gave its requests back: %+v, refused %+v, err %v; want the end of schedule %v again", d, refused, err, c.TAT.Sub(now))
 	}
 }
+
+// Callers turned away at one instant, their turns beyond their wait,
+// are each given their own time to come back, one grant apart, rather
+// than all the same: a backlog then asks again at the rate the budget
+// frees, not all at once and every round again.
+func TestRefusalsSpaceTheirReturns(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	p := throttle.DefaultPolicy()
+	p.Queue = time.Second
+	now := time.Unix(1_800_000_000, 0)
+	const realm = "9341455"
+	// Spend the burst and the wait: the grants are held to the end.
+	for refused := (*throttle.Refusal)(nil); refused == nil; {
+		var err error
+		if _, refused, err = s.Admit(ctx, realm, p, 5, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var returns []time.Time
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			_, refused, err := s.Admit(ctx, realm, p, 5, now)
+			if err != nil || refused == nil || refused.Resting {
+				t.Errorf("admit past the wait: refused %+v, err %v; want a refusal for the rate", refused, err)
+				return
+			}
+			mu.Lock()
+			returns = append(returns, refused.RetryAt)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(returns, time.Time.Compare)
+	for i := 1; i < len(returns); i++ {
+		if gap := returns[i].Sub(returns[i-1]); gap < (5 * p.Interval).Truncate(time.Millisecond) {
+			t.Errorf("returns %d and %d are %v apart, want a grant (%v) at least", i-1, i, gap, 5*p.Interval)
+		}
+	}
+	if len(returns) > 0 && !returns[0].After(now.Add(p.Queue)) {
+		t.Errorf("first return at %v, want after the wait %v", returns[0].Sub(now), p.Queue)
+	}
+}
