@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/record"
@@ -163,13 +162,6 @@ func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 			r.parents[ref] = l
 			continue
 		}
-		if l, err = r.parentNow(ctx, ref); err != nil {
-			return "", err
-		}
-		if l.Linked() {
-			r.parents[ref] = l
-			continue
-		}
 		child := record.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
 		if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, ref, child); err != nil {
 			return "", err
@@ -183,41 +175,6 @@ func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 		r.parents[ref] = l
 	}
 	return "", nil
-}
-
-// parentQueuedFor is how long a parent must have been queued, untried,
-// before a child syncs it itself: longer than a sync waits for admission
-// (10 s), so a parent whose own sync is under way is left to it.
-const parentQueuedFor = 15 * time.Second
-
-// parentNow syncs a parent that billing sent but that has stood queued,
-// untried, for parentQueuedFor at once, inside this run, and returns its link as that left it
-// (not linked when the parent waits in turn, is deferred or refused: this
-// entity then waits for it as before). In a backlog a parent's own
-// message can stand behind thousands of its children's syncs, each of
-// which would otherwise record that it waits, be woken and sync again;
-// the parent's own message later finds it synced.
-func (r *run) parentNow(ctx context.Context, ref billing.Ref) (record.Link, error) {
-	if r.depth >= maxNested {
-		return record.Link{}, nil
-	}
-	st, err := r.e.cfg.Store.Entity(ctx, r.st.Tenant, ref.Kind, ref.ID)
-	if errors.Is(err, record.ErrNotFound) {
-		return record.Link{}, nil // never sent: wait for it
-	}
-	if err != nil {
-		return record.Link{}, fmt.Errorf("load parent %s: %w", ref, err)
-	}
-	if st.Status != record.StatusNotTried {
-		return record.Link{}, nil // waiting, refused or held by an admin: not ours to try
-	}
-	if r.e.cfg.Now().Sub(st.UpdatedAt) < parentQueuedFor {
-		return record.Link{}, nil // its own sync may be under way: wait for it
-	}
-	if err := r.syncNow(ctx, ref, st.CustomerID, fmt.Sprintf("parent of %s/%s", r.st.Kind, r.st.ID)); err != nil {
-		return record.Link{}, err
-	}
-	return r.parentLink(ctx, ref)
 }
 
 // linkedParents reads the links of ent's parents that are in QBO.
