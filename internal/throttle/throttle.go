@@ -179,6 +179,13 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 	}
 	n = max(1, min(n, p.GrantSize))
 	due := start.Add(time.Duration(n) * p.Interval)
+	if due.Sub(now) > p.Burst && p.Queue > 0 {
+		// A grant that must wait for its turn carries one request: in a
+		// backlog another turn is booked after it at once, so what it
+		// left unsent could not be given back, and the budget would be
+		// spent on requests never sent.
+		n, due = 1, start.Add(p.Interval)
+	}
 	if turn := due.Add(-p.Burst); turn.After(now) {
 		if turn.Sub(now) > p.Queue {
 			return Grant{}, time.Time{}, &Refusal{RetryAt: turn}
