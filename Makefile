@@ -162,7 +162,8 @@ property-long: deps
 # The backfill benchmark (internal/e2e TestBackfillBenchmark, skipped by
 # make test): BENCH_INVOICES invoices and BENCH_CUSTOMERS customers (0: one
 # per 10 invoices) for one company, then BENCH_RATE events/s for
-# BENCH_STEADY; prints one table (also in .build/bench.txt; progress every
+# BENCH_STEADY; prints one table and DynamoDB's cost by function and item
+# (also in .build/bench.txt; progress every
 # 30 s in .build/bench-progress.txt). 5,000 invoices
 # take about 12 minutes at Intuit's 500 requests a minute.
 BENCH_INVOICES  ?= 5000

@@ -37,6 +37,10 @@ type Message struct {
 	// Lane is the queue the message waits in; a deferred message returns
 	// to its lane.
 	Lane Lane `json:"lane,omitempty"`
+	// LaneUntil (Unix seconds) is how long the message's group holds Lane
+	// at least, as the publisher's hold left it: a sync taking the
+	// message up soon after need not hold the lane again.
+	LaneUntil int64 `json:"lane_until,omitempty"`
 	// Nonce distinguishes deliberate re-sends of the same version (wake-ups,
 	// resends) from duplicates, which share the deduplication id.
 	Nonce string `json:"nonce,omitempty"`

@@ -26,7 +26,7 @@ func functionOf(ctx context.Context) string {
 // capacity it consumed (ReturnConsumedCapacity TOTAL) and hands the units
 // to count, so a run's write and read units are DynamoDB's own figures.
 // The request is counted under its itemLabel too.
-func withCapacity(cfg aws.Config, count func(ctx context.Context, label string, read, write float64)) aws.Config {
+func withCapacity(cfg aws.Config, count func(ctx context.Context, label string, read, write float64, failed bool)) aws.Config {
 	c := cfg.Copy()
 	c.APIOptions = append(c.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("CountCapacity",
@@ -38,7 +38,7 @@ func withCapacity(cfg aws.Config, count func(ctx context.Context, label string, 
 				if err == nil {
 					read, write = consumed(out.Result)
 				}
-				count(ctx, label, read, write)
+				count(ctx, label, read, write, err != nil)
 				return out, md, err
 			}), middleware.After)
 	})

@@ -37,6 +37,10 @@ type Counts struct {
 	// and their write units by operation and the kinds of item touched,
 	// for example "TransactWriteItems C+E+H".
 	DynamoDBItems map[string]ItemCount
+	// FunctionItems splits DynamoDBItems further by the function (logical
+	// id) that sent the request, "" for none, so a cost that grows can be
+	// traced to the function and the item behind it.
+	FunctionItems map[string]map[string]ItemCount
 	// Functions splits the functions' requests by the function (logical
 	// id) whose invocation sent them; "" holds what no invocation sent.
 	Functions map[string]FunctionCounts
@@ -73,7 +77,7 @@ func (k *counter) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.c = Counts{DynamoDB: map[string]int{}, SQS: map[string]int{}, QBO: map[string]int{}, EventSource: map[string]int{},
-		DynamoDBItems: map[string]ItemCount{}, Functions: map[string]FunctionCounts{}}
+		DynamoDBItems: map[string]ItemCount{}, FunctionItems: map[string]map[string]ItemCount{}, Functions: map[string]FunctionCounts{}}
 }
 
 func (k *counter) add(pick func(*Counts) map[string]int, key string) {
@@ -99,13 +103,16 @@ func (k *counter) addFunction(function, service string) {
 	k.c.Functions[function] = f
 }
 
-func (k *counter) addUnits(function, label string, read, write float64) {
+func (k *counter) addUnits(function, label string, read, write float64, failed bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	it := k.c.DynamoDBItems[label]
-	it.Requests++
-	it.WriteUnits += write
-	k.c.DynamoDBItems[label] = it
+	k.c.DynamoDBItems[label] = k.c.DynamoDBItems[label].add(write, failed)
+	fi := k.c.FunctionItems[function]
+	if fi == nil {
+		fi = map[string]ItemCount{}
+		k.c.FunctionItems[function] = fi
+	}
+	fi[label] = fi[label].add(write, failed)
 	k.c.ReadUnits += read
 	k.c.WriteUnits += write
 	f := k.c.Functions[function]
@@ -120,7 +127,15 @@ func (k *counter) snapshot() Counts {
 	return Counts{DynamoDB: maps.Clone(k.c.DynamoDB), SQS: maps.Clone(k.c.SQS),
 		QBO: maps.Clone(k.c.QBO), EventSource: maps.Clone(k.c.EventSource),
 		ReadUnits: k.c.ReadUnits, WriteUnits: k.c.WriteUnits, DynamoDBItems: maps.Clone(k.c.DynamoDBItems),
-		Functions: maps.Clone(k.c.Functions)}
+		FunctionItems: cloneFunctionItems(k.c.FunctionItems), Functions: maps.Clone(k.c.Functions)}
+}
+
+func cloneFunctionItems(m map[string]map[string]ItemCount) map[string]map[string]ItemCount {
+	out := make(map[string]map[string]ItemCount, len(m))
+	for f, items := range m {
+		out[f] = maps.Clone(items)
+	}
+	return out
 }
 
 func dynamoCounts(c *Counts) map[string]int { return c.DynamoDB }

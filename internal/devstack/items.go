@@ -10,8 +10,20 @@ import (
 
 // ItemCount is what the requests touching one kind of item cost.
 type ItemCount struct {
-	Requests   int
+	Requests int
+	// Failed counts the requests answered with an error, a refused
+	// condition or a cancelled transaction among them: lost races.
+	Failed     int
 	WriteUnits float64
+}
+
+func (c ItemCount) add(write float64, failed bool) ItemCount {
+	c.Requests++
+	c.WriteUnits += write
+	if failed {
+		c.Failed++
+	}
+	return c
 }
 
 // itemLabel names a DynamoDB request by its operation and the kinds of

@@ -324,8 +324,8 @@ func (s *Stack) baseDeps(awsCfg aws.Config) app.Deps {
 		s.counts.add(dynamoCounts, op)
 		s.counts.addFunction(functionOf(ctx), "dynamodb")
 	}, s.dynamoHung.Load)
-	ddbCfg = withCapacity(ddbCfg, func(ctx context.Context, label string, read, write float64) {
-		s.counts.addUnits(functionOf(ctx), label, read, write)
+	ddbCfg = withCapacity(ddbCfg, func(ctx context.Context, label string, read, write float64, failed bool) {
+		s.counts.addUnits(functionOf(ctx), label, read, write, failed)
 	})
 	sqsCfg := counted(awsCfg, func(ctx context.Context, op string) {
 		s.counts.add(sqsCounts, op)

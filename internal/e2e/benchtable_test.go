@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -123,5 +124,43 @@ func (b *backfill) table(elapsed time.Duration, synced, throttled, dead int, c d
 	row(fmt.Sprintf("webhook → QBO latency, %d events/s for %s", l.rate, l.length), "p50 %s · p99 %s · max %s (%d invoices, %d unsynced)",
 		percentile(l.times, 50).Round(time.Millisecond), percentile(l.times, 99).Round(time.Millisecond),
 		percentile(l.times, 100).Round(time.Millisecond), len(l.times), l.unsynced)
+	w.WriteString(itemTable(c, synced))
+	return w.String()
+}
+
+// itemRows bounds the cost table to the items that cost the most.
+const itemRows = 16
+
+// itemTable is the backfill's DynamoDB cost per entity by the function
+// that sent the request, its operation and the kinds of item touched, the
+// most requests first: what grows with the backlog shows at the top.
+func itemTable(c devstack.Counts, entities int) string {
+	type row struct {
+		label string
+		devstack.ItemCount
+	}
+	var rows []row
+	for fn, items := range c.FunctionItems {
+		for label, it := range items {
+			rows = append(rows, row{strings.TrimSuffix(fn, "Function") + " " + label, it})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Requests != rows[j].Requests {
+			return rows[i].Requests > rows[j].Requests
+		}
+		return rows[i].label < rows[j].label
+	})
+	n := float64(max(entities, 1))
+	var w strings.Builder
+	fmt.Fprintf(&w, "\nDynamoDB per entity by function and item (top %d)\n\n", itemRows)
+	fmt.Fprintf(&w, "| %-52s | %8s | %8s | %8s |\n|%s|%s|%s|%s|\n", "function, operation, items", "requests", "failed", "WCU",
+		strings.Repeat("-", 54), strings.Repeat("-", 10), strings.Repeat("-", 10), strings.Repeat("-", 10))
+	for i, r := range rows {
+		if i == itemRows {
+			break
+		}
+		fmt.Fprintf(&w, "| %-52s | %8.2f | %8.2f | %8.2f |\n", r.label, float64(r.Requests)/n, float64(r.Failed)/n, r.WriteUnits/n)
+	}
 	return w.String()
 }

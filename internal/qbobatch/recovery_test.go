@@ -133,6 +133,9 @@ func (open) Admit(_ context.Context, _ string, _ throttle.Policy, n int, now tim
 }
 func (open) Release(context.Context, string, throttle.Grant, time.Duration) error { return nil }
 func (open) ThrottleRealm(context.Context, string, time.Time) error               { return nil }
+func (open) Seat(_ context.Context, _ string, _ throttle.Policy, g throttle.Grant, _ time.Time) (throttle.Grant, *throttle.Refusal, error) {
+	return g, nil, nil
+}
 
 // resting is a company resting after a 429: its schedule admits nothing.
 type resting struct{}
@@ -142,6 +145,9 @@ func (resting) Admit(_ context.Context, _ string, _ throttle.Policy, _ int, now 
 }
 func (resting) Release(context.Context, string, throttle.Grant, time.Duration) error { return nil }
 func (resting) ThrottleRealm(context.Context, string, time.Time) error               { return nil }
+func (resting) Seat(_ context.Context, _ string, _ throttle.Policy, _ throttle.Grant, now time.Time) (throttle.Grant, *throttle.Refusal, error) {
+	return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(time.Minute), Resting: true}, nil
+}
 
 // A batch the company's schedule refused is never recorded: nothing was
 // sent, its syncs create anew under new requestids, and a recorded batch

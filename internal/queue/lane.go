@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/qbosync/qbosync/internal/change"
@@ -111,6 +112,13 @@ func (l *Lanes) Choose(ctx context.Context, tenant string, occurred time.Time) L
 // message moved to its group's other lane is rare.
 const LaneWindow = 15 * time.Minute
 
+// LaneRefresh: a sync takes up a message published (or moved) less than
+// this long ago without holding its group's lane again. The publisher's
+// hold then still outlasts the sync by LaneWindow-LaneRefresh, far more
+// than the sync functions' 60 s, and the request the hold would cost is
+// saved on nearly every message.
+const LaneRefresh = 5 * time.Minute
+
 // LaneStore keeps the lane each message group holds, one item per
 // active group that expires with its hold.
 type LaneStore interface {
@@ -145,4 +153,43 @@ func groupLane(ctx context.Context, s LaneStore, m Message, until time.Time, cho
 		}
 	}
 	return LaneLive, fmt.Errorf("lane of group %s: claimed and expired while asked", group)
+}
+
+// heldLanesMax bounds the holds a process remembers; past it they are
+// forgotten together.
+const heldLanesMax = 10000
+
+// heldLanes remembers the lane holds this process wrote, by message
+// group. A hold is only ever extended, and a lane given only once the
+// hold ended, so a remembered hold that has not ended is still the
+// group's.
+type heldLanes struct {
+	mu    sync.Mutex
+	holds map[string]heldLane
+}
+
+type heldLane struct {
+	lane  Lane
+	until time.Time
+}
+
+// fresh returns group's remembered hold when it was written less than
+// LaneRefresh before now.
+func (h *heldLanes) fresh(group string, now time.Time) (Lane, time.Time, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hl, ok := h.holds[group]
+	if !ok || hl.until.Sub(now) < LaneWindow-LaneRefresh {
+		return LaneLive, time.Time{}, false
+	}
+	return hl.lane, hl.until, true
+}
+
+func (h *heldLanes) put(group string, l Lane, until time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.holds == nil || len(h.holds) >= heldLanesMax {
+		h.holds = map[string]heldLane{}
+	}
+	h.holds[group] = heldLane{lane: l, until: until}
 }

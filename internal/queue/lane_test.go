@@ -297,3 +297,74 @@ func TestRacingEventsOfANewCustomerAgreeOnItsLane(t *testing.T) {
 		}
 	}
 }
+
+// holds counts the lane holds asked of a LaneStore.
+type holds struct {
+	queue.LaneStore
+	mu sync.Mutex
+	n  int
+}
+
+func (h *holds) HoldLane(ctx context.Context, tenant, group string, until time.Time) (queue.Lane, bool, error) {
+	h.mu.Lock()
+	h.n++
+	h.mu.Unlock()
+	return h.LaneStore.HoldLane(ctx, tenant, group, until)
+}
+
+func (h *holds) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n
+}
+
+// A sync taking up a message published moments ago syncs it without
+// holding its group's lane again (the publisher's hold outlasts the sync
+// by far), and a publisher that held a group's lane moments ago sends
+// its next message without holding it again; a message that waited past
+// LaneRefresh holds it again, so the group keeps its lane LaneWindow
+// after the sync.
+func TestAFreshMessageSyncsWithoutHoldingItsLaneAgain(t *testing.T) {
+	ctx := context.Background()
+	_, _, res := stack.ForTest(t)
+	now := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	lanes := &holds{LaneStore: store.New(stack.DynamoDB, res.Table, clock)}
+	p := queue.NewPublisher(stack.SQS, res.Queues, res.Physical["DeferQueue"], clock).WithBackfill(res.Backfill).WithGroupLanes(lanes)
+	var synced []string
+	handle := queue.FIFOHandler(p.InGroupLane(func(ctx context.Context, m queue.Message) error {
+		synced = append(synced, m.ID)
+		return nil
+	}, slog.New(slog.DiscardHandler)), nil, slog.New(slog.DiscardHandler))
+
+	m := queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_1", CustomerID: "cus_1", Version: 1}
+	if err := p.Publish(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	published := lanes.count()
+	now = now.Add(time.Minute)
+	handleMessages(t, handle, receive(t, res.Queues[billing.KindInvoice])...)
+	if got := lanes.count() - published; got != 0 || len(synced) != 1 {
+		t.Errorf("a message published a minute ago: %d lane holds, synced %v; want 0 holds and inv_1 synced", got, synced)
+	}
+
+	before := lanes.count()
+	if err := p.Publish(ctx, queue.Message{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_2", CustomerID: "cus_1", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	published = lanes.count()
+	if published != before {
+		t.Errorf("a second event of cus_1 a minute after the first: %d lane holds, want 0 (this publisher held it moments ago)", published-before)
+	}
+	now = now.Add(queue.LaneRefresh + time.Second)
+	handleMessages(t, handle, receive(t, res.Queues[billing.KindInvoice])...)
+	if got := lanes.count() - published; got != 1 || len(synced) != 2 {
+		t.Errorf("a message that waited past %v: %d lane holds, synced %v; want 1 hold and inv_2 synced", queue.LaneRefresh, got, synced)
+	}
+	// The hold moved with that sync: the group is still in its lane a
+	// window after it, not only after the publish.
+	now = now.Add(queue.LaneWindow - time.Minute)
+	if l, ok, err := lanes.HoldLane(ctx, "acme", "acme#cus_1", now.Add(time.Minute)); err != nil || !ok || l != queue.LaneLive {
+		t.Errorf("lane of cus_1 a window after the sync: %v %v %v, want live and held", l, ok, err)
+	}
+}

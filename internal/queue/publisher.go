@@ -27,6 +27,7 @@ type Publisher struct {
 	urls     map[billing.Kind]string
 	backfill map[billing.Kind]string
 	lanes    LaneStore
+	held     *heldLanes
 	deferURL string
 	now      func() time.Time
 }
@@ -54,7 +55,7 @@ func (p *Publisher) WithBackfill(urls map[billing.Kind]string) *Publisher {
 // names, or the lane of the message being handled.
 func (p *Publisher) WithGroupLanes(s LaneStore) *Publisher {
 	c := *p
-	c.lanes = s
+	c.lanes, c.held = s, &heldLanes{}
 	return &c
 }
 
@@ -75,14 +76,24 @@ func (p *Publisher) PublishChoosing(ctx context.Context, m Message, choose func(
 		choose = inherited(m)
 	}
 	if p.lanes == nil {
-		m.Lane = choose(ctx)
+		m.Lane, m.LaneUntil = choose(ctx), 0 // no hold of this publisher's
 		return m.Lane, p.send(ctx, m)
 	}
-	l, err := groupLane(ctx, p.lanes, m, p.now().Add(LaneWindow), choose)
+	now := p.now()
+	if l, until, ok := p.held.fresh(m.GroupID(), now); ok {
+		// This process held the group's lane moments ago: the hold
+		// outlasts the message's wait and sync as the sync's own rule
+		// (LaneRefresh) asks, and no lane is given before a hold ends.
+		m.Lane, m.LaneUntil = l, until.Unix()
+		return l, p.send(ctx, m)
+	}
+	until := now.Add(LaneWindow)
+	l, err := groupLane(ctx, p.lanes, m, until, choose)
 	if err != nil {
 		return l, fmt.Errorf("publish %s/%s: %w", m.Kind, m.ID, err)
 	}
-	m.Lane = l
+	p.held.put(m.GroupID(), l, until)
+	m.Lane, m.LaneUntil = l, until.Unix()
 	return l, p.send(ctx, m)
 }
 
@@ -108,7 +119,14 @@ func (p *Publisher) InGroupLane(fn func(context.Context, Message) error, log *sl
 		return fn
 	}
 	return func(ctx context.Context, m Message) error {
-		l, err := groupLane(ctx, p.lanes, m, p.now().Add(LaneWindow), func(context.Context) Lane { return m.Lane })
+		now := p.now()
+		if m.LaneUntil != 0 && time.Unix(m.LaneUntil, 0).Sub(now) >= LaneWindow-LaneRefresh {
+			// Published moments ago: its group holds m's lane for longer
+			// than any sync takes, and no lane is given before a hold ends.
+			return fn(ctx, m)
+		}
+		until := now.Add(LaneWindow)
+		l, err := groupLane(ctx, p.lanes, m, until, func(context.Context) Lane { return m.Lane })
 		if err != nil {
 			return fmt.Errorf("sync %s/%s: %w", m.Kind, m.ID, err)
 		}
@@ -117,7 +135,8 @@ func (p *Publisher) InGroupLane(fn func(context.Context, Message) error, log *sl
 		}
 		log.InfoContext(ctx, "message moved to its group's lane", "tenant", m.Tenant, "kind", m.Kind, "id", m.ID,
 			"group_id", m.GroupID(), "from", m.Lane.String(), "to", l.String())
-		m.Lane = l
+		p.held.put(m.GroupID(), l, until)
+		m.Lane, m.LaneUntil = l, until.Unix()
 		return p.send(ctx, m)
 	}
 }
@@ -159,7 +178,7 @@ func (p *Publisher) Defer(ctx context.Context, m Message, until time.Time) error
 		if err != nil {
 			return fmt.Errorf("defer %s/%s: %w", m.Kind, m.ID, err)
 		}
-		m.Lane = l
+		m.Lane, m.LaneUntil = l, until.Add(LaneWindow).Unix()
 	}
 	m.NotBefore = until.Unix()
 	body, err := json.Marshal(m)

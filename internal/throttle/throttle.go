@@ -28,6 +28,11 @@ type Policy struct {
 	// Lease bounds a slot's hold: GrantLife plus the longest request. A
 	// holder that dies frees its slot when the lease ends.
 	Lease time.Duration
+	// Queue is how far ahead a grant may be booked: a caller willing to
+	// wait that long gets its turn (Grant.Start) in one write and sleeps
+	// until it, rather than asking again at every turn of the schedule.
+	// 0: grants start at once or are refused.
+	Queue time.Duration
 }
 
 // Intuit's limits per company, with headroom.
@@ -85,8 +90,21 @@ type Grant struct {
 	N       int
 	Lease   time.Time // the slot is held until then unless released
 	Expires time.Time
-	used    int // requests sent under the grant
+	// Start is when a grant booked ahead may begin (Policy.Queue). A
+	// near turn holds its slot already; a later one holds none (Slot is
+	// -1) until Seat gives it one. Zero for a grant that starts at once.
+	Start time.Time
+	// TAT is the schedule's end as this grant's admission left it. Its
+	// unsent requests are given back only while the schedule still ends
+	// there: once a later grant was admitted after them (booked, maybe,
+	// for a turn ahead), giving them back would let a third grant share
+	// that turn.
+	TAT  time.Time
+	used int // requests sent under the grant
 }
+
+// Booked reports whether g is a turn booked ahead that holds no slot yet.
+func (g Grant) Booked() bool { return g.Slot < 0 }
 
 // Refusal says when to ask again.
 type Refusal struct {
@@ -102,10 +120,15 @@ type Realms interface {
 	// or refuses with when to try again.
 	Admit(ctx context.Context, realm string, p Policy, n int, now time.Time) (Grant, *Refusal, error)
 	// Release frees g's slot before its lease ends and gives refund back
-	// to the schedule (the unsent requests of a grant still current).
+	// to the schedule (the unsent requests of a grant still current) if
+	// no grant was admitted after g (the schedule still ends at g.TAT).
 	Release(ctx context.Context, realm string, g Grant, refund time.Duration) error
 	// ThrottleRealm rests realm until until: nothing is admitted before.
 	ThrottleRealm(ctx context.Context, realm string, until time.Time) error
+	// Seat gives booked grant g a free slot at now (its turn): the grant
+	// with its slot and lease, or a refusal while the realm rests or every
+	// slot is held.
+	Seat(ctx context.Context, realm string, p Policy, g Grant, now time.Time) (Grant, *Refusal, error)
 }
 
 // Error means the realm is resting or busy until Until; the caller
@@ -158,8 +181,47 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 		start = s.TAT
 	}
 	n = max(1, min(n, p.GrantSize))
-	if due := start.Add(time.Duration(n) * p.Interval); due.Sub(now) > p.Burst {
-		return Grant{}, time.Time{}, &Refusal{RetryAt: due.Add(-p.Burst)}
+	due := start.Add(time.Duration(n) * p.Interval)
+	if due.Sub(now) > p.Burst && p.Queue > 0 {
+		// A grant that must wait for its turn carries one request: in a
+		// backlog another turn is booked after it at once, so what it
+		// left unsent could not be given back, and the budget would be
+		// spent on requests never sent.
+		n, due = 1, start.Add(p.Interval)
+	}
+	if turn := due.Add(-p.Burst); turn.After(now) {
+		if turn.Sub(now) > p.Queue {
+			return Grant{}, time.Time{}, &Refusal{RetryAt: turn}
+		}
+		g := Grant{Slot: -1, N: n, Start: turn, Expires: turn.Add(p.GrantLife)}
+		if turn.Sub(now) <= nearTurns*p.Interval {
+			// A near turn takes its slot in the same write: held from
+			// now, it costs the company little of its concurrency and
+			// saves seating it. The lease covers a turn that the
+			// store finds up to GrantLife later than planned.
+			if seated, refused := p.Seat(s, g, now); refused == nil {
+				g, g.Start, g.Lease = seated, turn, now.Add(p.GrantLife+p.Lease)
+			}
+		}
+		return g, due, nil
+	}
+	g, refused := p.Seat(s, Grant{Slot: -1, N: n, Expires: now.Add(p.GrantLife)}, now)
+	if refused != nil {
+		return Grant{}, time.Time{}, refused
+	}
+	return g, due, nil
+}
+
+// nearTurns bounds, in cells, how far ahead a booked turn takes its slot
+// at once: few enough that slots held ahead leave the company's requests
+// in flight theirs.
+const nearTurns = 4
+
+// Seat gives booked grant g the first free slot of s at now, or refuses
+// while the realm rests or every slot is held.
+func (p Policy) Seat(s Schedule, g Grant, now time.Time) (Grant, *Refusal) {
+	if s.RestUntil.After(now) {
+		return Grant{}, &Refusal{RetryAt: s.RestUntil, Resting: true}
 	}
 	slot, soonest := -1, time.Time{}
 	for i := 0; i < p.Slots; i++ {
@@ -173,10 +235,10 @@ func (p Policy) Plan(s Schedule, n int, now time.Time) (Grant, time.Time, *Refus
 		}
 	}
 	if slot < 0 {
-		return Grant{}, time.Time{}, &Refusal{RetryAt: minTime(soonest, now.Add(p.Interval))}
+		return Grant{}, &Refusal{RetryAt: minTime(soonest, now.Add(p.Interval))}
 	}
-	g := Grant{Slot: slot, N: n, Lease: now.Add(p.Lease), Expires: now.Add(p.GrantLife)}
-	return g, start.Add(time.Duration(n) * p.Interval), nil
+	g.Slot, g.Lease, g.Start = slot, now.Add(p.Lease), time.Time{}
+	return g, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -186,14 +248,3 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// Queuer is a Realms that also keeps each company's queue of deferred
-// requests. Without it every request refused at one moment would be told
-// the same time to come back: a backlog's syncs would return together,
-// one grant would go to one of them and the rest be deferred again, a
-// cost per entity growing with the backlog.
-type Queuer interface {
-	// QueueRefused gives a request of realm refused until retryAt its
-	// place in the company's queue of deferred requests: when to come
-	// back, n requests' worth after the place given before.
-	QueueRefused(ctx context.Context, realm string, p Policy, retryAt time.Time, n int) (time.Time, error)
-}

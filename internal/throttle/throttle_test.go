@@ -20,11 +20,15 @@ type memRealms struct {
 	admits    int
 	releases  int
 	cells     int
+	// asks counts every call that writes the schedule, refused or not:
+	// what a store would be sent.
+	asks int
 }
 
 func (m *memRealms) Admit(_ context.Context, realm string, p Policy, n int, now time.Time) (Grant, *Refusal, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.asks++
 	if m.schedules == nil {
 		m.schedules = map[string]*Schedule{}
 	}
@@ -39,7 +43,23 @@ func (m *memRealms) Admit(_ context.Context, realm string, p Policy, n int, now 
 	}
 	m.admits++
 	m.cells += g.N
-	s.TAT, s.Slots[g.Slot] = tat, g.Lease
+	s.TAT, g.TAT = tat, tat
+	if !g.Booked() {
+		s.Slots[g.Slot] = g.Lease
+	}
+	return g, nil, nil
+}
+
+func (m *memRealms) Seat(_ context.Context, realm string, p Policy, g Grant, now time.Time) (Grant, *Refusal, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.asks++
+	s := m.schedules[realm]
+	g, refused := p.Seat(*s, g, now)
+	if refused != nil {
+		return Grant{}, refused, nil
+	}
+	s.Slots[g.Slot] = g.Lease
 	return g, nil, nil
 }
 
@@ -48,7 +68,9 @@ func (m *memRealms) Release(_ context.Context, realm string, g Grant, refund tim
 	defer m.mu.Unlock()
 	if s := m.schedules[realm]; s != nil && s.Slots[g.Slot].Equal(g.Lease) {
 		delete(s.Slots, g.Slot)
-		s.TAT = s.TAT.Add(-refund)
+		if s.TAT.Equal(g.TAT) {
+			s.TAT = s.TAT.Add(-refund)
+		}
 		m.releases++
 	}
 	return nil
@@ -84,9 +106,16 @@ func TestDefaultPolicyStaysUnderIntuitsLimits(t *testing.T) {
 // Many functions hammering one company for five virtual minutes, with
 // requests of 50 to 800 ms (QuickBooks' usual answers): in every trailing 60 s at most 480 start
 // and never more than 10 are in flight, and the steady rate is close to
-// the policy's.
+// the policy's; so too when they book their turns ahead (Policy.Queue).
 func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
+	for _, queue := range []time.Duration{0, 10 * time.Second} {
+		t.Run("queue "+queue.String(), func(t *testing.T) { holdsIntuitsLimits(t, queue) })
+	}
+}
+
+func holdsIntuitsLimits(t *testing.T, queue time.Duration) {
 	p := DefaultPolicy()
+	p.Queue = queue
 	realms := &memRealms{}
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Unix(1_800_000_000, 0)
@@ -130,6 +159,18 @@ func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
 					continue
 				}
 				w.g, w.used = &g, 0
+				if g.Start.After(now) {
+					w.waitTill = g.Start
+					continue
+				}
+			}
+			if w.g.Booked() {
+				g, refused, _ := realms.Seat(context.Background(), "r", p, *w.g, now)
+				if refused != nil {
+					w.waitTill = refused.RetryAt
+					continue
+				}
+				w.g = &g
 			}
 			w.g.N--
 			w.used++
@@ -174,8 +215,50 @@ func TestScheduleHoldsIntuitsLimitsUnderContention(t *testing.T) {
 	if perMinute < 0.9*float64(p.PerMinute()) {
 		t.Errorf("%.0f requests a minute under contention, want close to the policy's %d", perMinute, p.PerMinute())
 	}
-	if float64(realms.admits) > float64(len(starts))/2 {
+	switch {
+	case queue == 0 && float64(realms.admits) > float64(len(starts))/2:
 		t.Errorf("%d grants for %d requests: grants should carry several requests each", realms.admits, len(starts))
+	case queue > 0 && float64(realms.cells-len(starts)) > 0.05*float64(len(starts)):
+		// Booked turns carry one request each: nothing is left unsent
+		// that could not be given back.
+		t.Errorf("%d requests admitted, %d sent: booked turns should leave few unsent", realms.cells, len(starts))
+	}
+}
+
+// Functions waiting for one company's schedule at once (a backlog) cost
+// the store about one call per grant, not one per waiter per turn: each
+// waiter books its turn and sleeps until it, instead of asking again.
+func TestWaitersBookTheirTurnInsteadOfPolling(t *testing.T) {
+	p := Policy{Interval: 20 * time.Millisecond, Burst: 40 * time.Millisecond, Slots: MaxInFlight,
+		GrantSize: 1, GrantLife: 200 * time.Millisecond, Lease: 2 * time.Second}
+	realms := &memRealms{}
+	const waiters = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, waiters)
+	start := time.Now()
+	for range waiters {
+		wg.Go(func() {
+			// One transport each: every function instance has its own.
+			rt := &Transport{Base: status(http.StatusOK), Realms: realms, Policy: p, MaxWait: 5 * time.Second}
+			req, _ := http.NewRequest(http.MethodGet, "http://qbo.invalid/v3/company/r1/query", nil)
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if took, least := time.Since(start), time.Duration(waiters-2)*p.Interval; took < least {
+		t.Errorf("%d requests in %v, want at least %v at one per %v", waiters, took, least, p.Interval)
+	}
+	if realms.asks > 2*waiters+2 {
+		t.Errorf("%d calls to the schedule for %d requests, want at most %d: waiters must not poll", realms.asks, waiters, 2*waiters+2)
 	}
 }
 

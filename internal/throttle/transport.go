@@ -152,10 +152,31 @@ func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error)
 // admit asks the schedule stored under key for a grant of n, waiting up
 // to wait in all; beyond it, or while realm rests, it fails with an
 // *Error.
+//
+// A turn further off than now is booked in the same write (Policy.Queue:
+// what is left of the wait), and the request sleeps until it: waiters
+// cost the schedule one write each however many wait, where asking again
+// would cost one per waiter at every turn.
 func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n int, wait time.Duration) (Grant, error) {
 	deadline := t.now().Add(wait)
 	for {
-		g, refused, err := t.Realms.Admit(ctx, key, p, n, t.now())
+		now := t.now()
+		p.Queue = max(0, deadline.Sub(now))
+		g, refused, err := t.Realms.Admit(ctx, key, p, n, now)
+		if err == nil && refused == nil && g.Booked() {
+			seated, err := t.seat(ctx, realm, key, p, g, deadline)
+			if errors.Is(err, errExpired) {
+				continue // book again, within what is left of the wait
+			}
+			return seated, err
+		}
+		if err == nil && refused == nil && !g.Start.IsZero() {
+			if err := t.sleepUntil(ctx, g.Start); err != nil {
+				_ = t.Realms.Release(context.WithoutCancel(ctx), key, g, 0)
+				return Grant{}, err
+			}
+			g.Start = time.Time{}
+		}
 		if err != nil || refused == nil {
 			return g, err
 		}
@@ -163,35 +184,53 @@ func (t *Transport) admit(ctx context.Context, realm, key string, p Policy, n in
 			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: true}
 		}
 		if refused.RetryAt.After(deadline) {
-			until := refused.RetryAt
-			if wait > 0 {
-				// Only a caller that would wait defers; one that has
-				// another way out takes no place in the queue.
-				until = t.queue(ctx, key, p, until)
-			}
-			return Grant{}, &Error{Realm: realm, Until: until}
+			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt}
 		}
-		select {
-		case <-ctx.Done():
-			return Grant{}, ctx.Err()
-		case <-time.After(refused.RetryAt.Sub(t.now())):
+		if err := t.sleepUntil(ctx, refused.RetryAt); err != nil {
+			return Grant{}, err
 		}
 	}
 }
 
-// queue returns when a request refused until retryAt comes back: its
-// place in the company's queue of deferred requests, when the store keeps
-// one. A deferred sync spends one request on average.
-func (t *Transport) queue(ctx context.Context, key string, p Policy, retryAt time.Time) time.Time {
-	q, ok := t.Realms.(Queuer)
-	if !ok {
-		return retryAt
+// seat waits for booked grant g's turn and takes a slot for it. A realm
+// that rests meanwhile, or whose slots stay held past the deadline, fails
+// with an *Error; slots held until the grant's time is over leave it
+// unused (errExpired): its requests may not start later than planned, or
+// they would crowd a later window.
+func (t *Transport) seat(ctx context.Context, realm, key string, p Policy, g Grant, deadline time.Time) (Grant, error) {
+	at := g.Start
+	for {
+		if err := t.sleepUntil(ctx, at); err != nil {
+			return Grant{}, err
+		}
+		seated, refused, err := t.Realms.Seat(ctx, key, p, g, t.now())
+		if err != nil || refused == nil {
+			return seated, err
+		}
+		if refused.Resting || refused.RetryAt.After(deadline) {
+			return Grant{}, &Error{Realm: realm, Until: refused.RetryAt, Resting: refused.Resting}
+		}
+		if !refused.RetryAt.Before(g.Expires) {
+			return Grant{}, errExpired
+		}
+		at = refused.RetryAt
 	}
-	until, err := q.QueueRefused(ctx, key, p, retryAt, 1)
-	if err != nil {
-		return retryAt // the place is an optimisation: the plain time is still right
+}
+
+// errExpired: a booked grant found no slot in its time.
+var errExpired = errors.New("booked turn expired before a slot was free")
+
+func (t *Transport) sleepUntil(ctx context.Context, at time.Time) error {
+	d := at.Sub(t.now())
+	if d <= 0 {
+		return ctx.Err()
 	}
-	return until
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // takeIdle returns an idle grant with a request left and time to start
