@@ -114,7 +114,14 @@ func (f *fleetTenant) latencies() ([]time.Duration, int) {
 // lastLinked returns when the tenant's last customer or invoice of a
 // backfill linked.
 func (f *fleetTenant) lastLinked() (time.Time, error) {
+	last, _, err := f.lastLinkedEntity()
+	return last, err
+}
+
+// lastLinkedEntity is lastLinked with the entity that linked last.
+func (f *fleetTenant) lastLinkedEntity() (time.Time, string, error) {
 	var last time.Time
+	var which string
 	check := func(kind billing.Kind, id string) error {
 		link, err := f.s.Store().Link(context.Background(), f.e.tenant, kind, id)
 		if err != nil {
@@ -124,21 +131,21 @@ func (f *fleetTenant) lastLinked() (time.Time, error) {
 			return fmt.Errorf("%s %s/%s is not linked", f.e.tenant, kind, id)
 		}
 		if link.UpdatedAt.After(last) {
-			last = link.UpdatedAt
+			last, which = link.UpdatedAt, string(kind)+"/"+id
 		}
 		return nil
 	}
 	for i := range f.customers {
 		if err := check(billing.KindCustomer, fmt.Sprintf("cus_%d", i)); err != nil {
-			return last, err
+			return last, which, err
 		}
 	}
 	for i := range f.invoices {
 		if err := check(billing.KindInvoice, fmt.Sprintf("inv_%d", i)); err != nil {
-			return last, err
+			return last, which, err
 		}
 	}
-	return last, nil
+	return last, which, nil
 }
 
 // postBackfill posts the tenant's customers, then its invoices, from

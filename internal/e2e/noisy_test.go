@@ -26,7 +26,7 @@ var (
 	fleetTenants  = flag.Int("fleet.tenants", 0, "tenants of the fleet benchmark (0: skip it)")
 	fleetEntities = flag.Int("fleet.entities", 100, "entities each fleet tenant posts")
 	fairnessOut   = flag.String("fairness.out", "", "file the tables are appended to (besides the test log)")
-	noisyLog      = flag.String("noisy.log", "", "file the functions' JSON logs go to as well, to trace the slowest live invoices")
+	fairnessLog   = flag.String("fairness.log", "", "file the functions' JSON logs go to as well, to trace the slowest live invoices and tenants")
 	noisyLive     = flag.Int("noisy.live-per-minute", 0, "the webhook's live events per tenant and minute (0: the template's; a huge value puts everything in the live lane, for comparison)")
 )
 
@@ -53,16 +53,7 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 		t.Skip("the noisy-neighbour benchmark runs with -noisy.entities=N (make bench-fairness)")
 	}
 	logs := &logBytes{}
-	var sink io.Writer = logs
-	if *noisyLog != "" {
-		f, err := os.Create(*noisyLog)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		sink = io.MultiWriter(logs, f)
-	}
-	s := newStack(t, devstack.Options{Log: slog.New(slog.NewJSONHandler(sink, nil)), LiveEventsPerMinute: *noisyLive})
+	s := newStack(t, devstack.Options{Log: slog.New(slog.NewJSONHandler(traced(t, logs), nil)), LiveEventsPerMinute: *noisyLive})
 	customers := max(1, *noisyEntities/10)
 	a := newFleet(t, s, "noisy", 1, customers, *noisyEntities-customers)[0]
 	others := newFleet(t, s, "quiet", *noisyOthers, liveCustomers, 0)
@@ -118,7 +109,7 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	}
 	slices.Sort(lat)
 	slices.Sort(answered)
-	if *noisyLog != "" {
+	if *fairnessLog != "" {
 		logSlowest(t, others, 20)
 	}
 
@@ -158,6 +149,19 @@ func TestNoisyNeighbourBenchmark(t *testing.T) {
 	if synced != *noisyEntities {
 		t.Errorf("A: %d of %d entities synced", synced, *noisyEntities)
 	}
+}
+
+// traced is w, and -fairness.log as well when set.
+func traced(t *testing.T, w io.Writer) io.Writer {
+	if *fairnessLog == "" {
+		return w
+	}
+	f, err := os.Create(*fairnessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return io.MultiWriter(w, f)
 }
 
 // logSlowest names the n slowest live invoices, to be traced in -noisy.log.
@@ -234,7 +238,11 @@ func TestFleetBenchmark(t *testing.T) {
 	if *fleetTenants <= 0 {
 		t.Skip("the fleet benchmark runs with -fleet.tenants=N (make bench-fairness)")
 	}
-	s := newStack(t, devstack.Options{Log: slog.New(slog.DiscardHandler)})
+	log := slog.New(slog.DiscardHandler)
+	if *fairnessLog != "" {
+		log = slog.New(slog.NewJSONHandler(traced(t, io.Discard), nil))
+	}
+	s := newStack(t, devstack.Options{Log: log})
 	customers := max(1, *fleetEntities/10)
 	fleet := newFleet(t, s, "fleet", *fleetTenants, customers, *fleetEntities-customers)
 
@@ -266,10 +274,13 @@ func TestFleetBenchmark(t *testing.T) {
 	var times []time.Duration
 	var last time.Time
 	for _, f := range fleet {
-		at, err := f.lastLinked()
+		at, which, err := f.lastLinkedEntity()
 		if err != nil {
 			t.Error(err)
 			continue
+		}
+		if *fairnessLog != "" {
+			t.Logf("tenant %s: last linked %s at %s", f.e.tenant, which, at.Sub(start).Round(time.Millisecond))
 		}
 		times = append(times, at.Sub(start))
 		if at.After(last) {
