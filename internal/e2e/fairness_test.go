@@ -111,14 +111,8 @@ func (f *fleetTenant) latencies() ([]time.Duration, int) {
 	return out, unsynced
 }
 
-// lastLinked returns when the tenant's last customer or invoice of a
-// backfill linked.
-func (f *fleetTenant) lastLinked() (time.Time, error) {
-	last, _, err := f.lastLinkedEntity()
-	return last, err
-}
-
-// lastLinkedEntity is lastLinked with the entity that linked last.
+// lastLinkedEntity returns when the tenant's last customer or invoice of a
+// backfill linked, and which it was.
 func (f *fleetTenant) lastLinkedEntity() (time.Time, string, error) {
 	var last time.Time
 	var which string

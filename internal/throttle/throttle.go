@@ -247,4 +247,3 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
-
