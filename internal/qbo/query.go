@@ -122,6 +122,16 @@ func Quote(s string) string {
 	return "'" + s + "'"
 }
 
+// QuoteList returns ss as the list of an `in (…)` condition: each quoted
+// as Quote does, separated by commas.
+func QuoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
 // typographic maps characters QBO's query parser rejects to ASCII.
 var typographic = strings.NewReplacer(
 	"\u2018", "'", "\u2019", "'", "\u201A", "'", "\u201B", "'", "\u02BC", "'", "\u2032", "'",

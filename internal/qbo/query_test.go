@@ -29,6 +29,12 @@ func TestQuote(t *testing.T) {
 	}
 }
 
+func TestQuoteList(t *testing.T) {
+	if got, want := QuoteList([]string{"21", "O'Brien"}), `'21', 'O\'Brien'`; got != want {
+		t.Errorf("QuoteList = %s, want %s", got, want)
+	}
+}
+
 func TestQuoteEndsTheLiteralExactlyOnce(t *testing.T) {
 	for _, s := range []string{`a\`, `a\\`, `'`, `\'`, `'\`, "x\u2019\\"} {
 		stmt := "select * from Customer where DisplayName = " + Quote(s) + " and Active = true"

@@ -110,7 +110,7 @@ func (im *Importer) invoices(ctx context.Context, s *tenantConn, d Data, ids []s
 	if len(ids) == 0 {
 		return out, nil
 	}
-	invs, err := qbo.Query[qbo.Invoice](ctx, s.api, s.conn.RealmID, "select * from Invoice where Id in ("+quoteIDs(ids)+")")
+	invs, err := qbo.Query[qbo.Invoice](ctx, s.api, s.conn.RealmID, "select * from Invoice where Id in ("+qbo.QuoteList(ids)+")")
 	if err != nil {
 		return nil, fmt.Errorf("read invoices %v: %w", ids, err)
 	}

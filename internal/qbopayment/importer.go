@@ -327,14 +327,6 @@ func (im *Importer) billingInvoice(ctx context.Context, s *tenantConn, inv qbo.I
 	return "", nil
 }
 
-func quoteIDs(ids []string) string {
-	q := make([]string, len(ids))
-	for i, id := range ids {
-		q[i] = qbo.Quote(id)
-	}
-	return strings.Join(q, ", ")
-}
-
 func appliedInvoices(p qbo.Payment) []string {
 	var ids []string
 	for _, l := range p.Line {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
@@ -110,12 +109,8 @@ func (r *run) readPayments(ctx context.Context, ids []string) ([]qbo.Payment, er
 		}
 		return []qbo.Payment{p}, err
 	}
-	quoted := make([]string, len(ids))
-	for i, id := range ids {
-		quoted[i] = qbo.Quote(id)
-	}
 	found, err := qbo.QueryAll[qbo.Payment](ctx, r.qbo, r.conn.RealmID,
-		"select * from Payment where Id in ("+strings.Join(quoted, ", ")+")")
+		"select * from Payment where Id in ("+qbo.QuoteList(ids)+")")
 	if err != nil {
 		return nil, fmt.Errorf("read the payments applied to a document: %w", err)
 	}
