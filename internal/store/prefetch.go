@@ -158,8 +158,3 @@ func (d writeDropsPrefetched) TransactWriteItems(ctx context.Context, in *dynamo
 	dropPrefetched(ctx)
 	return d.DB.TransactWriteItems(ctx, in, opts...)
 }
-
-func (d writeDropsPrefetched) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	dropPrefetched(ctx)
-	return d.DB.BatchWriteItem(ctx, in, opts...)
-}
