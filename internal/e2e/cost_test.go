@@ -37,6 +37,10 @@ func BenchmarkInvoiceSync(b *testing.B) {
 	b.ReportMetric(c.WriteUnits/n, "dynamodb-wcu/invoice")
 	b.Logf("per %d invoices: QBO %s; DynamoDB %s; SQS %s", b.N, breakdown(c.QBO), breakdown(c.DynamoDB), breakdown(c.SQS))
 	b.Logf("DynamoDB per invoice by item touched (requests, write units):\n%s", itemBreakdown(c.DynamoDBItems, n))
+	sizes, desc := e.itemSizes("E#invoice#", "L#invoice#", "H#invoice#", "C#invoice#", "EV#")
+	for _, p := range []string{"E#invoice#", "L#invoice#", "H#invoice#", "C#invoice#", "EV#"} {
+		b.Logf("largest %s item: %d bytes: %s", p, sizes[p], desc[p])
+	}
 }
 
 // itemBreakdown lists DynamoDB's cost per entity by operation and item
