@@ -137,7 +137,17 @@ type Link struct {
 	Extra     map[string]string
 	Rev       int64
 	UpdatedAt time.Time
+	// Waiters counts the dependents ever recorded against the entity
+	// (AddDependent moves it on the link itself, before the dependent
+	// reads the link), Woken the count its last wake-up covered. Both
+	// come back with every read and write of the link, so a sync that
+	// saw them equal knows without a query that nothing waits for it.
+	Waiters, Woken int64
 }
+
+// Awaited reports whether dependents may wait for the entity: some were
+// recorded since its last wake-up.
+func (l Link) Awaited() bool { return l.Waiters != l.Woken }
 
 // RefundEntry is a refund booked against a payment: the journal entry
 // QuickBooks holds for it and the amount, in minor units, the payment

@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/qbosync/qbosync/internal/billing"
@@ -80,22 +84,49 @@ func (s *Store) Entities(ctx context.Context, tenant string, kind billing.Kind) 
 
 // ForgetLinks deletes every link of the tenant (an admin's explicit,
 // confirmed choice at disconnect or a reset to another company) and
-// returns how many there were. Snapshots and statuses stay.
+// returns how many there were. Snapshots and statuses stay, and so do the
+// dependents' counters of a link that has them: the edges they count
+// stay too, and the entity's next link must still wake them.
 func (s *Store) ForgetLinks(ctx context.Context, tenant string) (int, error) {
-	var sks []string
+	var items []linkItem
 	err := s.queryPrefix(ctx, tenantPK(tenant), "L#", func(av map[string]types.AttributeValue) error {
-		if v, ok := av["sk"].(*types.AttributeValueMemberS); ok {
-			sks = append(sks, v.Value)
+		var it linkItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return fmt.Errorf("decode link: %w", err)
+		}
+		if it.Rev != 0 {
+			items = append(items, it)
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	for i, sk := range sks {
-		if _, err := s.db.DeleteItem(ctx, deleteInput(s.table, tenantPK(tenant), sk)); err != nil {
-			return i, fmt.Errorf("forget link %s of %s: %w", sk, tenant, err)
+	for i, it := range items {
+		if err := s.forgetLink(ctx, it); err != nil {
+			return i, fmt.Errorf("forget link %s of %s: %w", it.SK, tenant, err)
 		}
 	}
-	return len(sks), nil
+	return len(items), nil
+}
+
+func (s *Store) forgetLink(ctx context.Context, it linkItem) error {
+	if it.Waiters == 0 {
+		in := deleteInput(s.table, it.PK, it.SK)
+		in.ConditionExpression = aws.String("attribute_not_exists(waiters)")
+		_, err := s.db.DeleteItem(ctx, in)
+		if !errors.Is(conflict(err), ErrConflict) {
+			return err
+		}
+		// a dependent was counted since the read: keep its count
+	}
+	names := map[string]string{}
+	refs := make([]string, len(linkAttributes))
+	for i, name := range linkAttributes {
+		refs[i] = fmt.Sprintf("#a%d", i)
+		names[refs[i]] = name
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: key(it.PK, it.SK),
+		UpdateExpression: aws.String("REMOVE " + strings.Join(refs, ", ")), ExpressionAttributeNames: names})
+	return err
 }

@@ -143,6 +143,9 @@ func (s *Store) Links(ctx context.Context, tenant string) ([]Link, error) {
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return fmt.Errorf("decode link: %w", err)
 		}
+		if it.Rev == 0 {
+			return nil // dependents' counters of a link not made yet
+		}
 		out = append(out, it.link(tenant))
 		return nil
 	})

@@ -122,11 +122,11 @@ func TestDependents(t *testing.T) {
 	parent := billing.Ref{Kind: billing.KindCustomer, ID: "cus_1"}
 	inv := store.Dependent{Kind: billing.KindInvoice, ID: "inv_1", CustomerID: "cus_1"}
 	for i := 0; i < 2; i++ { // recording twice is harmless
-		if err := s.AddDependent(ctx, "acme", parent, inv); err != nil {
+		if _, err := s.AddDependent(ctx, "acme", parent, inv); !errors.Is(err, store.ErrNotFound) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.AddDependent(ctx, "acme", billing.Ref{Kind: billing.KindCustomer, ID: "cus_10"}, store.Dependent{Kind: billing.KindInvoice, ID: "inv_9"}); err != nil {
+	if _, err := s.AddDependent(ctx, "acme", billing.Ref{Kind: billing.KindCustomer, ID: "cus_10"}, store.Dependent{Kind: billing.KindInvoice, ID: "inv_9"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}
 	deps, err := s.Dependents(ctx, "acme", parent)
@@ -138,6 +138,48 @@ func TestDependents(t *testing.T) {
 	}
 	if deps, _ := s.Dependents(ctx, "acme", parent); len(deps) != 0 {
 		t.Errorf("dependents after removal = %+v", deps)
+	}
+}
+
+// TestForgottenLinksKeepTheirDependentsCount: forgetting a tenant's links
+// keeps the edges, so it keeps their count too: the entity's next link
+// must still wake them, and the count alone is no link.
+func TestForgottenLinksKeepTheirDependentsCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	awaited := store.Link{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_1", RealmID: "9130",
+		State: store.LinkLinked, QBOID: "58"}
+	alone := awaited
+	alone.ID, alone.QBOID = "cus_2", "59"
+	for _, l := range []store.Link{awaited, alone} {
+		if _, err := s.PutLink(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parent := billing.Ref{Kind: billing.KindCustomer, ID: "cus_1"}
+	if _, err := s.AddDependent(ctx, "acme", parent, store.Dependent{Kind: billing.KindInvoice, ID: "inv_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ForgetLinks(ctx, "acme"); err != nil || n != 2 {
+		t.Fatalf("forgot %d links, %v; want 2", n, err)
+	}
+	if links, err := s.Links(ctx, "acme"); err != nil || len(links) != 0 {
+		t.Fatalf("links after forgetting = %+v, %v; want none", links, err)
+	}
+	if _, err := s.Link(ctx, "acme", billing.KindCustomer, "cus_1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("forgotten link reads %v, want ErrNotFound", err)
+	}
+	if n, err := s.ForgetLinks(ctx, "acme"); err != nil || n != 0 {
+		t.Errorf("forgetting again: %d, %v; want 0 (a kept count is no link)", n, err)
+	}
+	again, err := s.PutLink(ctx, store.Link{Tenant: "acme", Kind: billing.KindCustomer, ID: "cus_1", RealmID: "9140",
+		State: store.LinkLinked, QBOID: "7"})
+	if err != nil || !again.Awaited() || again.Rev != 1 || again.QBOID != "7" {
+		t.Fatalf("the customer linked again: %+v, %v; want rev 1, awaited by the invoice", again, err)
+	}
+	if deps, err := s.Dependents(ctx, "acme", parent); err != nil || len(deps) != 1 {
+		t.Errorf("dependents after forgetting = %+v, %v; want the invoice", deps, err)
 	}
 }
 

@@ -29,13 +29,13 @@ func (r *run) checkParentCycle(ctx context.Context, ent billing.Entity) error {
 	}
 	parent := billing.Ref{Kind: billing.KindCustomer, ID: c.ParentID}
 	self := record.Dependent{Kind: billing.KindCustomer, ID: c.ID, CustomerID: r.st.CustomerID}
-	if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, parent, self); err != nil {
+	if _, err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, parent, self); err != nil && !errors.Is(err, record.ErrNotFound) {
 		return err
 	}
 	if waiting, err := r.othersWaiting(ctx, path); err != nil {
 		return err
 	} else if waiting {
-		if err := r.e.wake(ctx, r.st); err != nil {
+		if err := r.e.wake(ctx, r.st, record.Link{}); err != nil {
 			return err
 		}
 	}

@@ -28,9 +28,14 @@ type Links interface {
 
 // Dependencies records who waits for whom.
 type Dependencies interface {
-	AddDependent(ctx context.Context, tenant string, parent billing.Ref, child record.Dependent) error
+	// AddDependent counts the edge on parent's link and returns that link
+	// as it stood just after (record.ErrNotFound when it has none).
+	AddDependent(ctx context.Context, tenant string, parent billing.Ref, child record.Dependent) (record.Link, error)
 	Dependents(ctx context.Context, tenant string, parent billing.Ref) ([]record.Dependent, error)
 	RemoveDependent(ctx context.Context, tenant string, parent billing.Ref, child record.Dependent) error
+	// MarkWoken records that parent's dependents counted up to waiters
+	// (record.Link.Waiters) were woken.
+	MarkWoken(ctx context.Context, tenant string, parent billing.Ref, waiters int64) error
 }
 
 // Tenants reads and updates tenant settings.

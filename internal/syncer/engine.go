@@ -116,7 +116,7 @@ func (e *Engine) record(ctx context.Context, log *slog.Logger, st record.EntityS
 		if err := e.cfg.Store.MarkSynced(ctx, st.Tenant, e.cfg.Now()); err != nil {
 			return err
 		}
-		return e.wake(ctx, st)
+		return e.wake(ctx, st, out.link)
 	}
 	log.InfoContext(ctx, "entity not sent", "status", out.update.Status)
 	return nil
@@ -131,8 +131,16 @@ func (e *Engine) setStatus(ctx context.Context, st record.EntityState, u record.
 	return err
 }
 
-// wake requeues every entity that waited for st to link.
-func (e *Engine) wake(ctx context.Context, st record.EntityState) error {
+// wake requeues every entity that waited for st to link. seen is st's
+// link as its sync last read or wrote it, zero when unknown. Linked, with
+// no dependent counted since the last wake-up, it spares the list: a
+// dependent counts itself on the link before it reads the link, so one
+// counted after seen reads it linked and does not wait. Linked with
+// dependents counted, the wake-up marks that count woken once done.
+func (e *Engine) wake(ctx context.Context, st record.EntityState, seen record.Link) error {
+	if seen.Linked() && !seen.Awaited() {
+		return nil
+	}
 	parent := billing.Ref{Kind: st.Kind, ID: st.ID}
 	deps, err := e.cfg.Store.Dependents(ctx, st.Tenant, parent)
 	if err != nil {
@@ -150,6 +158,9 @@ func (e *Engine) wake(ctx context.Context, st record.EntityState) error {
 		if err := e.cfg.Store.RemoveDependent(ctx, st.Tenant, parent, d); err != nil {
 			return err
 		}
+	}
+	if seen.Linked() {
+		return e.cfg.Store.MarkWoken(ctx, st.Tenant, parent, seen.Waiters)
 	}
 	return nil
 }

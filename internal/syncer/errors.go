@@ -17,6 +17,9 @@ func (e *PermanentError) Error() string { return e.Reason }
 type outcome struct {
 	update record.StatusUpdate
 	qboID  string
+	// link is the entity's own link as the run last saw it (zero if it
+	// never read or wrote it), for the wake-up of a synced entity.
+	link record.Link
 }
 
 // waitError: the entity must wait for on (already recorded as its

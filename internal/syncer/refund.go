@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 
 	"github.com/qbosync/qbosync/internal/billing"
 	"github.com/qbosync/qbosync/internal/qbo"
@@ -118,7 +119,7 @@ func (r *run) refundCovered(ctx context.Context, f *billing.Refund) error {
 		}
 		if attempt == 0 {
 			child := record.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
-			if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, payment, child); err != nil {
+			if _, err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, payment, child); err != nil && !errors.Is(err, record.ErrNotFound) {
 				return err
 			}
 		}

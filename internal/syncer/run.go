@@ -24,6 +24,9 @@ type run struct {
 	// depth is how many runs this one is nested in (syncNow); 0 for a
 	// run of a delivered message.
 	depth int
+	// own is the entity's link as the store last answered a read or write
+	// of it in this run; zero before any.
+	own record.Link
 }
 
 func (e *Engine) newRun(ctx context.Context, st record.EntityState) (*run, error) {
@@ -95,7 +98,7 @@ func (r *run) sync(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	out := outcome{update: record.StatusUpdate{Status: record.StatusSynced}, qboID: link.QBOID}
+	out := outcome{update: record.StatusUpdate{Status: record.StatusSynced}, qboID: link.QBOID, link: r.own}
 	if r.flag != "" {
 		out.update.Warning = &record.Warning{Message: r.flag, Notice: true}
 	}
@@ -150,8 +153,9 @@ func (r *run) write(ctx context.Context, ent billing.Entity) (record.Link, error
 
 // waitFor returns the first reference that has not linked yet, as
 // "kind/id", after recording the entity as its dependent. The edge is
-// written before the link is read again, so a parent linking meanwhile
-// either sees the edge or is seen linked: no wake-up is lost.
+// written, and counted on the parent's link, before the link is read
+// again (the count's write answers with it), so a parent linking
+// meanwhile either counts the edge or is seen linked: no wake-up is lost.
 func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 	for _, ref := range ent.Refs() {
 		l, err := r.parentLink(ctx, ref)
@@ -162,11 +166,7 @@ func (r *run) waitFor(ctx context.Context, ent billing.Entity) (string, error) {
 			r.parents[ref] = l
 			continue
 		}
-		child := record.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
-		if err := r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, ref, child); err != nil {
-			return "", err
-		}
-		if l, err = r.parentLink(ctx, ref); err != nil {
+		if l, err = r.addDependent(ctx, ref); err != nil {
 			return "", err
 		}
 		if !l.Linked() {
@@ -193,6 +193,19 @@ func (r *run) linkedParents(ctx context.Context, ent billing.Entity) error {
 
 func (r *run) parentLink(ctx context.Context, ref billing.Ref) (record.Link, error) {
 	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, ref.Kind, ref.ID)
+	return r.inRealm(l, err)
+}
+
+// addDependent records the entity as a dependent of ref and returns ref's
+// link as the record left it.
+func (r *run) addDependent(ctx context.Context, ref billing.Ref) (record.Link, error) {
+	child := record.Dependent{Kind: r.st.Kind, ID: r.st.ID, CustomerID: r.st.CustomerID}
+	return r.inRealm(r.e.cfg.Store.AddDependent(ctx, r.st.Tenant, ref, child))
+}
+
+// inRealm is a parent's link as this run sees it: none when it has none,
+// or is linked in another company.
+func (r *run) inRealm(l record.Link, err error) (record.Link, error) {
 	if errors.Is(err, record.ErrNotFound) {
 		return record.Link{}, nil
 	}

@@ -57,7 +57,7 @@ func (r *run) saleCustomer(ctx context.Context, s *billing.Sale) (string, error)
 
 // wakeCustomer requeues what waited for a customer the sale linked.
 func (r *run) wakeCustomer(ctx context.Context, key billing.Ref) error {
-	return r.e.wake(ctx, record.EntityState{Snapshot: record.Snapshot{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID}})
+	return r.e.wake(ctx, record.EntityState{Snapshot: record.Snapshot{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID}}, record.Link{})
 }
 
 // findSaleCustomer looks for the QBO customer of a sale's inline customer:

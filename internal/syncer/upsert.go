@@ -353,6 +353,9 @@ func (r *run) link(ctx context.Context) (record.Link, error) {
 // linkOf loads the link named key, or a new one.
 func (r *run) linkOf(ctx context.Context, key billing.Ref) (record.Link, error) {
 	l, err := r.e.cfg.Store.Link(ctx, r.st.Tenant, key.Kind, key.ID)
+	if err == nil || errors.Is(err, record.ErrNotFound) {
+		r.observe(key, l)
+	}
 	if errors.Is(err, record.ErrNotFound) {
 		return record.Link{Tenant: r.st.Tenant, Kind: key.Kind, ID: key.ID, RealmID: r.conn.RealmID}, nil
 	}
@@ -371,7 +374,21 @@ func (r *run) putLink(ctx context.Context, l record.Link) (record.Link, error) {
 	if err != nil {
 		return l, fmt.Errorf("save link: %w", err)
 	}
+	r.observe(billing.Ref{Kind: l.Kind, ID: l.ID}, saved)
 	return saved, nil
+}
+
+// observe keeps the entity's own link as the store last answered it in
+// this run (none when linked in another company): the sync's wake-up
+// decides from it (Engine.wake).
+func (r *run) observe(key billing.Ref, l record.Link) {
+	if key.Kind != r.st.Kind || key.ID != r.st.ID {
+		return
+	}
+	if l.RealmID != r.conn.RealmID {
+		l = record.Link{}
+	}
+	r.own = l
 }
 
 // markVersion records that the current version needed no write.

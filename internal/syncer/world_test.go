@@ -124,6 +124,11 @@ type crashingStore struct {
 	*memstore.Store
 	mu        sync.Mutex
 	failLinks int
+	// beforeLinked, when set, runs once just before the next write of a
+	// finished link reaches the store: another worker's step in between.
+	beforeLinked func(record.Link)
+	// listed counts the Dependents calls.
+	listed int
 }
 
 func (s *crashingStore) PutLink(ctx context.Context, l record.Link) (record.Link, error) {
@@ -132,11 +137,25 @@ func (s *crashingStore) PutLink(ctx context.Context, l record.Link) (record.Link
 	if fail {
 		s.failLinks--
 	}
+	var before func(record.Link)
+	if l.State == record.LinkLinked {
+		before, s.beforeLinked = s.beforeLinked, nil
+	}
 	s.mu.Unlock()
 	if fail {
 		return record.Link{}, errLinkWrite
 	}
+	if before != nil {
+		before(l)
+	}
 	return s.Store.PutLink(ctx, l)
+}
+
+func (s *crashingStore) Dependents(ctx context.Context, tenant string, parent billing.Ref) ([]record.Dependent, error) {
+	s.mu.Lock()
+	s.listed++
+	s.mu.Unlock()
+	return s.Store.Dependents(ctx, tenant, parent)
 }
 
 type tokens struct{}

@@ -68,11 +68,16 @@ func (s *Store) SetStatus(_ context.Context, tenant string, kind billing.Kind, i
 func (s *Store) Link(_ context.Context, tenant string, kind billing.Kind, id string) (record.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, ok := s.links[key{tenant, kind, id}]
+	return s.link(key{tenant, kind, id})
+}
+
+func (s *Store) link(k key) (record.Link, error) {
+	l, ok := s.links[k]
 	if !ok {
 		return record.Link{}, record.ErrNotFound
 	}
 	l.Extra, l.Refunds = maps.Clone(l.Extra), maps.Clone(l.Refunds)
+	l.Waiters, l.Woken = s.waits[k].waiters, s.waits[k].woken
 	return l, nil
 }
 
@@ -93,13 +98,12 @@ func (s *Store) PutLink(_ context.Context, l record.Link) (record.Link, error) {
 	// DynamoDB's store omits an empty map: nil, as it reads back.
 	l.Extra, l.Refunds = nilIfEmpty(l.Extra), nilIfEmpty(l.Refunds)
 	s.links[k] = l
-	out := l
-	out.Extra, out.Refunds = maps.Clone(l.Extra), maps.Clone(l.Refunds)
-	return out, nil
+	return s.link(k)
 }
 
-// AddDependent records that child waits for parent to link.
-func (s *Store) AddDependent(_ context.Context, tenant string, parent billing.Ref, child record.Dependent) error {
+// AddDependent records that child waits for parent to link, counts it on
+// parent's link and returns that link (record.ErrNotFound when none).
+func (s *Store) AddDependent(_ context.Context, tenant string, parent billing.Ref, child record.Dependent) (record.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := key{tenant, parent.Kind, parent.ID}
@@ -107,6 +111,22 @@ func (s *Store) AddDependent(_ context.Context, tenant string, parent billing.Re
 		s.deps[p] = map[key]record.Dependent{}
 	}
 	s.deps[p][key{"", child.Kind, child.ID}] = child
+	w := s.waits[p]
+	w.waiters++
+	s.waits[p] = w
+	return s.link(p)
+}
+
+// MarkWoken records that the dependents of parent counted up to waiters
+// were woken; the mark never moves back.
+func (s *Store) MarkWoken(_ context.Context, tenant string, parent billing.Ref, waiters int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := key{tenant, parent.Kind, parent.ID}
+	if w, ok := s.waits[p]; ok && w.woken < waiters {
+		w.woken = waiters
+		s.waits[p] = w
+	}
 	return nil
 }
 

@@ -29,6 +29,10 @@ type tenant struct {
 	secrets [][]byte
 }
 
+// waits are a link's Waiters and Woken, kept apart as DynamoDB's store
+// keeps them: only AddDependent and MarkWoken move them.
+type waits struct{ waiters, woken int64 }
+
 // Store is an in-memory store. It is safe for concurrent use.
 type Store struct {
 	now func() time.Time
@@ -38,6 +42,7 @@ type Store struct {
 	entities  map[key]record.EntityState
 	links     map[key]record.Link
 	deps      map[key]map[key]record.Dependent // parent → child → edge
+	waits     map[key]waits                    // the dependents' counters of a link, made or not
 	events    map[key]time.Time                // tenant, "", event id → expiry
 	customers map[key]record.CustomerConnection
 	rests     map[string]time.Time
@@ -51,7 +56,7 @@ func New(now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{now: now, tenants: map[string]*tenant{}, entities: map[key]record.EntityState{},
-		links: map[key]record.Link{}, deps: map[key]map[key]record.Dependent{},
+		links: map[key]record.Link{}, deps: map[key]map[key]record.Dependent{}, waits: map[key]waits{},
 		events: map[key]time.Time{}, customers: map[key]record.CustomerConnection{}, rests: map[string]time.Time{},
 		conns: map[string]record.Connection{}, owners: map[string]string{}}
 }

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"LinkKeepsItsRefunds", linkKeepsItsRefunds},
 		{"LinkOfTheOlderRefundFormIsRead", linkOfTheOlderRefundFormIsRead},
 		{"DependentsListedAndRemoved", dependentsListedAndRemoved},
+		{"DependentsCountedOnTheParentsLink", dependentsCountedOnTheParentsLink},
 		{"TenantAndSettingsRevision", tenantAndSettingsRevision},
 		{"EventsSeenUntilTheyExpire", eventsSeenUntilTheyExpire},
 		{"CustomerConnections", customerConnections},
@@ -239,8 +240,8 @@ func dependentsListedAndRemoved(t *testing.T, s Store) {
 	inv2 := record.Dependent{Kind: billing.KindInvoice, ID: "inv_2", CustomerID: "cus_1"}
 	inv1 := record.Dependent{Kind: billing.KindInvoice, ID: "inv_1", CustomerID: "cus_1"}
 	for _, d := range []record.Dependent{pay, inv2, inv1, inv2} {
-		if err := s.AddDependent(ctx, "acme", parent, d); err != nil {
-			t.Fatal(err)
+		if _, err := s.AddDependent(ctx, "acme", parent, d); !errors.Is(err, record.ErrNotFound) {
+			t.Fatalf("add a dependent of a parent without a link: err = %v, want ErrNotFound", err)
 		}
 	}
 	got, err := s.Dependents(ctx, "acme", parent)
@@ -258,6 +259,69 @@ func dependentsListedAndRemoved(t *testing.T, s Store) {
 	}
 	if got, _ = s.Dependents(ctx, "acme", billing.Ref{Kind: billing.KindCustomer, ID: "cus_10"}); len(got) != 0 {
 		t.Errorf("a parent whose id extends cus_1 has %+v", got)
+	}
+}
+
+// dependentsCountedOnTheParentsLink: every dependent recorded moves the
+// parent link's count, which every read and write of that link returns,
+// so a parent that sees the count where its last wake-up left it has
+// nobody to wake, whenever the dependent came.
+func dependentsCountedOnTheParentsLink(t *testing.T, s Store) {
+	parent := billing.Ref{Kind: billing.KindInvoice, ID: "inv_1"}
+	pay1 := record.Dependent{Kind: billing.KindPayment, ID: "pay_1", CustomerID: "cus_1"}
+	pay2 := record.Dependent{Kind: billing.KindPayment, ID: "pay_2", CustomerID: "cus_1"}
+	pay3 := record.Dependent{Kind: billing.KindPayment, ID: "pay_3", CustomerID: "cus_1"}
+	if _, err := s.AddDependent(ctx, "acme", parent, pay1); !errors.Is(err, record.ErrNotFound) {
+		t.Fatalf("dependent of an invoice without a link: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Link(ctx, "acme", billing.KindInvoice, "inv_1"); !errors.Is(err, record.ErrNotFound) {
+		t.Fatalf("the count alone reads as a link: err = %v, want ErrNotFound", err)
+	}
+	intent := record.Link{Tenant: "acme", Kind: billing.KindInvoice, ID: "inv_1", RealmID: "9130",
+		State: record.LinkCreating, RequestID: "req-1"}
+	read, err := s.PutLink(ctx, intent)
+	if err != nil || !read.Awaited() || read.Waiters != 1 {
+		t.Fatalf("first write after a dependent: %+v, %v; want rev 1 awaited by 1", read, err)
+	}
+	if err := s.MarkWoken(ctx, "acme", parent, read.Waiters); err != nil {
+		t.Fatal(err)
+	}
+	if read = mustLink(t, s, billing.KindInvoice, "inv_1"); read.Awaited() {
+		t.Fatalf("after the wake-up: %+v, want nothing awaited", read)
+	}
+	// A dependent counted between the parent's read and its linking write
+	// is in what that write returns.
+	seen, err := s.AddDependent(ctx, "acme", parent, pay2)
+	if err != nil || seen.Linked() || seen.Rev != 1 {
+		t.Fatalf("dependent of the invoice being created sees %+v, %v; want the intent", seen, err)
+	}
+	linked := read
+	linked.State, linked.QBOID, linked.SyncToken = record.LinkLinked, "145", "0"
+	saved, err := s.PutLink(ctx, linked)
+	if err != nil || !saved.Awaited() || saved.Waiters != 2 || saved.Woken != 1 {
+		t.Fatalf("linking write decided before the dependent came: %+v, %v; want awaited (2 counted, 1 woken)", saved, err)
+	}
+	if got := mustLink(t, s, billing.KindInvoice, "inv_1"); got.Waiters != 2 || got.Woken != 1 || !got.Linked() {
+		t.Errorf("stored link %+v, want linked with 2 counted and 1 woken", got)
+	}
+	if err := s.MarkWoken(ctx, "acme", parent, saved.Waiters); err != nil {
+		t.Fatal(err)
+	}
+	// Counted after the linking write: it reads the invoice linked.
+	if seen, err = s.AddDependent(ctx, "acme", parent, pay3); err != nil || !seen.Linked() || seen.QBOID != "145" {
+		t.Fatalf("dependent after the link sees %+v, %v; want it linked to 145", seen, err)
+	}
+	if err := s.MarkWoken(ctx, "acme", parent, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLink(t, s, billing.KindInvoice, "inv_1"); !got.Awaited() || got.Waiters != 3 || got.Woken != 2 {
+		t.Errorf("after an older wake-up's mark: %+v, want 3 counted and 2 woken (the mark never moves back)", got)
+	}
+	if _, err := s.AddDependent(ctx, "other", parent, pay1); !errors.Is(err, record.ErrNotFound) {
+		t.Errorf("another tenant's dependent: err = %v, want ErrNotFound (its own invoice has no link)", err)
+	}
+	if got := mustLink(t, s, billing.KindInvoice, "inv_1"); got.Waiters != 3 {
+		t.Errorf("another tenant's dependent moved acme's count to %d", got.Waiters)
 	}
 }
 

@@ -28,9 +28,10 @@ type Store interface {
 	Link(ctx context.Context, tenant string, kind billing.Kind, id string) (record.Link, error)
 	PutLink(ctx context.Context, l record.Link) (record.Link, error)
 
-	AddDependent(ctx context.Context, tenant string, parent billing.Ref, child record.Dependent) error
+	AddDependent(ctx context.Context, tenant string, parent billing.Ref, child record.Dependent) (record.Link, error)
 	Dependents(ctx context.Context, tenant string, parent billing.Ref) ([]record.Dependent, error)
 	RemoveDependent(ctx context.Context, tenant string, parent billing.Ref, child record.Dependent) error
+	MarkWoken(ctx context.Context, tenant string, parent billing.Ref, waiters int64) error
 
 	EventSeen(ctx context.Context, tenant, eventID string) (bool, error)
 	RecordEvent(ctx context.Context, tenant, eventID string, expires time.Time) error
