@@ -12,10 +12,17 @@ import (
 
 // BenchmarkInvoiceSync counts what one synced invoice costs once its
 // customer and products are in QuickBooks: requests to QBO, DynamoDB and
-// SQS per invoice (webhook + sync). Run:
+// SQS per invoice (webhook + sync), for invoices of one line and of five.
+// Run:
 //
 //	go test ./internal/e2e -run '^$' -bench InvoiceSync -benchtime 50x
 func BenchmarkInvoiceSync(b *testing.B) {
+	for _, lines := range []int{1, 5} {
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) { benchInvoiceSync(b, lines) })
+	}
+}
+
+func benchInvoiceSync(b *testing.B, lines int) {
 	s := newStack(b, devstack.Options{})
 	e := newTenant(b, s, "bench")
 	e.mustPost(http.StatusAccepted, "customer.created", customer("cus_1", 1, "Bench Customer", "bench@example.com"))
@@ -25,7 +32,7 @@ func BenchmarkInvoiceSync(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.mustPost(http.StatusAccepted, "invoice.created", invoice(fmt.Sprintf("inv_%d", i), 1, "cus_1",
-			fmt.Sprintf("B-%d", i), "posted", line{id: "l1", product: "prod_1", qty: "2", unit: 1500, tax: 210}))
+			fmt.Sprintf("B-%d", i), "posted", benchLines(lines)...))
 	}
 	e.drain()
 	b.StopTimer()
@@ -37,10 +44,21 @@ func BenchmarkInvoiceSync(b *testing.B) {
 	b.ReportMetric(c.WriteUnits/n, "dynamodb-wcu/invoice")
 	b.Logf("per %d invoices: QBO %s; DynamoDB %s; SQS %s", b.N, breakdown(c.QBO), breakdown(c.DynamoDB), breakdown(c.SQS))
 	b.Logf("DynamoDB per invoice by item touched (requests, write units):\n%s", itemBreakdown(c.DynamoDBItems, n))
-	sizes, desc := e.itemSizes("E#invoice#", "L#invoice#", "H#invoice#", "C#invoice#", "EV#")
-	for _, p := range []string{"E#invoice#", "L#invoice#", "H#invoice#", "C#invoice#", "EV#"} {
+	prefixes := []string{"E#invoice#", "L#invoice#", "H#invoice#", "C#invoice#", "EV#"}
+	sizes, desc := e.itemSizes(prefixes...)
+	for _, p := range prefixes {
 		b.Logf("largest %s item: %d bytes: %s", p, sizes[p], desc[p])
 	}
+}
+
+// benchLines are n lines of the bench plan, each of its own quantity.
+func benchLines(n int) []line {
+	out := make([]line, n)
+	for i := range out {
+		qty := i + 2
+		out[i] = line{id: fmt.Sprintf("l%d", i+1), product: "prod_1", qty: fmt.Sprint(qty), unit: 1500, tax: int64(105 * qty)}
+	}
+	return out
 }
 
 // itemBreakdown lists DynamoDB's cost per entity by operation and item
