@@ -29,7 +29,7 @@ type entityItem struct {
 	EventID       string       `dynamodbav:"event_id"`
 	OccurredAt    time.Time    `dynamodbav:"occurred_at"`
 	ReceivedAt    time.Time    `dynamodbav:"received_at"`
-	Data          string       `dynamodbav:"data"`
+	Data          snapshotData `dynamodbav:"data"`
 	Status        Status       `dynamodbav:"status"`
 	StatusVersion int64        `dynamodbav:"status_version"`
 	Warning       *Warning     `dynamodbav:"warning,omitempty"`
@@ -75,6 +75,10 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	if err != nil {
 		return err
 	}
+	data, err := snapshotData(snap.Data).MarshalDynamoDBAttributeValue()
+	if err != nil {
+		return err
+	}
 	// An entity's first event is nearly always its creation: that write
 	// is tried without reading first, and a refusal reads and decides again.
 	expectNew := snap.Action == billing.ActionCreated
@@ -97,7 +101,7 @@ func (s *Store) PutSnapshot(ctx context.Context, snap Snapshot) error {
 		c.setValue("occurred_at = :occ", ":occ", occurred)
 		c.setValue("received_at = :rec", ":rec", received)
 		c.setValue("updated_at = :rec", ":rec", received)
-		c.setValue("#data = :data", ":data", str(string(snap.Data)))
+		c.setValue("#data = :data", ":data", data)
 		c.setValue("attempts = :zero", ":zero", num(0))
 		return c, nil
 	})
