@@ -31,6 +31,7 @@ var (
 	benchOut       = flag.String("bench.out", "", "file the table is written to (besides the test log)")
 	benchProgress  = flag.String("bench.progress", "", "file progress lines are written to while the run syncs")
 	benchTimeout   = flag.Duration("bench.timeout", 45*time.Minute, "how long the backfill may take to sync")
+	benchLog       = flag.String("bench.log", "", "file the functions' JSON logs go to (default: discarded)")
 )
 
 // benchSenders post the backfill concurrently, as a billing system's
@@ -50,7 +51,16 @@ func TestBackfillBenchmark(t *testing.T) {
 	if customers <= 0 {
 		customers = max(1, invoices/10)
 	}
-	s := newStack(t, devstack.Options{Log: slog.New(slog.DiscardHandler)})
+	log := slog.New(slog.DiscardHandler)
+	if *benchLog != "" {
+		f, err := os.Create(*benchLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		log = slog.New(slog.NewJSONHandler(f, nil))
+	}
+	s := newStack(t, devstack.Options{Log: log})
 	b := &backfill{t: t, s: s, e: newTenant(t, s, "bench"), customers: customers, invoices: invoices}
 	if *benchProgress != "" {
 		f, err := os.Create(*benchProgress)
