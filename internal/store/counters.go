@@ -211,10 +211,7 @@ func (s *Store) apply(ctx context.Context, tenant string, kind billing.Kind, id 
 	for k, v := range c.names {
 		names[k] = v
 	}
-	expr := "SET " + strings.Join(c.set, ", ")
-	if len(c.remove) > 0 {
-		expr += " REMOVE " + strings.Join(c.remove, ", ")
-	}
+	expr := setRemove(c.set, c.remove)
 	upd := &types.Update{TableName: &s.table, Key: key(tenantPK(tenant), entitySK(kind, id)),
 		UpdateExpression: &expr, ExpressionAttributeNames: names, ExpressionAttributeValues: c.values}
 	if cur == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -154,4 +155,14 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 
 func deleteInput(table, pk, sk string) *dynamodb.DeleteItemInput {
 	return &dynamodb.DeleteItemInput{TableName: &table, Key: key(pk, sk)}
+}
+
+// setRemove is the UpdateExpression that sets set's clauses and removes
+// remove's attributes.
+func setRemove(set, remove []string) string {
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	return expr
 }

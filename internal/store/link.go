@@ -139,10 +139,7 @@ func linkUpdate(table string, av map[string]types.AttributeValue) *dynamodb.Upda
 			remove = append(remove, ref)
 		}
 	}
-	expr := "SET " + strings.Join(set, ", ")
-	if len(remove) > 0 {
-		expr += " REMOVE " + strings.Join(remove, ", ")
-	}
+	expr := setRemove(set, remove)
 	return &dynamodb.UpdateItemInput{TableName: &table, Key: map[string]types.AttributeValue{"pk": av["pk"], "sk": av["sk"]},
 		UpdateExpression: &expr, ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 		ReturnValues: types.ReturnValueAllNew}

@@ -297,10 +297,9 @@ func (s *Store) Seat(ctx context.Context, realm string, p throttle.Policy, g thr
 			return throttle.Grant{}, refused, nil
 		}
 		seated.Slot = cur.freeSlot(p, now)
-		err := s.takeSlot(ctx, realm, p, seated, now)
-		var refusedBy *slotTaken
-		if errors.As(err, &refusedBy) {
-			cur, known = refusedBy.item, true
+		old, err := s.takeSlot(ctx, realm, p, seated, now)
+		if errors.Is(err, ErrConflict) {
+			cur, known = old, true // plan again from what refused it
 			continue
 		}
 		if err != nil {
@@ -311,12 +310,9 @@ func (s *Store) Seat(ctx context.Context, realm string, p throttle.Policy, g thr
 	return throttle.Grant{}, &throttle.Refusal{RetryAt: now.Add(p.Interval)}, nil
 }
 
-// slotTaken is a refused seat, with the schedule that refused it.
-type slotTaken struct{ item scheduleItem }
-
-func (*slotTaken) Error() string { return "slot taken" }
-
-func (s *Store) takeSlot(ctx context.Context, realm string, p throttle.Policy, g throttle.Grant, now time.Time) error {
+// takeSlot writes g's slot; refused (ErrConflict) it returns the
+// schedule that refused it, as book does.
+func (s *Store) takeSlot(ctx context.Context, realm string, p throttle.Policy, g throttle.Grant, now time.Time) (scheduleItem, error) {
 	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(realmPK(realm), realmSK),
 		UpdateExpression:         aws.String("SET #slot = :lease, expires_at = :exp"),
@@ -328,14 +324,9 @@ func (s *Store) takeSlot(ctx context.Context, realm string, p throttle.Policy, g
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err != nil {
-		old := s.refusedBy(realm, err)
-		if errors.Is(conflict(err), ErrConflict) {
-			return &slotTaken{item: old}
-		}
-		return fmt.Errorf("seat request for realm %s: %w", realm, err)
+		return s.refusedBy(realm, err), s.scheduleError(realm, "seat request", err)
 	}
-	s.schedules.keep(realm, res.Attributes)
-	return nil
+	return s.schedules.keep(realm, res.Attributes), nil
 }
 
 // refusedBy is the schedule a refused conditional write returned (empty
