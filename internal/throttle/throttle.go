@@ -53,27 +53,34 @@ const (
 	DefaultMaxWait = 3 * time.Second
 )
 
-// DefaultPolicy admits at most MaxPerMinute requests in any 60 s and
-// MaxInFlight at once.
+// DefaultPolicy is the schedule of a company's single requests: it
+// admits what the batch schedule leaves of MaxPerMinute in any 60 s and of
+// MaxInFlight at once, so that both together stay within Intuit's limits
+// and a batch never waits behind single requests for a cell of theirs.
 func DefaultPolicy() Policy {
-	p := Policy{Slots: MaxInFlight, GrantSize: 5, GrantLife: 2 * time.Second}
+	p := Policy{Slots: MaxInFlight - batchSlots, GrantSize: 5, GrantLife: 2 * time.Second}
 	p.Lease = p.GrantLife + RequestTimeout
 	// Burst lets two grants run ahead. Requests in any 60 s are at most
 	// (60 s + GrantLife)/Interval + Burst/Interval.
 	burstCells := 2 * p.GrantSize
-	p.Interval = (intuitWindow + p.GrantLife) / time.Duration(MaxPerMinute-burstCells)
+	p.Interval = (intuitWindow + p.GrantLife) / time.Duration(MaxPerMinute-MaxBatchesPerMinute-burstCells)
 	p.Burst = time.Duration(burstCells) * p.Interval
 	return p
 }
 
 // MaxBatchesPerMinute is what the batch schedule admits in any 60 s
-// (Intuit: 40 batch requests a minute per company, on top of the 500).
+// (Intuit: 40 batch requests a minute per company). Each is also one of
+// the company's requests: the single requests' schedule leaves them room.
 const MaxBatchesPerMinute = 36
+
+// batchSlots is how many batch requests may be in flight at once, out of
+// MaxInFlight.
+const batchSlots = 2
 
 // BatchPolicy is the schedule of a company's batch requests: one request
 // per grant, a burst of two.
 func BatchPolicy() Policy {
-	p := Policy{Slots: MaxInFlight, GrantSize: 1, GrantLife: time.Second}
+	p := Policy{Slots: batchSlots, GrantSize: 1, GrantLife: time.Second}
 	p.Lease = p.GrantLife + RequestTimeout
 	p.Interval = (intuitWindow + p.GrantLife) / time.Duration(MaxBatchesPerMinute-2)
 	p.Burst = 2 * p.Interval

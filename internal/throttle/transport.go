@@ -44,10 +44,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // request is admitted, just before it is sent. If admitted fails, the
 // request is not sent, its slot is given back and the error returned.
 func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.Context) error) (*http.Response, error) {
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := t.base()
 	realm := RealmOf(req.URL.Path)
 	if realm == "" {
 		if admitted != nil {
@@ -58,12 +55,7 @@ func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.C
 		return base.RoundTrip(req)
 	}
 	if strings.HasSuffix(req.URL.Path, "/batch") {
-		// A batch also spends the company's batch schedule.
-		bg, err := t.admitBatch(req.Context(), realm)
-		if err != nil {
-			return nil, err
-		}
-		defer t.Realms.Release(context.WithoutCancel(req.Context()), batchKey(realm), bg, 0)
+		return t.roundTripBatch(req, realm, admitted)
 	}
 	g, err := t.acquire(req.Context(), realm)
 	if err != nil {
@@ -94,6 +86,43 @@ func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.C
 	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() {
 		cancel()
 		t.putBack(context.WithoutCancel(req.Context()), realm, g)
+	}}
+	return resp, nil
+}
+
+// roundTripBatch sends a batch request on the company's batch schedule
+// alone: the single requests' schedule leaves batches their cells, so a
+// batch never queues behind single requests.
+func (t *Transport) roundTripBatch(req *http.Request, realm string, admitted func(context.Context) error) (*http.Response, error) {
+	bg, err := t.admitBatch(req.Context(), realm)
+	if err != nil {
+		return nil, err
+	}
+	release := func() { _ = t.Realms.Release(context.WithoutCancel(req.Context()), batchKey(realm), bg, 0) }
+	if admitted != nil {
+		if err := admitted(req.Context()); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), bg.Lease)
+	resp, err := t.base().RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		release()
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		if terr := t.Realms.ThrottleRealm(req.Context(), realm, t.now().Add(t.backoff())); terr != nil {
+			resp.Body.Close()
+			cancel()
+			release()
+			return nil, terr
+		}
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() {
+		cancel()
+		release()
 	}}
 	return resp, nil
 }
@@ -349,4 +378,11 @@ func (b *releasingBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.done)
 	return err
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base == nil {
+		return http.DefaultTransport
+	}
+	return t.Base
 }
