@@ -251,7 +251,7 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 	return syncer.New(syncer.Config{
 		Store: st, Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Log: d.Log, Now: d.Now,
-		ThrottleBackoff: d.Config.ThrottleBackoff,
+		ThrottleBackoff: d.Config.ThrottleBackoff, Bunches: d.store(),
 	}), batcher, tr
 }
 
@@ -271,6 +271,9 @@ func Sync(d Deps) SQSHandler {
 	handle := func(ctx context.Context, m queue.Message) error {
 		if m.Imports() {
 			return im.Handle(ctx, pub, m)
+		}
+		if m.Bunch != 0 {
+			return e.HandleBunch(ctx, m, batcher.Bunch())
 		}
 		return e.Handle(ctx, m)
 	}

@@ -54,6 +54,14 @@ type Message struct {
 	// so it reads them with its first request. The sync never trusts it
 	// for anything else; it reads the parents of the stored snapshot.
 	Parents []string `json:"parents,omitempty"`
+	// Bunch (Unix ms) marks the message that opened a bunch of the
+	// company Realm: at that turn it syncs every message seated in the
+	// bunch at once, so that their creates go out as one batch.
+	Bunch int64 `json:"bunch,omitempty"`
+	// Seated (Unix ms) marks the message of a sync seated in the bunch of
+	// that turn by another message: it comes back after the turn only in
+	// case the bunch did not sync it.
+	Seated int64 `json:"seated,omitempty"`
 }
 
 // maxParentHints bounds the hints a message carries: one request reads

@@ -37,7 +37,11 @@ type Batcher struct {
 // rounds keep the local stack, which runs many invocations in one
 // process, to the batches AWS sends.
 type Round struct {
-	b       *Batcher
+	b *Batcher
+	// hold overrides the batcher's; patient rounds' batches wait for the
+	// company's batch schedule instead of going alone when it has no room.
+	hold    time.Duration
+	patient bool
 	mu      sync.Mutex
 	members int // joined callers still working
 	held    []*held
@@ -45,8 +49,9 @@ type Round struct {
 }
 
 type held struct {
-	req   *http.Request
-	write write
+	req     *http.Request
+	write   write
+	patient bool
 	done  chan result
 	// twins are held writes with the same requestid, answered with this
 	// one's answer; set before the write is sent, never read by its caller.
@@ -62,6 +67,14 @@ type memberKey struct{}
 
 // Round starts a round of syncs whose writes may go out together.
 func (b *Batcher) Round() *Round { return &Round{b: b} }
+
+// BunchHold is how long a bunch's creates wait for the rest of the bunch.
+const BunchHold = 5 * time.Second
+
+// Bunch starts the round of a bunch: syncs gathered to go out together.
+// Its creates wait longer for each other (BunchHold), and its batches wait
+// for the company's batch schedule rather than go alone.
+func (b *Batcher) Bunch() *Round { return &Round{b: b, hold: BunchHold, patient: true} }
 
 // Join marks ctx's caller as one of the round's syncs; leave when it is
 // done. While any member works, the others' writes wait for it (at most
@@ -95,12 +108,16 @@ func (b *Batcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok || r == nil || r.b != b || w.operation != "create" || b.Journal == nil {
 		return b.base().RoundTrip(req)
 	}
-	h := &held{req: req, write: w, done: make(chan result, 1)}
+	h := &held{req: req, write: w, patient: r.patient, done: make(chan result, 1)}
 	r.mu.Lock()
 	r.held = append(r.held, h)
 	flush := r.takeIfAllWaiting()
 	if flush == nil && r.timer == nil {
-		r.timer = time.AfterFunc(b.hold(), r.timeout)
+		hold := r.hold
+		if hold == 0 {
+			hold = b.hold()
+		}
+		r.timer = time.AfterFunc(hold, r.timeout)
 	}
 	r.mu.Unlock()
 	b.send(flush)

@@ -83,7 +83,7 @@ func parseWrite(req *http.Request) (write, bool) {
 // as it came, and answers each caller as QuickBooks would have answered
 // its own call.
 func (b *Batcher) sendBatch(hs []*held) {
-	if len(hs) == 1 {
+	if len(hs) == 1 && !hs[0].patient {
 		resp, err := b.base().RoundTrip(hs[0].req)
 		hs[0].answer(result{resp, err})
 		return
@@ -92,8 +92,12 @@ func (b *Batcher) sendBatch(hs []*held) {
 	defer cancel()
 	// A batch goes when the company's batch schedule has room now;
 	// otherwise its writes go alone on the request schedule rather than
-	// wait, so a busy company spends both schedules.
-	req, sent, err := batchRequest(throttle.BatchNow(ctx), hs)
+	// wait, so a busy company spends both schedules. A bunch's batch
+	// waits: its writes were turned away by the request schedule.
+	if !hs[0].patient {
+		ctx = throttle.BatchNow(ctx)
+	}
+	req, sent, err := batchRequest(ctx, hs)
 	if err != nil {
 		for _, h := range hs {
 			h.answer(result{err: err})

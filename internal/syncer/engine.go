@@ -38,6 +38,10 @@ type Config struct {
 	QBO func(accessToken string) QBO
 	// ThrottleBackoff is the realm's rest after a 429; 0 means 60 s.
 	ThrottleBackoff time.Duration
+	// Bunches, when set, seats syncs the company's request schedule
+	// turned away in bunches that come back together (bunch.go); nil:
+	// each is deferred alone.
+	Bunches Bunches
 }
 
 // Engine syncs one entity per call. It is safe for concurrent use.
@@ -84,6 +88,10 @@ func (e *Engine) attempt(ctx context.Context, m change.Message, depth int) error
 	}
 	if err != nil {
 		return err
+	}
+	if syncedAlready(m, st) {
+		log.InfoContext(ctx, "entity synced in its bunch")
+		return nil
 	}
 	ctx = e.prefetchParents(ctx, m, st)
 	r, err := e.newRun(ctx, st)

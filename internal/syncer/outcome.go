@@ -71,6 +71,9 @@ type decision struct {
 	// scheduled: the wait is the company's budget or rest, not a failure;
 	// it does not count as an attempt.
 	scheduled bool
+	// bunch: the company's request schedule turned the sync away; it may
+	// come back in a bunch, on the batch schedule (bunch.go).
+	bunch bool
 }
 
 // Back-off of transient failures: attempt n waits backoffBase·2ⁿ⁻¹, at
@@ -129,7 +132,7 @@ func classify(err error, attempt int, now time.Time, rest time.Duration) decisio
 			Message: "QuickBooks needs to be reconnected (Intuit refused the saved authorization). Reconnect; queued entities sync then."}}
 	case errors.As(err, &te):
 		// Scheduling, not failure: the company's budget or rest decides.
-		return decision{action: wait, until: te.Until, scheduled: true}
+		return decision{action: wait, until: te.Until, scheduled: true, bunch: !te.Resting}
 	case errors.As(err, &pe):
 		return decision{action: warn, warning: &record.Warning{Message: pe.Reason}}
 	case errors.As(err, &oe):
@@ -303,6 +306,15 @@ func (e *Engine) failed(ctx context.Context, st record.EntityState, m change.Mes
 		if d.warning != nil {
 			if serr := e.setStatus(ctx, st, record.StatusUpdate{Status: record.StatusNotTried, Warning: d.warning}); serr != nil {
 				return serr
+			}
+		}
+		if seatedInBunch(ctx) {
+			log.InfoContext(ctx, "seated sync waits for its own message", "reason", err.Error())
+			return nil
+		}
+		if d.bunch {
+			if seated, err := e.seat(ctx, log, m, realm); seated || err != nil {
+				return err
 			}
 		}
 		until := d.until

@@ -1,0 +1,139 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/qbosync/qbosync/internal/change"
+	"github.com/qbosync/qbosync/internal/record"
+)
+
+// A company's single requests are admitted about 420 a minute; its batch
+// schedule admits 36 batches of up to 30 creates on top. So a sync that
+// the request schedule turns away is seated in a bunch (Bunches): one of
+// the company's turns, bunchSpacing apart, each with up to bunchSize
+// seats. The seat that opens a turn carries it: its message comes back at
+// the turn and syncs every seated sync at once (HandleBunch), and their
+// creates go out as one batch that waits for the batch schedule. Every
+// other seated sync's own message comes back bunchGrace after the turn, in
+// case the bunch did not sync it (a seat written too late, a bunch cut
+// short); finding its entity synced, it ends at once.
+const (
+	bunchSize = 30
+	// bunchSpacing leaves the batch schedule (one batch every 1.8 s) room
+	// for the batches of a single invocation's creates.
+	bunchSpacing = 2 * time.Second
+	// bunchLead: a turn is no longer booked this close to it, so that
+	// its seats are written before it is read (SQS delays in whole
+	// seconds, and the defer queue resumes up to a second early).
+	bunchLead  = 2 * time.Second
+	bunchGrace = 30 * time.Second
+)
+
+// Bunches seats syncs in a company's bunches.
+type Bunches interface {
+	// BookBunch seats m in realm's first turn from lead on with fewer than
+	// size seats, turns spacing apart; it reports whether m opened it.
+	BookBunch(ctx context.Context, realm string, m change.Message, size int, spacing, lead time.Duration, now time.Time) (time.Time, bool, error)
+	// Bunch returns the messages seated in realm's turn.
+	Bunch(ctx context.Context, realm string, turn time.Time) ([]change.Message, error)
+}
+
+// Joiner gathers the syncs of a bunch, so that their creates go out
+// together (a qbobatch round).
+type Joiner interface {
+	Join(ctx context.Context) (context.Context, func())
+}
+
+type seatedKey struct{}
+
+// seatedInBunch reports whether ctx's sync is one of a bunch's seats other
+// than the one that carries it: its own message comes back after the turn,
+// so a wait sends nothing.
+func seatedInBunch(ctx context.Context) bool {
+	v, _ := ctx.Value(seatedKey{}).(bool)
+	return v
+}
+
+// seat seats m, turned away by realm's request schedule, in a bunch and
+// defers its message: to the turn if it opened it, else to bunchGrace
+// after. It reports false when no bunch is kept or none took m.
+func (e *Engine) seat(ctx context.Context, log *slog.Logger, m change.Message, realm string) (bool, error) {
+	if e.cfg.Bunches == nil || realm == "" {
+		return false, nil
+	}
+	m.Bunch, m.Seated = 0, 0
+	turn, opens, err := e.cfg.Bunches.BookBunch(ctx, realm, m, bunchSize, bunchSpacing, bunchLead, e.cfg.Now())
+	if err != nil {
+		log.WarnContext(ctx, "no bunch took the sync; deferred alone", "err", err)
+		return false, nil
+	}
+	until := turn.Add(bunchGrace)
+	if opens {
+		m.Bunch, m.Realm, until = turn.UnixMilli(), realm, turn
+	} else {
+		m.Seated = turn.UnixMilli()
+	}
+	log.InfoContext(ctx, "sync seated in a bunch", "turn", turn.UTC().Format(time.RFC3339Nano), "opens", opens)
+	if err := e.cfg.Queue.Defer(ctx, m, until); err != nil {
+		return false, fmt.Errorf("defer %s/%s seated in a bunch: %w", m.Kind, m.ID, err)
+	}
+	return true, nil
+}
+
+// HandleBunch syncs m, the message that opened a bunch, and every sync
+// seated in it at once, all joined to join. Only m's own failure is
+// returned: the others' messages come back after the turn.
+func (e *Engine) HandleBunch(ctx context.Context, m change.Message, join Joiner) error {
+	if e.cfg.Bunches == nil {
+		return e.Handle(ctx, m)
+	}
+	seats, err := e.cfg.Bunches.Bunch(ctx, m.Realm, time.UnixMilli(m.Bunch))
+	if err != nil {
+		return err
+	}
+	own := m
+	own.Bunch, own.Realm = 0, ""
+	type joined struct {
+		ctx   context.Context
+		leave func()
+		m     change.Message
+	}
+	// Everyone joins before anyone starts, so that no create goes out
+	// before the others could join it.
+	var all []joined
+	for _, s := range seats {
+		if s.Tenant == own.Tenant && s.Kind == own.Kind && s.ID == own.ID {
+			continue
+		}
+		c, leave := join.Join(context.WithValue(ctx, seatedKey{}, true))
+		all = append(all, joined{c, leave, s})
+	}
+	c, leave := join.Join(ctx)
+	all = append(all, joined{c, leave, own})
+	e.log(own).InfoContext(ctx, "bunch syncs", "seats", len(all))
+	errs := make([]error, len(all))
+	var wg sync.WaitGroup
+	for i, j := range all {
+		wg.Go(func() {
+			defer j.leave()
+			errs[i] = e.Handle(j.ctx, j.m)
+		})
+	}
+	wg.Wait()
+	for i, j := range all[:len(all)-1] {
+		if err := errs[i]; err != nil {
+			e.log(j.m).WarnContext(ctx, "seated sync failed; its own message comes back", "err", err)
+		}
+	}
+	return errs[len(errs)-1]
+}
+
+// syncedAlready reports whether m is a seated sync's own message coming
+// back after its bunch synced the entity.
+func syncedAlready(m change.Message, st record.EntityState) bool {
+	return m.Seated != 0 && st.Status == record.StatusSynced && st.StatusVersion == st.Version
+}
