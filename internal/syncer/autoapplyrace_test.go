@@ -165,3 +165,54 @@ func TestCreditVoidedWhileQuickBooksAppliesItToANewInvoiceLeavesNoAutomaticPayme
 		t.Errorf("customers %+v, want one owing 50.00", cust)
 	}
 }
+
+// The bookkeeper entered a credit memo in QuickBooks, and QuickBooks'
+// automation applies it to billing's new invoice with a zero-amount
+// payment. Just after the invoice's sync read that payment to delete it,
+// the bookkeeper voids the memo: the payment is emptied and linked from
+// no document. It must still be deleted, not left in the company, and
+// the invoice stays open for its whole total.
+func TestAutomaticPaymentEmptiedBeforeItsDeleteIsStillDeleted(t *testing.T) {
+	w, sim := newSimWorld(t)
+	ctx := context.Background()
+	w.receive(billing.KindCustomer, "cus_1", "cus_1", 1, customerV1)
+	w.syncOK(billing.KindCustomer, "cus_1")
+	cust := w.link(billing.KindCustomer, "cus_1").QBOID
+	items, err := qbo.QueryAll[qbo.Item](ctx, sim.Client, sim.realm, "select * from Item where Type = 'Service'")
+	if err != nil || len(items) == 0 {
+		t.Fatalf("items %v: %v", items, err)
+	}
+	memo, err := qbo.Create(ctx, sim.Client, sim.realm, qbo.CreditMemo{TxnDate: "2026-11-20", CustomerRef: &qbo.Ref{Value: cust},
+		PrivateNote: "Goodwill, entered by the bookkeeper", Line: []qbo.Line{{Amount: "20.00", DetailType: qbo.SalesItemLine,
+			SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: &qbo.Ref{Value: items[0].ID}, Qty: "1", UnitPrice: "20.00"}}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, `{"id":"inv_1","version":1,"customer_id":"cus_1",
+		"number":"INV-1","status":"posted","issued_on":"2026-11-21","due_on":"2026-12-21","currency":"USD",
+		"lines":[{"id":"li_1","description":"Basic plan","quantity":"1","unit_amount":5000,"amount":5000,
+			"discount_amount":0,"tax_amount":0}],
+		"subtotal":5000,"discount_total":0,"tax_total":0,"total":5000,"amount_due":5000}`)
+
+	sim.runBefore("delete Payment", func() {
+		cur, err := qbo.Read[qbo.CreditMemo](ctx, sim.Client, sim.realm, memo.ID)
+		if err == nil {
+			_, err = qbo.Void(ctx, sim.Client, sim.realm, qbo.CreditMemo{ID: cur.ID, SyncToken: cur.SyncToken}, "")
+		}
+		if err != nil {
+			t.Errorf("the bookkeeper's void: %v", err)
+		}
+	})
+	w.syncUntilDone(billing.KindInvoice, "inv_1", w.sync(billing.KindInvoice, "inv_1"))
+
+	for _, p := range simObjects[qbo.Payment](t, sim) {
+		t.Errorf("payment %s (%q, total %s, %d lines) is in QuickBooks; neither billing nor the bookkeeper made it",
+			p.ID, p.PrivateNote, p.TotalAmt, len(p.Line))
+	}
+	invID := w.link(billing.KindInvoice, "inv_1").QBOID
+	for _, inv := range simObjects[qbo.Invoice](t, sim) {
+		if inv.ID == invID && (inv.TotalAmt != "50.00" || inv.Balance != "50.00") {
+			t.Errorf("invoice %s: total %s, balance %s; want 50.00 open", inv.ID, inv.TotalAmt, inv.Balance)
+		}
+	}
+}
