@@ -2,9 +2,8 @@ package syncer_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -66,10 +65,30 @@ func newSimWorld(t *testing.T) (*world, *simCompany) {
 		t.Fatal(err)
 	}
 	sim := &simCompany{Client: qbo.New(qbo.WithToken(nil, co.AccessToken), url), realm: co.RealmID, before: map[string]func(){}}
-	w.engine = syncer.New(syncer.Config{Store: w.store, Tokens: simTokens{co}, Queue: w.queue,
-		QBO: func(string) syncer.QBO { return sim }, Now: func() time.Time { return clock },
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	cfg := w.config(func(string) syncer.QBO { return sim })
+	cfg.Tokens = simTokens{co}
+	w.engine = syncer.New(cfg)
 	return w, sim
+}
+
+// untaxedInvoiceJSON is invoice inv_1 of 50.00 without tax.
+const untaxedInvoiceJSON = `{"id":"inv_1","version":1,"customer_id":"cus_1","number":"INV-1","status":"posted",
+	"issued_on":"2026-11-21","due_on":"2026-12-21","currency":"USD",
+	"lines":[{"id":"li_1","description":"Basic plan","quantity":"1","unit_amount":5000,"amount":5000,
+		"discount_amount":0,"tax_amount":0}],
+	"subtotal":5000,"discount_total":0,"tax_total":0,"total":5000,"amount_due":5000}`
+
+// wantSimOpen checks that the simulator holds invoice id open for its
+// whole total.
+func wantSimOpen(t *testing.T, sim *simCompany, id, total string) {
+	t.Helper()
+	inv, err := qbo.Read[qbo.Invoice](context.Background(), sim.Client, sim.realm, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.TotalAmt != json.Number(total) || inv.Balance != json.Number(total) {
+		t.Errorf("invoice %s: total %s, balance %s; want %s open", id, inv.TotalAmt, inv.Balance, total)
+	}
 }
 
 // simObjects reads every object of entity from the simulator.
@@ -119,11 +138,7 @@ func TestCreditVoidedWhileQuickBooksAppliesItToANewInvoiceLeavesNoAutomaticPayme
 	memoID := w.link(billing.KindCredit, "cr_1").QBOID
 
 	w.receiveVoid(billing.KindCredit, "cr_1", "cus_1", 2, credit(2))
-	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, `{"id":"inv_1","version":1,"customer_id":"cus_1",
-		"number":"INV-1","status":"posted","issued_on":"2026-11-21","due_on":"2026-12-21","currency":"USD",
-		"lines":[{"id":"li_1","description":"Basic plan","quantity":"1","unit_amount":5000,"amount":5000,
-			"discount_amount":0,"tax_amount":0}],
-		"subtotal":5000,"discount_total":0,"tax_total":0,"total":5000,"amount_due":5000}`)
+	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, untaxedInvoiceJSON)
 
 	reached, voided := make(chan struct{}), make(chan struct{})
 	invoiceDone := make(chan error, 1)
@@ -149,12 +164,7 @@ func TestCreditVoidedWhileQuickBooksAppliesItToANewInvoiceLeavesNoAutomaticPayme
 				p.ID, p.PrivateNote, p.TotalAmt, len(p.Line))
 		}
 	}
-	invID := w.link(billing.KindInvoice, "inv_1").QBOID
-	for _, inv := range simObjects[qbo.Invoice](t, sim) {
-		if inv.ID == invID && (inv.TotalAmt != "50.00" || inv.Balance != "50.00") {
-			t.Errorf("invoice %s: total %s, balance %s; want 50.00 open (the credit is voided)", inv.ID, inv.TotalAmt, inv.Balance)
-		}
-	}
+	wantSimOpen(t, sim, w.link(billing.KindInvoice, "inv_1").QBOID, "50.00")
 	for _, m := range simObjects[qbo.CreditMemo](t, sim) {
 		if m.ID == memoID && m.PrivateNote != "Voided" {
 			t.Errorf("credit memo %s: %q, total %s; want it voided", m.ID, m.PrivateNote, m.TotalAmt)
@@ -188,11 +198,7 @@ func TestAutomaticPaymentEmptiedBeforeItsDeleteIsStillDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, `{"id":"inv_1","version":1,"customer_id":"cus_1",
-		"number":"INV-1","status":"posted","issued_on":"2026-11-21","due_on":"2026-12-21","currency":"USD",
-		"lines":[{"id":"li_1","description":"Basic plan","quantity":"1","unit_amount":5000,"amount":5000,
-			"discount_amount":0,"tax_amount":0}],
-		"subtotal":5000,"discount_total":0,"tax_total":0,"total":5000,"amount_due":5000}`)
+	w.receive(billing.KindInvoice, "inv_1", "cus_1", 1, untaxedInvoiceJSON)
 
 	sim.runBefore("delete Payment", func() {
 		cur, err := qbo.Read[qbo.CreditMemo](ctx, sim.Client, sim.realm, memo.ID)
@@ -209,10 +215,5 @@ func TestAutomaticPaymentEmptiedBeforeItsDeleteIsStillDeleted(t *testing.T) {
 		t.Errorf("payment %s (%q, total %s, %d lines) is in QuickBooks; neither billing nor the bookkeeper made it",
 			p.ID, p.PrivateNote, p.TotalAmt, len(p.Line))
 	}
-	invID := w.link(billing.KindInvoice, "inv_1").QBOID
-	for _, inv := range simObjects[qbo.Invoice](t, sim) {
-		if inv.ID == invID && (inv.TotalAmt != "50.00" || inv.Balance != "50.00") {
-			t.Errorf("invoice %s: total %s, balance %s; want 50.00 open", inv.ID, inv.TotalAmt, inv.Balance)
-		}
-	}
+	wantSimOpen(t, sim, w.link(billing.KindInvoice, "inv_1").QBOID, "50.00")
 }
