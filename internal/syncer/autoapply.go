@@ -59,9 +59,8 @@ func (r *run) undoAutoApply(ctx context.Context, docID string, linked []qbo.Link
 		ms := marks(p.PrivateNote)
 		if len(ms) == 0 && isZero(p.TotalAmt) {
 			// Made by QuickBooks to apply a credit memo: not billing's.
-			reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID, p.SyncToken)
-			if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
-				return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+			if err := r.deleteAutomatic(ctx, p); err != nil {
+				return err
 			}
 			continue
 		}
@@ -182,12 +181,41 @@ func (r *run) sweepForeignApplications(ctx context.Context, billingCustomer stri
 		if markerRE.MatchString(p.PrivateNote) {
 			continue
 		}
-		reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID, p.SyncToken)
-		if err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID); err != nil && !qbo.IsValidation(err) {
-			return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+		if err := r.deleteAutomatic(ctx, p); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// deleteAutomatic deletes p, a zero-amount payment QuickBooks' automation
+// made to apply credit. Refused as stale, p is read again and deleted at
+// its new SyncToken while it is still one: a void of what it applied
+// empties it meanwhile and leaves it linked from no document, so no later
+// read of a document would find it. A payment gone already is done.
+func (r *run) deleteAutomatic(ctx context.Context, p qbo.Payment) error {
+	for attempt := 0; ; attempt++ {
+		reqID := requestID(r.st.Tenant, r.conn.RealmID, "undo-auto-apply", p.ID, p.SyncToken)
+		err := qbo.Delete(ctx, r.qbo, r.conn.RealmID, qbo.Payment{ID: p.ID, SyncToken: p.SyncToken}, reqID)
+		if qbo.IsStale(err) && attempt < staleRetries {
+			cur, rerr := qbo.Read[qbo.Payment](ctx, r.qbo, r.conn.RealmID, p.ID)
+			if qbo.IsValidation(rerr) {
+				return nil
+			}
+			if rerr != nil {
+				return fmt.Errorf("read QuickBooks' automatic application %s again: %w", p.ID, rerr)
+			}
+			if markerRE.MatchString(cur.PrivateNote) || !isZero(cur.TotalAmt) {
+				return nil // written over since: no longer QuickBooks' zero-amount payment
+			}
+			p = cur
+			continue
+		}
+		if err != nil && !qbo.IsValidation(err) {
+			return fmt.Errorf("remove QuickBooks' automatic application %s: %w", p.ID, err)
+		}
+		return nil
+	}
 }
 
 // releaseForeignPayment writes payment p, recorded in QuickBooks by

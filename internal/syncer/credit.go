@@ -96,14 +96,11 @@ func (r *run) syncCreditDoc(ctx context.Context, d creditDoc) (record.Link, erro
 		if _, err := voidLinked(ctx, r, app, findApp); err != nil {
 			return record.Link{}, err
 		}
-		// releaseMemo deleted every payment QuickBooks made to apply the
-		// memo (its LinkedTxn names them): the void leaves nothing empty
-		// behind, so the customer's payments are not searched again.
-		token, err := r.releaseMemo(ctx, main)
-		if err != nil {
-			return record.Link{}, err
-		}
-		return voidLinkedAt(ctx, r, main, findMemo, token)
+		// releaseMemo deletes every payment QuickBooks made to apply the
+		// memo (its LinkedTxn names them) on the read the void is sent
+		// at: the void leaves nothing empty behind, so the customer's
+		// payments are not searched again.
+		return voidReleased(ctx, r, main, findMemo, r.releaseMemo)
 	}
 	memo, err := mapCreditMemo(d)
 	if err != nil {
@@ -227,16 +224,11 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// releaseMemo deletes the payments QBO's automation made to apply the
-// credit memo linked under key; voiding the memo would leave them behind,
-// empty. It returns the SyncToken it read the memo at ("" when the memo
-// is not in QuickBooks).
-func (r *run) releaseMemo(ctx context.Context, key billing.Ref) (string, error) {
-	l, err := r.linkOf(ctx, key)
-	if err != nil || !l.Linked() || l.Voided {
-		return "", err
-	}
-	memo, err := qbo.Read[qbo.CreditMemo](ctx, r.qbo, r.conn.RealmID, l.QBOID)
+// releaseMemo deletes the payments QBO's automation made to apply credit
+// memo id; voiding the memo would leave them behind, empty. It returns
+// the SyncToken it read the memo at.
+func (r *run) releaseMemo(ctx context.Context, id string) (string, error) {
+	memo, err := qbo.Read[qbo.CreditMemo](ctx, r.qbo, r.conn.RealmID, id)
 	if err != nil {
 		return "", err
 	}

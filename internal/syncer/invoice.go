@@ -148,30 +148,21 @@ func emptyInvoice(invoice qbo.Invoice) qbo.Invoice {
 	return out
 }
 
-// voidInvoice voids the invoice after deleting any payment QBO's automation
-// made to apply credit to it (the void would leave it behind, empty).
+// voidInvoice voids the invoice after deleting any payment QBO's
+// automation made to apply credit to it (the void would leave it behind,
+// empty). The invoice's LinkedTxn, on the read the void is sent at, names
+// every such payment: the void leaves nothing empty behind, so the
+// customer's payments are not searched again.
 func (r *run) voidInvoice(ctx context.Context, v *billing.Invoice, find func(context.Context) (qbo.Invoice, bool, error)) (record.Link, error) {
-	key := billing.Ref{Kind: billing.KindInvoice, ID: v.ID}
-	l, err := r.linkOf(ctx, key)
-	if err == nil && !l.Linked() && l.State == record.LinkCreating && l.RequestID != "" {
-		l, err = latchLostCreate(ctx, r, l, find)
-	}
+	return voidReleased(ctx, r, billing.Ref{Kind: billing.KindInvoice, ID: v.ID}, find, r.releaseInvoice)
+}
+
+// releaseInvoice deletes the payments QBO's automation made to apply
+// credit to invoice id and returns the SyncToken it read the invoice at.
+func (r *run) releaseInvoice(ctx context.Context, id string) (string, error) {
+	inv, err := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, id)
 	if err != nil {
-		return l, err
+		return "", err
 	}
-	var token string
-	if l.Linked() && !l.Voided {
-		cur, err := qbo.Read[qbo.Invoice](ctx, r.qbo, r.conn.RealmID, l.QBOID)
-		if err != nil {
-			return l, err
-		}
-		if err := r.undoAutoApply(ctx, cur.ID, cur.LinkedTxn, false); err != nil {
-			return l, err
-		}
-		token = cur.SyncToken
-	}
-	// The invoice's LinkedTxn named every payment QuickBooks made to apply
-	// credit to it, and those are gone: the void leaves nothing empty
-	// behind, so the customer's payments are not searched again.
-	return voidLinkedAt(ctx, r, key, find, token)
+	return inv.SyncToken, r.undoAutoApply(ctx, inv.ID, inv.LinkedTxn, false)
 }

@@ -30,14 +30,20 @@ func findMarked[T qbo.Entity](ctx context.Context, r *run, stmt string, want mar
 // voided before it reached QBO needs nothing there. Journal entries cannot
 // be voided in QBO; they are deleted.
 func voidLinked[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error)) (record.Link, error) {
-	return voidLinkedAt(ctx, r, key, find, "")
+	return voidReleased(ctx, r, key, find, nil)
 }
 
-// voidLinkedAt is voidLinked with the SyncToken of a read of the object
-// just made ("" for none): a document that payments were applied to or
-// released from has moved on from the token its link keeps, and the void
-// would be refused as stale and read again.
-func voidLinkedAt[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error), read string) (record.Link, error) {
+// release reads document qboID, takes back what QuickBooks' automation
+// applied to it, and returns the SyncToken it read.
+type release func(ctx context.Context, qboID string) (syncToken string, err error)
+
+// voidReleased is voidLinked for a document QuickBooks' automation may
+// have applied credit to: rel runs before the void, and the void is sent
+// at the SyncToken rel read. A void refused as stale runs rel again, not
+// a bare read: what moved the document on may be a new application (a
+// new invoice took the credit memo), and a void at a token read but not
+// released would empty that payment and leave it linked from nothing.
+func voidReleased[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, find func(context.Context) (T, bool, error), rel release) (record.Link, error) {
 	link, err := r.linkOf(ctx, key)
 	if err == nil && !link.Linked() && link.State == record.LinkCreating && link.RequestID != "" {
 		link, err = latchLostCreate(ctx, r, link, find)
@@ -53,8 +59,12 @@ func voidLinkedAt[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, fi
 	}
 	reqID := requestID(r.st.Tenant, string(key.Kind), key.ID, fmt.Sprint(r.st.Version), "void", fmt.Sprint(link.Rev))
 	token := link.SyncToken
-	if read != "" {
-		token = read
+	if rel != nil {
+		if token, err = rel(ctx, link.QBOID); err != nil {
+			return link, err
+		}
+	} else {
+		rel = readToken[T](r)
 	}
 	var voided T
 	for attempt := 0; ; attempt++ {
@@ -66,11 +76,9 @@ func voidLinkedAt[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, fi
 		if !qbo.IsStale(err) || attempt >= staleRetries {
 			break
 		}
-		cur, rerr := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, link.QBOID)
-		if rerr != nil {
-			return link, rerr
+		if token, err = rel(ctx, link.QBOID); err != nil {
+			return link, err
 		}
-		_, token = cur.Identity()
 	}
 	if qbo.IsValidation(err) && alreadyVoided[T](ctx, r, link.QBOID) {
 		// An earlier void committed but its answer was lost.
@@ -85,6 +93,16 @@ func voidLinkedAt[T qbo.Entity](ctx context.Context, r *run, key billing.Ref, fi
 	_, link.SyncToken = voided.Identity()
 	link.Voided, link.SyncedVersion, link.SentHash = true, r.st.Version, ""
 	return r.putLink(ctx, link)
+}
+
+// readToken is the release of a document nothing is applied to on its
+// own: a read of its SyncToken.
+func readToken[T qbo.Entity](r *run) release {
+	return func(ctx context.Context, id string) (string, error) {
+		cur, err := qbo.Read[T](ctx, r.qbo, r.conn.RealmID, id)
+		_, token := cur.Identity()
+		return token, err
+	}
 }
 
 // alreadyVoided reports whether QBO already shows the object voided
