@@ -233,7 +233,7 @@ func OAuth(d Deps) HTTPHandler {
 
 // syncMaxWait is how long a sync waits in process for admission before it
 // is deferred.
-const syncMaxWait = 10 * time.Second
+const syncMaxWait = 3 * time.Second
 
 // Engine builds the sync engine, the batcher that sends its concurrent
 // QuickBooks writes together and the transport that admits its calls.
@@ -252,6 +252,7 @@ func Engine(d Deps) (*syncer.Engine, *qbobatch.Batcher, *throttle.Transport) {
 		Store: st, Tokens: d.connector(), Queue: d.publisher(),
 		QBOBaseURL: d.Config.QBOAPIBase, HTTPClient: client, Log: d.Log, Now: d.Now,
 		ThrottleBackoff: d.Config.ThrottleBackoff, Bunches: d.store(),
+		BunchRound: func() syncer.Joiner { return batcher.Bunch() },
 	}), batcher, tr
 }
 
@@ -273,7 +274,7 @@ func Sync(d Deps) SQSHandler {
 			return im.Handle(ctx, pub, m)
 		}
 		if m.Bunch != 0 {
-			return e.HandleBunch(ctx, m, batcher.Bunch())
+			return e.HandleBunch(ctx, m)
 		}
 		return e.Handle(ctx, m)
 	}

@@ -52,7 +52,7 @@ type held struct {
 	req     *http.Request
 	write   write
 	patient bool
-	done  chan result
+	done    chan result
 	// twins are held writes with the same requestid, answered with this
 	// one's answer; set before the write is sent, never read by its caller.
 	twins []*held

@@ -27,9 +27,8 @@ const (
 	// for the batches of a single invocation's creates.
 	bunchSpacing = 2 * time.Second
 	// bunchLead: a turn is no longer booked this close to it, so that
-	// its seats are written before it is read (SQS delays in whole
-	// seconds, and the defer queue resumes up to a second early).
-	bunchLead  = 2 * time.Second
+	// its seats are written before it is read (at the turn).
+	bunchLead  = time.Second
 	bunchGrace = 30 * time.Second
 )
 
@@ -49,6 +48,29 @@ type Joiner interface {
 }
 
 type seatedKey struct{}
+
+// carryingKey marks a sync that carries a bunch in its own invocation: a
+// wait of its own is deferred, never carried again.
+type carryingKey struct{}
+
+// carryNear is how near a turn must be for the invocation that opened it
+// to carry it itself; carryRoom is the time the invocation must have left
+// after the turn for the bunch's syncs.
+const (
+	carryNear = 3 * time.Second
+	carryRoom = 40 * time.Second
+)
+
+// carriesAtOnce reports whether the sync of ctx carries the bunch it
+// opened for turn itself, rather than deferring its message to the turn.
+func (e *Engine) carriesAtOnce(ctx context.Context, turn time.Time) bool {
+	if e.cfg.BunchRound == nil || ctx.Value(carryingKey{}) != nil || seatedInBunch(ctx) {
+		return false
+	}
+	now := e.cfg.Now()
+	deadline, ok := ctx.Deadline()
+	return turn.Sub(now) <= carryNear && (!ok || deadline.Sub(turn) >= carryRoom)
+}
 
 // seatedInBunch reports whether ctx's sync is one of a bunch's seats other
 // than the one that carries it: its own message comes back after the turn,
@@ -78,6 +100,11 @@ func (e *Engine) seat(ctx context.Context, log *slog.Logger, m change.Message, r
 		m.Seated = turn.UnixMilli()
 	}
 	log.InfoContext(ctx, "sync seated in a bunch", "turn", turn.UTC().Format(time.RFC3339Nano), "opens", opens)
+	if opens && e.carriesAtOnce(ctx, turn) {
+		// A near turn is carried by this invocation: no trip through the
+		// defer queue, and its seats sync as soon as it comes.
+		return true, e.HandleBunch(context.WithValue(ctx, carryingKey{}, true), m)
+	}
 	if err := e.cfg.Queue.Defer(ctx, m, until); err != nil {
 		return false, fmt.Errorf("defer %s/%s seated in a bunch: %w", m.Kind, m.ID, err)
 	}
@@ -85,16 +112,25 @@ func (e *Engine) seat(ctx context.Context, log *slog.Logger, m change.Message, r
 }
 
 // HandleBunch syncs m, the message that opened a bunch, and every sync
-// seated in it at once, all joined to join. Only m's own failure is
-// returned: the others' messages come back after the turn.
-func (e *Engine) HandleBunch(ctx context.Context, m change.Message, join Joiner) error {
-	if e.cfg.Bunches == nil {
+// seated in it at once, in a round of their own (Config.BunchRound). Only
+// m's own failure is returned: the others' messages come back after the
+// turn.
+func (e *Engine) HandleBunch(ctx context.Context, m change.Message) error {
+	if e.cfg.Bunches == nil || e.cfg.BunchRound == nil {
 		return e.Handle(ctx, m)
 	}
-	seats, err := e.cfg.Bunches.Bunch(ctx, m.Realm, time.UnixMilli(m.Bunch))
+	// The defer queue resumes up to a second early (SQS delays in whole
+	// seconds): read the seats no earlier than the turn, once every seat
+	// booked for it was written.
+	turn := time.UnixMilli(m.Bunch)
+	if err := sleepUntil(ctx, turn, e.cfg.Now()); err != nil {
+		return err
+	}
+	seats, err := e.cfg.Bunches.Bunch(ctx, m.Realm, turn)
 	if err != nil {
 		return err
 	}
+	join := e.cfg.BunchRound()
 	own := m
 	own.Bunch, own.Realm = 0, ""
 	type joined struct {
@@ -130,6 +166,20 @@ func (e *Engine) HandleBunch(ctx context.Context, m change.Message, join Joiner)
 		}
 	}
 	return errs[len(errs)-1]
+}
+
+func sleepUntil(ctx context.Context, at, now time.Time) error {
+	if !at.After(now) {
+		return nil
+	}
+	t := time.NewTimer(at.Sub(now))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // syncedAlready reports whether m is a seated sync's own message coming

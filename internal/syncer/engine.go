@@ -42,6 +42,9 @@ type Config struct {
 	// turned away in bunches that come back together (bunch.go); nil:
 	// each is deferred alone.
 	Bunches Bunches
+	// BunchRound starts the round a bunch's syncs join, so that their
+	// creates go out together (qbobatch.Batcher.Bunch).
+	BunchRound func() Joiner
 }
 
 // Engine syncs one entity per call. It is safe for concurrent use.

@@ -36,6 +36,9 @@ func (r *run) syncNow(ctx context.Context, ref billing.Ref, customerID, reason s
 		}
 		return nil
 	}
+	// ref holds no seat of the bunch this run may be in: its waits are
+	// deferred as its own.
+	ctx = context.WithValue(ctx, seatedKey{}, false)
 	if err := r.e.attempt(ctx, m, r.depth+1); err != nil {
 		return &nestedError{ref: ref, err: err}
 	}

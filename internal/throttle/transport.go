@@ -164,9 +164,14 @@ func BatchNow(ctx context.Context) context.Context {
 	return context.WithValue(ctx, batchNowKey{}, true)
 }
 
+// BatchPatience is how long a batch request not marked BatchNow waits for
+// the company's batch schedule (a bunch's: its creates were turned away by
+// the request schedule, and their next way out is 30 s later).
+const BatchPatience = 15 * time.Second
+
 // admitBatch admits one batch request of realm on its batch schedule.
 func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error) {
-	wait := t.maxWait()
+	wait := max(t.maxWait(), BatchPatience)
 	if now, _ := ctx.Value(batchNowKey{}).(bool); now {
 		wait = 0
 	}
