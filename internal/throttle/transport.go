@@ -44,7 +44,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // request is admitted, just before it is sent. If admitted fails, the
 // request is not sent, its slot is given back and the error returned.
 func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.Context) error) (*http.Response, error) {
-	base := t.base()
 	realm := RealmOf(req.URL.Path)
 	if realm == "" {
 		if admitted != nil {
@@ -52,7 +51,7 @@ func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.C
 				return nil, err
 			}
 		}
-		return base.RoundTrip(req)
+		return t.base().RoundTrip(req)
 	}
 	if strings.HasSuffix(req.URL.Path, "/batch") {
 		return t.roundTripBatch(req, realm, admitted)
@@ -61,33 +60,7 @@ func (t *Transport) RoundTripAdmitted(req *http.Request, admitted func(context.C
 	if err != nil {
 		return nil, err
 	}
-	if admitted != nil {
-		if err := admitted(req.Context()); err != nil {
-			t.putBack(context.WithoutCancel(req.Context()), realm, g)
-			return nil, err
-		}
-	}
-	// The slot's lease must outlive the request.
-	ctx, cancel := context.WithDeadline(req.Context(), g.Lease)
-	resp, err := base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		t.putBack(context.WithoutCancel(req.Context()), realm, g)
-		return nil, err
-	}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		if terr := t.Realms.ThrottleRealm(req.Context(), realm, t.now().Add(t.backoff())); terr != nil {
-			resp.Body.Close()
-			cancel()
-			t.putBack(context.WithoutCancel(req.Context()), realm, g)
-			return nil, terr
-		}
-	}
-	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() {
-		cancel()
-		t.putBack(context.WithoutCancel(req.Context()), realm, g)
-	}}
-	return resp, nil
+	return t.send(req, realm, g.Lease, admitted, func() { t.putBack(context.WithoutCancel(req.Context()), realm, g) })
 }
 
 // roundTripBatch sends a batch request on the company's batch schedule
@@ -98,31 +71,40 @@ func (t *Transport) roundTripBatch(req *http.Request, realm string, admitted fun
 	if err != nil {
 		return nil, err
 	}
-	release := func() { _ = t.Realms.Release(context.WithoutCancel(req.Context()), batchKey(realm), bg, 0) }
+	return t.send(req, realm, bg.Lease, admitted, func() {
+		_ = t.Realms.Release(context.WithoutCancel(req.Context()), batchKey(realm), bg, 0)
+	})
+}
+
+// send sends an admitted request whose slot's lease ends at lease and
+// calls done once it is over: not sent, failed, or its answer closed. A
+// 429 rests the company.
+func (t *Transport) send(req *http.Request, realm string, lease time.Time, admitted func(context.Context) error, done func()) (*http.Response, error) {
 	if admitted != nil {
 		if err := admitted(req.Context()); err != nil {
-			release()
+			done()
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithDeadline(req.Context(), bg.Lease)
+	// The slot's lease must outlive the request.
+	ctx, cancel := context.WithDeadline(req.Context(), lease)
 	resp, err := t.base().RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
-		release()
+		done()
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		if terr := t.Realms.ThrottleRealm(req.Context(), realm, t.now().Add(t.backoff())); terr != nil {
 			resp.Body.Close()
 			cancel()
-			release()
+			done()
 			return nil, terr
 		}
 	}
 	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() {
 		cancel()
-		release()
+		done()
 	}}
 	return resp, nil
 }
