@@ -232,7 +232,7 @@ func OAuth(d Deps) HTTPHandler {
 }
 
 // syncMaxWait is how long a sync waits in process for admission before it
-// is deferred.
+// takes a seat in one of the company's bunches (or is deferred).
 const syncMaxWait = 3 * time.Second
 
 // Engine builds the sync engine, the batcher that sends its concurrent

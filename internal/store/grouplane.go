@@ -77,12 +77,8 @@ func unixAttr(t time.Time) types.AttributeValue {
 
 // laneItem reads a lane item's lane and expiry; found is false for none.
 func laneItem(item map[string]types.AttributeValue) (changed.Lane, time.Time, bool) {
-	exp, ok := item["expires_at"].(*types.AttributeValueMemberN)
+	n, ok := numAttr(item, ttlAttr)
 	if !ok {
-		return changed.LaneLive, time.Time{}, false
-	}
-	n, err := strconv.ParseInt(exp.Value, 10, 64)
-	if err != nil {
 		return changed.LaneLive, time.Time{}, false
 	}
 	lane := changed.LaneLive
