@@ -32,14 +32,14 @@ const bunchMemory = time.Hour
 const bunchTries = 6
 
 // BookBunch seats m in the first of realm's turns, spacing apart, that
-// starts at least lead from now and has fewer than size seats taken. It
-// returns the turn and whether m is its first seat (the one that opens
+// starts no earlier than earliest and has fewer than size seats taken.
+// It returns the turn and whether m is its first seat (the one that opens
 // it, and whose message carries the turn).
-func (s *Store) BookBunch(ctx context.Context, realm string, m changed.Message, size int, spacing, lead time.Duration, now time.Time) (time.Time, bool, error) {
-	earliest := now.Add(lead).UnixMilli()
+func (s *Store) BookBunch(ctx context.Context, realm string, m changed.Message, size int, spacing time.Duration, earliest time.Time) (time.Time, bool, error) {
+	from := earliest.UnixMilli()
 	var old map[string]types.AttributeValue
 	for range bunchTries {
-		expr, cond, vals, opens := bunchSeat(old, earliest, int64(size), spacing.Milliseconds())
+		expr, cond, vals, opens := bunchSeat(old, from, int64(size), spacing.Milliseconds())
 		res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: key(realmPK(realm), bunchesSK),
 			UpdateExpression: &expr, ConditionExpression: &cond, ExpressionAttributeValues: vals,

@@ -30,7 +30,7 @@ func TestBunchesSeatConcurrentSyncsInTurnsOfThirty(t *testing.T) {
 	for i := range seats {
 		wg.Go(func() {
 			m := change.Message{Tenant: "t1", Kind: billing.KindInvoice, ID: fmt.Sprintf("inv_%02d", i), Version: 3, Waits: 1}
-			seats[i].turn, seats[i].opens, errs[i] = s.BookBunch(ctx, "9130", m, 30, spacing, lead, now)
+			seats[i].turn, seats[i].opens, errs[i] = s.BookBunch(ctx, "9130", m, 30, spacing, now.Add(lead))
 		})
 	}
 	wg.Wait()
@@ -82,18 +82,18 @@ func TestBunchTurnTooNearIsNotBooked(t *testing.T) {
 	now := time.UnixMilli(1_800_000_000_000)
 	const spacing, lead = 2 * time.Second, 2 * time.Second
 	m := change.Message{Tenant: "t1", Kind: billing.KindCustomer, ID: "cus_1", Version: 1}
-	turn, opens, err := s.BookBunch(ctx, "9130", m, 30, spacing, lead, now)
+	turn, opens, err := s.BookBunch(ctx, "9130", m, 30, spacing, now.Add(lead))
 	if err != nil || !opens || !turn.Equal(now.Add(lead)) {
 		t.Fatalf("first seat: turn %v, opens %v, err %v; want %v, opening it", turn, opens, err, now.Add(lead))
 	}
 	m.ID = "cus_2"
 	later := now.Add(time.Second)
-	turn2, opens2, err := s.BookBunch(ctx, "9130", m, 30, spacing, lead, later)
+	turn2, opens2, err := s.BookBunch(ctx, "9130", m, 30, spacing, later.Add(lead))
 	if err != nil || !opens2 || !turn2.Equal(turn.Add(spacing)) {
 		t.Fatalf("seat a second later: turn %v, opens %v, err %v; want a new turn at %v", turn2, opens2, err, turn.Add(spacing))
 	}
 	m.ID = "cus_3"
-	turn3, opens3, err := s.BookBunch(ctx, "9130", m, 30, spacing, lead, later)
+	turn3, opens3, err := s.BookBunch(ctx, "9130", m, 30, spacing, later.Add(lead))
 	if err != nil || opens3 || !turn3.Equal(turn2) {
 		t.Errorf("third seat: turn %v, opens %v, err %v; want a seat in %v", turn3, opens3, err, turn2)
 	}

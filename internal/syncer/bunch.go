@@ -9,13 +9,17 @@ import (
 
 	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/record"
+	"github.com/qbosync/qbosync/internal/throttle"
 )
 
 // A company's single requests are admitted about 420 a minute; its batch
 // schedule admits 36 batches of up to 30 creates on top. So a sync that
 // the request schedule turns away is seated in a bunch (Bunches): one of
-// the company's turns, bunchSpacing apart, each with up to bunchSize
-// seats. The seat that opens a turn carries it: its message comes back at
+// the company's turns, on multiples of bunchSpacing, each with up to
+// bunchSize seats. A sync waits for a single request no later than the
+// turn it would be seated in (nextTurn): when more syncs come than the
+// request schedule admits, those it would admit last go in the bunch
+// instead, so neither way queues for long. The seat that opens a turn carries it: its message comes back at
 // the turn and syncs every seated sync at once (HandleBunch), and their
 // creates go out as one batch that waits for the batch schedule. Every
 // other seated sync's own message comes back bunchGrace after the turn, in
@@ -28,15 +32,15 @@ const (
 	bunchSpacing = 2 * time.Second
 	// bunchLead: a turn is no longer booked this close to it, so that
 	// its seats are written before it is read (at the turn).
-	bunchLead  = time.Second
+	bunchLead  = 500 * time.Millisecond
 	bunchGrace = 30 * time.Second
 )
 
 // Bunches seats syncs in a company's bunches.
 type Bunches interface {
-	// BookBunch seats m in realm's first turn from lead on with fewer than
-	// size seats, turns spacing apart; it reports whether m opened it.
-	BookBunch(ctx context.Context, realm string, m change.Message, size int, spacing, lead time.Duration, now time.Time) (time.Time, bool, error)
+	// BookBunch seats m in realm's first turn from earliest on with fewer
+	// than size seats, turns spacing apart; it reports whether m opened it.
+	BookBunch(ctx context.Context, realm string, m change.Message, size int, spacing time.Duration, earliest time.Time) (time.Time, bool, error)
 	// Bunch returns the messages seated in realm's turn.
 	Bunch(ctx context.Context, realm string, turn time.Time) ([]change.Message, error)
 }
@@ -88,7 +92,7 @@ func (e *Engine) seat(ctx context.Context, log *slog.Logger, m change.Message, r
 		return false, nil
 	}
 	m.Bunch, m.Seated = 0, 0
-	turn, opens, err := e.cfg.Bunches.BookBunch(ctx, realm, m, bunchSize, bunchSpacing, bunchLead, e.cfg.Now())
+	turn, opens, err := e.cfg.Bunches.BookBunch(ctx, realm, m, bunchSize, bunchSpacing, nextTurn(e.cfg.Now()))
 	if err != nil {
 		log.WarnContext(ctx, "no bunch took the sync; deferred alone", "err", err)
 		return false, nil
@@ -156,7 +160,7 @@ func (e *Engine) HandleBunch(ctx context.Context, m change.Message) error {
 	for i, j := range all {
 		wg.Go(func() {
 			defer j.leave()
-			errs[i] = e.Handle(j.ctx, j.m)
+			errs[i] = e.attempt(j.ctx, j.m, 0)
 		})
 	}
 	wg.Wait()
@@ -166,6 +170,24 @@ func (e *Engine) HandleBunch(ctx context.Context, m change.Message) error {
 		}
 	}
 	return errs[len(errs)-1]
+}
+
+// nextTurn is the first turn of a company's bunches at least bunchLead
+// from now; turns fall on multiples of bunchSpacing, so every function
+// tells the same turn without reading it.
+func nextTurn(now time.Time) time.Time {
+	step := bunchSpacing.Milliseconds()
+	return time.UnixMilli((now.Add(bunchLead).UnixMilli()/step + 1) * step)
+}
+
+// admitByNextTurn bounds the sync's wait for a single request by the turn
+// it would be seated in if turned away. A bunch's seats sync at their
+// turn, so the seat is the faster way out from then on.
+func (e *Engine) admitByNextTurn(ctx context.Context) context.Context {
+	if e.cfg.Bunches == nil || e.cfg.BunchRound == nil || seatedInBunch(ctx) || ctx.Value(carryingKey{}) != nil {
+		return ctx
+	}
+	return throttle.AdmitBy(ctx, nextTurn)
 }
 
 func sleepUntil(ctx context.Context, at, now time.Time) error {

@@ -76,7 +76,7 @@ func New(cfg Config) *Engine {
 // the entity's status. It returns an error only when our own
 // infrastructure failed and the queue should deliver m again.
 func (e *Engine) Handle(ctx context.Context, m change.Message) error {
-	return e.attempt(ctx, m, 0)
+	return e.attempt(e.admitByNextTurn(ctx), m, 0)
 }
 
 // attempt runs one sync attempt of m's entity and records its outcome or

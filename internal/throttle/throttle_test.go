@@ -419,3 +419,42 @@ func TestAdmittedRunsOnlyForAnAdmittedRequest(t *testing.T) {
 		t.Errorf("resting company: err %v, step ran %d times; want a refusal and no step", err, ran)
 	}
 }
+
+// A caller with another way out by some time (a sync whose company's next
+// bunch turn is then) is refused at once when its turn on the schedule
+// comes later, and waits for it when it comes earlier.
+func TestAdmitByBoundsTheWait(t *testing.T) {
+	p := Policy{Interval: 200 * time.Millisecond, Slots: MaxInFlight, GrantSize: 1,
+		GrantLife: 50 * time.Millisecond, Lease: time.Second}
+	realms := &memRealms{}
+	get := func(ctx context.Context) error {
+		rt := &Transport{Base: status(http.StatusOK), Realms: realms, Policy: p, MaxWait: 5 * time.Second}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://qbo.invalid/v3/company/r1/query", nil)
+		resp, err := rt.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	soon := func(now time.Time) time.Time { return now.Add(20 * time.Millisecond) }
+	start := time.Now()
+	err := get(AdmitBy(context.Background(), soon))
+	var te *Error
+	if !errors.As(err, &te) || te.Resting {
+		t.Fatalf("next turn 200 ms away, admit by 20 ms: err %v, want a refusal to reschedule on", err)
+	}
+	if took := time.Since(start); took > 100*time.Millisecond {
+		t.Errorf("the refusal took %v, want it at once: the caller's other way out is sooner", took)
+	}
+	later := func(now time.Time) time.Time { return now.Add(time.Second) }
+	start = time.Now()
+	if err := get(AdmitBy(context.Background(), later)); err != nil {
+		t.Fatalf("next turn within the bound: %v, want it admitted", err)
+	}
+	if took := time.Since(start); took < 100*time.Millisecond {
+		t.Errorf("admitted after %v, want it to wait for its turn (about 200 ms)", took)
+	}
+}

@@ -128,11 +128,32 @@ func (t *Transport) acquire(ctx context.Context, realm string) (*Grant, error) {
 	if g := t.takeIdle(ctx, realm); g != nil {
 		return g, nil
 	}
-	g, err := t.admit(ctx, realm, realm, t.policy(), t.want(realm), t.maxWait())
+	g, err := t.admit(ctx, realm, realm, t.policy(), t.want(realm), t.singleWait(ctx))
 	if err != nil {
 		return nil, err
 	}
 	return &g, nil
+}
+
+type admitByKey struct{}
+
+// AdmitBy bounds the wait of ctx's single requests for admission: by
+// returns, at the moment a request asks, the latest time it may be
+// admitted. A caller with another way out at that time (a sync whose
+// company's next bunch turn is then) is refused rather than admitted
+// later than it.
+func AdmitBy(ctx context.Context, by func(now time.Time) time.Time) context.Context {
+	return context.WithValue(ctx, admitByKey{}, by)
+}
+
+// singleWait is how long a single request of ctx may wait for admission.
+func (t *Transport) singleWait(ctx context.Context) time.Duration {
+	wait := t.maxWait()
+	if by, ok := ctx.Value(admitByKey{}).(func(time.Time) time.Time); ok {
+		now := t.now()
+		wait = min(wait, max(0, by(now).Sub(now)))
+	}
+	return wait
 }
 
 func batchKey(realm string) string { return realm + "/batch" }
