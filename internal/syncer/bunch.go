@@ -32,7 +32,7 @@ const (
 	bunchSpacing = 2 * time.Second
 	// bunchLead: a turn is no longer booked this close to it, so that
 	// its seats are written before it is read (at the turn).
-	bunchLead  = 500 * time.Millisecond
+	bunchLead  = 300 * time.Millisecond
 	bunchGrace = 30 * time.Second
 )
 

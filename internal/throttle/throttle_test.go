@@ -458,3 +458,31 @@ func TestAdmitByBoundsTheWait(t *testing.T) {
 		t.Errorf("admitted after %v, want it to wait for its turn (about 200 ms)", took)
 	}
 }
+
+// A batch that may go another way (BatchNow: its creates go alone) never
+// takes the batch schedule's last cell, so a bunch's batch, which has no
+// other way, does not queue behind it.
+func TestBatchNowLeavesTheLastCellToABunch(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	realms := &memRealms{}
+	rt := &Transport{Base: status(http.StatusOK), Realms: realms, Now: func() time.Time { return now }}
+	send := func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://qbo.invalid/v3/company/r1/batch", nil)
+		resp, err := rt.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := send(BatchNow(context.Background())); err != nil {
+		t.Fatalf("a batch with the schedule idle: %v, want it admitted", err)
+	}
+	err := send(BatchNow(context.Background()))
+	var te *Error
+	if !errors.As(err, &te) || !te.Batch {
+		t.Fatalf("a second batch with another way out: err %v, want it refused at once to go alone", err)
+	}
+	if err := send(context.Background()); err != nil {
+		t.Fatalf("a bunch's batch after it: %v, want the cell left for it", err)
+	}
+}

@@ -174,11 +174,15 @@ const BatchPatience = 15 * time.Second
 
 // admitBatch admits one batch request of realm on its batch schedule.
 func (t *Transport) admitBatch(ctx context.Context, realm string) (Grant, error) {
-	wait := max(t.maxWait(), BatchPatience)
+	p, wait := BatchPolicy(), max(t.maxWait(), BatchPatience)
 	if now, _ := ctx.Value(batchNowKey{}).(bool); now {
+		// A batch with another way out leaves the schedule's last cell of
+		// burst to the batches that have none (a bunch's), so those never
+		// queue behind it.
+		p.Burst -= p.Interval
 		wait = 0
 	}
-	g, err := t.admit(ctx, realm, batchKey(realm), BatchPolicy(), 1, wait)
+	g, err := t.admit(ctx, realm, batchKey(realm), p, 1, wait)
 	var e *Error
 	if errors.As(err, &e) && wait == 0 {
 		e.Batch = true
