@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/qbosync/qbosync/internal/billing"
+	"github.com/qbosync/qbosync/internal/change"
 	"github.com/qbosync/qbosync/internal/qbo"
 	"github.com/qbosync/qbosync/internal/qbo/qbofake"
 	"github.com/qbosync/qbosync/internal/record"
@@ -40,10 +41,12 @@ func customerJSON(version int64, name string) string {
 }
 
 // Two syncs of one customer at once (a bunch's seat and the customer's
-// next message): the older version's update reaches QuickBooks only
-// after the newer version was synced and recorded. QuickBooks must end
-// with the newer version, as the entity's status says.
-func TestOlderUpdateLandingAfterTheNewerOneIsSyncedAgain(t *testing.T) {
+// next message): the seat's update of the older version reaches
+// QuickBooks only after the newer version was synced and recorded, and
+// the seat waits for its own message. When that message comes back,
+// QuickBooks must end with the newer version, as the entity's status
+// says.
+func TestSeatsOlderUpdateLandingAfterTheNewerOneIsSyncedAgain(t *testing.T) {
 	w := newWorld(t)
 	books := &heldWrite{Company: w.books, op: "update Customer", reached: make(chan struct{}), release: make(chan struct{})}
 	w.engine = syncer.New(w.config(func(string) syncer.QBO { return books }))
@@ -59,6 +62,13 @@ func TestOlderUpdateLandingAfterTheNewerOneIsSyncedAgain(t *testing.T) {
 	close(books.release)
 	if err := <-older; err != nil {
 		t.Fatalf("the older version's sync: %v", err)
+	}
+	// A seat that must wait sends nothing: its own message, seated at
+	// version 2, comes back after the turn.
+	own := change.Message{Tenant: tenant, Kind: billing.KindCustomer, ID: "cus_1", CustomerID: "cus_1", Version: 2,
+		Reason: "webhook", Seated: clock.UnixMilli()}
+	if err := w.engine.Handle(context.Background(), own); err != nil {
+		t.Fatalf("the seat's own message: %v", err)
 	}
 	var name any
 	if err := w.books.Edit("Customer", qid, func(m map[string]any) { name = m["DisplayName"] }); err != nil {
