@@ -205,7 +205,10 @@ func sleepUntil(ctx context.Context, at, now time.Time) error {
 }
 
 // syncedAlready reports whether m is a seated sync's own message coming
-// back after its bunch synced the entity.
+// back after its bunch synced the entity. Only the version m was seated
+// at counts: a bunch syncs its seats outside their message group, so an
+// older seat's write may have reached QuickBooks after the newer
+// version's sync was recorded, and the newer status says nothing of it.
 func syncedAlready(m change.Message, st record.EntityState) bool {
-	return m.Seated != 0 && st.Status == record.StatusSynced && st.StatusVersion == st.Version
+	return m.Seated != 0 && m.Version == st.Version && st.Status == record.StatusSynced && st.StatusVersion == st.Version
 }
