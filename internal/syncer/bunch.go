@@ -19,12 +19,13 @@ import (
 // bunchSize seats. A sync waits for a single request no later than the
 // turn it would be seated in (nextTurn): when more syncs come than the
 // request schedule admits, those it would admit last go in the bunch
-// instead, so neither way queues for long. The seat that opens a turn carries it: its message comes back at
-// the turn and syncs every seated sync at once (HandleBunch), and their
-// creates go out as one batch that waits for the batch schedule. Every
-// other seated sync's own message comes back bunchGrace after the turn, in
-// case the bunch did not sync it (a seat written too late, a bunch cut
-// short); finding its entity synced, it ends at once.
+// instead, so neither way queues for long. The seat that opens a turn
+// carries it: its message comes back at the turn and syncs every seated
+// sync at once (HandleBunch), and their creates go out as one batch that
+// waits for the batch schedule. Every other seated sync's own message
+// comes back bunchGrace after the turn, in case the bunch did not sync it
+// (a seat written too late, a bunch cut short); finding its entity synced
+// at the version it was seated at, it ends at once.
 const (
 	bunchSize = 30
 	// bunchSpacing leaves the batch schedule (one batch every 1.8 s) room
