@@ -230,14 +230,18 @@ func deadLetters(t *testing.T, s *devstack.Stack) int {
 // logCosts prints the requests the functions sent per synced entity.
 func logCosts(t *testing.T, s *devstack.Stack, tenants []*propertyTenant) {
 	c := s.Counts()
-	entities := 0
+	entities, events := 0, 0
 	for _, pt := range tenants {
 		m := pt.model
 		entities += len(m.customers) + len(m.products) + len(m.invoices) + len(m.payments) + len(m.credits) + len(m.refunds)
+		events += len(m.events)
 	}
 	n := float64(max(1, entities))
 	t.Logf("requests per billing entity (%d entities, faults and retries included): QBO %.2f, DynamoDB %.2f, SQS %.2f",
 		entities, float64(devstack.Total(c.QBO))/n, float64(devstack.Total(c.DynamoDB))/n, float64(devstack.Total(c.SQS))/n)
+	// An entity of a history changes many times (an invoice is created,
+	// updated, paid, voided); per billing event is what each change costs.
+	t.Logf("QBO requests per billing event (%d events): %.2f", events, float64(devstack.Total(c.QBO))/float64(max(1, events)))
 	t.Logf("QBO %s", breakdown(c.QBO))
 	t.Logf("DynamoDB %s", breakdown(c.DynamoDB))
 	t.Logf("SQS %s", breakdown(c.SQS))
