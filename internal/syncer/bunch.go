@@ -69,7 +69,7 @@ const (
 // carriesAtOnce reports whether the sync of ctx carries the bunch it
 // opened for turn itself, rather than deferring its message to the turn.
 func (e *Engine) carriesAtOnce(ctx context.Context, turn time.Time) bool {
-	if e.cfg.BunchRound == nil || ctx.Value(carryingKey{}) != nil || seatedInBunch(ctx) {
+	if !e.mayBunch(ctx) {
 		return false
 	}
 	now := e.cfg.Now()
@@ -185,10 +185,16 @@ func nextTurn(now time.Time) time.Time {
 // it would be seated in if turned away. A bunch's seats sync at their
 // turn, so the seat is the faster way out from then on.
 func (e *Engine) admitByNextTurn(ctx context.Context) context.Context {
-	if e.cfg.Bunches == nil || e.cfg.BunchRound == nil || seatedInBunch(ctx) || ctx.Value(carryingKey{}) != nil {
+	if !e.mayBunch(ctx) {
 		return ctx
 	}
 	return throttle.AdmitBy(ctx, nextTurn)
+}
+
+// mayBunch reports whether ctx's sync may open or carry a bunch: bunches
+// are kept, and it is not already one's seat or carrier.
+func (e *Engine) mayBunch(ctx context.Context) bool {
+	return e.cfg.Bunches != nil && e.cfg.BunchRound != nil && !seatedInBunch(ctx) && ctx.Value(carryingKey{}) == nil
 }
 
 func sleepUntil(ctx context.Context, at, now time.Time) error {
